@@ -1,0 +1,36 @@
+// The subcommands of the tixsync program. Each command lives in its own <name>_command.cpp and
+// registers itself on the CLI11 app; main.cpp only wires them up and maps errors to exit codes.
+#pragma once
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace tixsync::app {
+
+/// Exit codes scripts can rely on.
+enum exit_code : int {
+  exit_ok = 0,
+  exit_bad_input = 1,  ///< the input (a file, JSON, mappings) is wrong; nothing was changed
+  exit_usage = 2,      ///< the command line is wrong
+  exit_unavailable = 3,  ///< a service the command needs (Redis, ...) is not reachable
+};
+
+/// A failure a command reports to the user: printed as "tixsync: <message>" on stderr, exit `code`.
+struct command_error : std::runtime_error {
+  command_error(exit_code code, const std::string& message)
+      : std::runtime_error(message), code(code) {}
+  exit_code code;
+};
+
+/// A registered command sets `run` to what it does once the command line is parsed.
+using command_action = std::function<void()>;
+
+void register_fields_command(CLI::App& app, command_action& run);
+void register_preview_command(CLI::App& app, command_action& run);
+
+}  // namespace tixsync::app

@@ -1,0 +1,42 @@
+// Entry point of the tixsync program: parses the command line with CLI11, runs the chosen
+// subcommand and turns its errors into a message on stderr and a documented exit code.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "app/commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace tixsync::app;
+  CLI::App app{"tixsync: pushes pretix orders into external systems (CRMs, mailing lists, webhooks)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "tixsync 0.1.0");
+
+  command_action run;
+  register_fields_command(app, run);
+  register_preview_command(app, run);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return exit_usage;
+  }
+
+  try {
+    if (run) run();
+    return exit_ok;
+  } catch (const command_error& e) {
+    std::cerr << "tixsync: " << e.what() << "\n";
+    return e.code;
+  } catch (const std::exception& e) {
+    std::cerr << "tixsync: internal error: " << e.what() << "\n";
+    return exit_bad_input;
+  }
+}

@@ -1,0 +1,92 @@
+// One blocking connection to Redis over hiredis: RAII over redisContext/redisReply, commands built
+// from argv, pipelining, bounded connect/command timeouts, and reconnect with backoff when the
+// context died. Not thread-safe: one connection per worker thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "persistence/errors.hpp"
+
+struct redisContext;
+
+namespace tixsync::persistence {
+
+/// Where and how to connect.
+struct connection_options {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string unix_socket;  ///< when set, used instead of host:port
+  std::string password;     ///< AUTH after connecting when non-empty
+  int db = 0;               ///< SELECT after connecting when non-zero
+  std::chrono::milliseconds connect_timeout{500};
+  std::chrono::milliseconds command_timeout{2000};
+  int connect_attempts = 3;                       ///< per call, before giving up (>= 1)
+  std::chrono::milliseconds initial_backoff{50};  ///< sleep before the 2nd attempt, doubling
+  std::chrono::milliseconds max_backoff{1000};
+
+  /// "unix:<path>" or "<host>:<port>", for messages.
+  std::string endpoint() const;
+};
+
+/// An owned copy of one Redis reply (a tree for arrays).
+struct redis_value {
+  enum class kind { nil, integer, string, status, error, array };
+  kind type = kind::nil;
+  std::int64_t integer = 0;
+  std::string str;  ///< string, status and error replies
+  std::vector<redis_value> elements;
+
+  bool is_nil() const { return type == kind::nil; }
+  bool is_error() const { return type == kind::error; }
+  bool is_array() const { return type == kind::array; }
+};
+
+/// A connection that (re)connects lazily: the first command, or the first one after the context
+/// died, connects with up to `connect_attempts` tries and exponential backoff. A command that
+/// fails on I/O is not resent (it may have run); the error says so and the next call reconnects.
+class redis_connection {
+ public:
+  explicit redis_connection(connection_options options);
+  ~redis_connection();
+  redis_connection(redis_connection&&) noexcept;
+  redis_connection& operator=(redis_connection&&) noexcept;
+  redis_connection(const redis_connection&) = delete;
+  redis_connection& operator=(const redis_connection&) = delete;
+
+  /// Connects now if not connected (useful at start-up to fail fast).
+  status connect();
+  /// Closes the connection; the next command reconnects.
+  void disconnect();
+  bool connected() const;
+
+  /// Runs one command. An error *reply* is returned as a value of kind error.
+  status_or<redis_value> command(const std::vector<std::string>& argv);
+  /// Sends all commands in one write and reads all replies (one round trip). Error replies are
+  /// values; a connection failure fails the whole call.
+  status_or<std::vector<redis_value>> pipeline(const std::vector<std::vector<std::string>>& cmds);
+
+  const connection_options& options() const { return options_; }
+  /// How many times a context was (re)established; for tests and metrics.
+  std::uint64_t connects() const { return connects_; }
+  /// How many commands were sent (each pipeline entry counts); for metrics and benchmarks.
+  std::uint64_t commands_sent() const { return commands_sent_; }
+
+ private:
+  struct context_deleter {
+    void operator()(redisContext* c) const;
+  };
+  status connect_once();
+  status ensure_connected();
+  status fail(persistence_errc fallback, const char* doing);
+
+  connection_options options_;
+  std::unique_ptr<redisContext, context_deleter> ctx_;
+  std::uint64_t connects_ = 0;
+  std::uint64_t commands_sent_ = 0;
+};
+
+}  // namespace tixsync::persistence

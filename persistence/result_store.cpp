@@ -1,0 +1,70 @@
+// Sync results in Redis hashes: fenced writes through store_results-10.lua, plain reads.
+#include "persistence/result_store.hpp"
+
+#include <algorithm>
+
+namespace tixsync::persistence {
+
+result_store::result_store(redis_connection& connection, key_space keys)
+    : connection_(connection), scripts_(connection), keys_(std::move(keys)) {}
+
+status result_store::put(const lease& held, const std::vector<sync_result>& results,
+                         std::int64_t now_ms) {
+  if (!keys_.valid()) return keys_.valid();
+  if (auto s = validate(held.ref); !s) return s;
+  if (results.empty()) return {};
+  script_call call{"store_results",
+                   keys_.queue(held.ref.provider).all(),
+                   {std::to_string(now_ms), "0", "0", held.ref.id(), std::to_string(held.token)}};
+  call.keys.push_back(keys_.results(held.ref));
+  for (const auto& r : results) {
+    call.args.push_back(result_field(r.mapping_id, r.position_id));
+    call.args.push_back(encode_result(r));
+  }
+  auto reply = scripts_.run(call);
+  if (!reply) return reply.error();
+  if (reply->integer == 1) {
+    return {persistence_errc::stale_lease, "store results of " + held.ref.id()};
+  }
+  return {};
+}
+
+status_or<std::vector<sync_result>> result_store::get(const item_ref& ref) {
+  if (auto s = validate(ref); !s) return s;
+  auto all = connection_.command({"HGETALL", keys_.results(ref)});
+  if (!all) return all.error();
+  if (!all->is_array()) return status(persistence_errc::server_error, all->str);
+  std::vector<sync_result> out;
+  for (std::size_t i = 0; i + 1 < all->elements.size(); i += 2) {
+    auto r = decode_result(all->elements[i].str, all->elements[i + 1].str);
+    if (!r) return r.error();
+    out.push_back(std::move(*r));
+  }
+  std::sort(out.begin(), out.end(), [](const sync_result& a, const sync_result& b) {
+    return std::make_pair(a.mapping_id, a.position_id.value_or(-1)) <
+           std::make_pair(b.mapping_id, b.position_id.value_or(-1));
+  });
+  return out;
+}
+
+status_or<std::optional<sync_result>> result_store::get_one(
+    const item_ref& ref, std::int64_t mapping_id, std::optional<std::int64_t> position_id) {
+  if (auto s = validate(ref); !s) return s;
+  const auto field = result_field(mapping_id, position_id);
+  auto raw = connection_.command({"HGET", keys_.results(ref), field});
+  if (!raw) return raw.error();
+  if (raw->is_nil()) return std::optional<sync_result>();
+  auto r = decode_result(field, raw->str);
+  if (!r) return r.error();
+  return std::optional<sync_result>(std::move(*r));
+}
+
+status_or<bool> result_store::unchanged(const item_ref& ref, std::int64_t mapping_id,
+                                        std::optional<std::int64_t> position_id,
+                                        const std::string& fingerprint) {
+  auto stored = get_one(ref, mapping_id, position_id);
+  if (!stored) return stored.error();
+  return stored->has_value() && !fingerprint.empty() && (*stored)->fingerprint == fingerprint;
+}
+
+}  // namespace tixsync::persistence

@@ -1,0 +1,66 @@
+// The change-detection fingerprint: FNV-1a 64 over a length-prefixed canonical serialisation.
+#include "providers/fingerprint.hpp"
+
+#include <cstdio>
+
+namespace tixsync::providers {
+namespace {
+
+/// Appends "<length>:<bytes>", which keeps field boundaries unambiguous.
+void append_part(std::string& out, const std::string& part) {
+  out += std::to_string(part.size());
+  out += ':';
+  out += part;
+}
+
+/// JSON text of a value; invalid UTF-8 is replaced rather than thrown on, as a fingerprint must
+/// never fail a sync (two values differing only in invalid bytes may then collide).
+std::string canonical_json(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+/// Bump when the serialisation changes, so old fingerprints stop matching instead of lying.
+constexpr const char* format_version = "tixsync-fp-1";
+
+}  // namespace
+
+std::uint64_t fnv1a_64(const std::string& bytes) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const char c : bytes) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+std::string fingerprint(const mapping::evaluated_object& object) {
+  std::string canonical;
+  append_part(canonical, format_version);
+  append_part(canonical, object.external_object_type);
+  append_part(canonical, object.external_id_field);
+  // nlohmann dumps objects with sorted keys and numbers in a fixed form: a canonical text.
+  append_part(canonical, canonical_json(object.id_value));
+  append_part(canonical, std::to_string(object.properties.size()));
+  for (const auto& property : object.properties) {
+    append_part(canonical, property.external_field);
+    append_part(canonical, canonical_json(property.value));
+    append_part(canonical, property.mode);
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a_64(canonical)));
+  return hex;
+}
+
+std::optional<sync_result> unchanged_result(const std::optional<sync_result>& previous,
+                                            const std::string& current_fingerprint) {
+  if (!previous || previous->fingerprint.empty() || current_fingerprint.empty() ||
+      previous->fingerprint != current_fingerprint) {
+    return std::nullopt;
+  }
+  sync_result result = *previous;
+  if (!result.sync_info.is_object()) result.sync_info = json::object();
+  result.sync_info["action"] = "nothing_to_do";
+  return result;
+}
+
+}  // namespace tixsync::providers

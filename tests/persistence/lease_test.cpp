@@ -1,0 +1,120 @@
+// Leases: renewal, expiry returning items to due (counted), the poison item parked as timeout
+// after max expiries, expiry with a waiting follow-up, and claim sweeping automatically.
+#include "persistence/queue_store.hpp"
+#include "tests/persistence/redis_fixture.hpp"
+
+namespace tixsync::persistence::testing {
+namespace {
+
+class lease_test : public redis_fixture {
+ protected:
+  queue_options queue_opts() const override {
+    queue_options o;
+    o.max_lease_expiries = 3;
+    return o;
+  }
+};
+
+TEST_F(lease_test, renew_extends_the_lease) {
+  add(ref("A1"), t0);
+  auto c = take(1, t0);
+  auto renewed = queue().renew({c[0].lease_info()}, lease_ms, t0 + 20'000);
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_TRUE((*renewed)[0].ok());
+  EXPECT_EQ(queue().get(ref("A1"), t0).value().in_flight->lease_until_ms, t0 + 20'000 + lease_ms);
+  // Not expired at the old expiry time.
+  auto swept = queue().expire_leases("crm", t0 + lease_ms + 1).value();
+  EXPECT_EQ(swept.requeued, 0u);
+  EXPECT_TRUE(take(1, t0 + lease_ms + 1).empty());
+}
+
+TEST_F(lease_test, expired_lease_returns_the_item_to_due_and_counts) {
+  add(ref("A1"), t0);
+  auto dead = take(1, t0, "dead-node");
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(queue().expire_leases("crm", t0 + lease_ms - 1).value().requeued, 0u);
+  auto report = queue().expire_leases("crm", t0 + lease_ms).value();
+  EXPECT_EQ(report.requeued, 1u);
+  auto item = queue().get(ref("A1"), t0 + lease_ms).value();
+  ASSERT_TRUE(item.waiting && !item.in_flight);
+  EXPECT_EQ(item.waiting->state, item_state::due);
+  EXPECT_EQ(item.waiting->expiries, 1);
+  EXPECT_EQ(item.waiting->attempts, 0);
+  auto again = take(1, t0 + lease_ms + 1, "n2");
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].item.node, "n2");
+  audit_log log(connection());
+  auto entries = log.read(ref("A1")).value();
+  ASSERT_GE(entries.size(), 3u);
+  EXPECT_EQ(entries[0].what, "lease_expired");
+  EXPECT_EQ(entries[0].data["node"], "dead-node");
+  EXPECT_EQ(entries[1].what, "started");
+}
+
+TEST_F(lease_test, claim_sweeps_expired_leases_by_itself) {
+  add(ref("A1"), t0);
+  ASSERT_EQ(take(1, t0, "dead").size(), 1u);
+  auto c = take(5, t0 + lease_ms + 5, "alive");
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].item.node, "alive");
+  EXPECT_EQ(c[0].item.expiries, 1);
+}
+
+TEST_F(lease_test, poison_item_is_parked_as_timeout) {
+  add(ref("POISON"), t0);
+  add(ref("OK1"), t0 + 1);
+  std::int64_t now = t0 + 10;
+  for (int crash = 1; crash <= 3; ++crash) {
+    const std::string node = "node" + std::to_string(crash);
+    auto c = take(1, now, node);
+    for (int guard = 0; guard < 3 && c.size() == 1 && c[0].item.ref.order != "POISON"; ++guard) {
+      ASSERT_TRUE(queue().complete({c[0].lease_info(), {}, nullptr}, now).ok());  // the good one
+      c = take(1, now, node);
+    }
+    ASSERT_EQ(c.size(), 1u);
+    ASSERT_EQ(c[0].item.ref.order, "POISON");
+    EXPECT_EQ(c[0].item.expiries, crash - 1);
+    now += lease_ms;  // the node crashed while syncing it: nobody renews
+    ASSERT_TRUE(queue().expire_leases("crm", now).ok());
+  }
+  auto item = queue().get(ref("POISON"), now).value();
+  ASSERT_TRUE(item.waiting);
+  EXPECT_EQ(item.waiting->state, item_state::timeout);
+  EXPECT_EQ(item.waiting->expiries, 3);
+  EXPECT_EQ(item.waiting->cause, "lease expired");
+  EXPECT_TRUE(take(10, now + 1).empty());
+  EXPECT_EQ(queue().count("crm", now).value().by_state[item_state::timeout], 1);
+}
+
+TEST_F(lease_test, expired_item_with_follow_up_makes_way_for_it) {
+  add(ref("A1"), t0);
+  ASSERT_EQ(take(1, t0).size(), 1u);
+  add(ref("A1"), t0 + 1, "order_paid");
+  auto report = queue().expire_leases("crm", t0 + lease_ms).value();
+  EXPECT_EQ(report.replaced_by_follow_up, 1u);
+  auto c = take(5, t0 + lease_ms);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].item.trigger, "order_paid");
+  EXPECT_EQ(c[0].item.expiries, 0);
+}
+
+TEST_F(lease_test, completion_after_expiry_but_before_a_sweep_is_accepted) {
+  add(ref("A1"), t0);
+  auto c = take(1, t0);
+  // The lease ran out but nobody requeued the item: the token still holds, nothing is newer.
+  EXPECT_TRUE(queue().complete({c[0].lease_info(), {}, nullptr}, t0 + lease_ms + 10).ok());
+  EXPECT_EQ(queue().expire_leases("crm", t0 + lease_ms + 20).value().requeued, 0u);
+}
+
+TEST_F(lease_test, many_expired_leases_are_swept_in_chunks) {
+  std::vector<enqueue_request> batch;
+  for (int i = 0; i < 450; ++i) batch.push_back({ref("E" + std::to_string(i)), "x", {}, {}});
+  ASSERT_TRUE(queue().enqueue_many(batch, t0).ok());
+  ASSERT_EQ(take(450, t0).size(), 450u);
+  auto report = queue().expire_leases("crm", t0 + lease_ms).value();
+  EXPECT_EQ(report.requeued, 450u);
+  EXPECT_EQ(raw({"ZCARD", "tixsync:{crm}:leases"}).integer, 0);
+}
+
+}  // namespace
+}  // namespace tixsync::persistence::testing
