@@ -93,9 +93,9 @@ struct drain_result {
   double redis_commands_per_item;   ///< incl. the calls inside the scripts
 };
 
-// Fills n items, then `threads` workers (one connection each) claim 100 and complete them in one
-// call until the queue is empty.
-drain_result claim_complete_rate(context& ctx, int n, int threads) {
+// Fills n items, then `threads` workers (one connection each) claim 100 and complete them until
+// the queue is empty: two calls per batch, or `combined` one complete_and_claim per batch.
+drain_result claim_complete_rate(context& ctx, int n, int threads, bool combined) {
   redis_connection c(ctx.options());
   flush(c);
   queue_store q(c);
@@ -113,14 +113,25 @@ drain_result claim_complete_rate(context& ctx, int n, int threads) {
     workers.emplace_back([&, t] {
       redis_connection conn(ctx.options());
       queue_store worker(conn);
+      const std::string node = "node" + std::to_string(t);
+      std::vector<completion> batch;
       for (int round = 0; round < n; ++round) {
-        auto claimed = worker.claim("crm", "node" + std::to_string(t), 100, 60'000, now_ms());
-        if (!claimed || claimed->empty()) return;
-        std::vector<completion> batch;
-        for (const auto& item : *claimed) batch.push_back({item.lease_info(), {}, nullptr});
-        if (!worker.complete_many(batch, now_ms())) return;
-        done[t] += batch.size();
+        if (combined) {  // the worker loop: finish the last batch and take the next together
+          auto step = worker.complete_and_claim(batch, "crm", node, 100, 60'000, now_ms());
+          if (!step) return;
+          done[t] += batch.size();
+          batch.clear();
+          for (const auto& item : step->second) batch.push_back({item.lease_info(), {}, nullptr});
+        } else {
+          auto claimed = worker.claim("crm", node, 100, 60'000, now_ms());
+          if (!claimed) return;
+          batch.clear();
+          for (const auto& item : *claimed) batch.push_back({item.lease_info(), {}, nullptr});
+          if (!batch.empty() && !worker.complete_many(batch, now_ms())) return;
+          done[t] += batch.size();
+        }
         sent[t] = conn.commands_sent();
+        if (batch.empty()) return;
       }
     });
   }
@@ -185,14 +196,16 @@ int main(int argc, char** argv) try {
               ctx.config.fsync.c_str(), ctx.config.unix_socket ? "unix socket" : "tcp loopback",
               ctx.config.runs);
   const std::string snapshot(2048, 'x');
-  std::vector<double> enq, enq_snap, cc1, cc2, cc4, client_cmds, redis_cmds, mem;
+  std::vector<double> enq, enq_snap, cc1, cc2, cc4, both2, both4, client_cmds, redis_cmds, mem;
   for (int run = 0; run < ctx.config.runs; ++run) {
     enq.push_back(enqueue_rate(ctx, 100'000, nullptr));
     enq_snap.push_back(enqueue_rate(ctx, 50'000, &snapshot));
-    cc1.push_back(claim_complete_rate(ctx, 50'000, 1).items_per_s);
-    cc2.push_back(claim_complete_rate(ctx, 50'000, 2).items_per_s);
-    auto four = claim_complete_rate(ctx, 50'000, 4);
-    cc4.push_back(four.items_per_s);
+    cc1.push_back(claim_complete_rate(ctx, 50'000, 1, false).items_per_s);
+    cc2.push_back(claim_complete_rate(ctx, 50'000, 2, false).items_per_s);
+    cc4.push_back(claim_complete_rate(ctx, 50'000, 4, false).items_per_s);
+    both2.push_back(claim_complete_rate(ctx, 50'000, 2, true).items_per_s);
+    auto four = claim_complete_rate(ctx, 50'000, 4, true);
+    both4.push_back(four.items_per_s);
     client_cmds.push_back(four.client_commands_per_item);
     redis_cmds.push_back(four.redis_commands_per_item);
     mem.push_back(memory_per_item(ctx));
@@ -206,6 +219,10 @@ int main(int argc, char** argv) try {
               spread(cc2).c_str());
   std::printf("claim 100 + complete_many, 4 connections    %s items/s (target >= 10000)\n",
               spread(cc4).c_str());
+  std::printf("complete_and_claim 100, 2 connections      %s items/s (target >= 10000)\n",
+              spread(both2).c_str());
+  std::printf("complete_and_claim 100, 4 connections      %s items/s (target >= 10000)\n",
+              spread(both4).c_str());
   std::printf("client commands per claimed+completed item  %9.3f\n", median(client_cmds));
   std::printf("Redis commands per item (incl. in scripts)  %9.1f\n", median(redis_cmds));
   std::printf("memory per pending item (used_memory delta) %9.0f bytes     (target <= 1024)\n",

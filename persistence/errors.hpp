@@ -72,6 +72,7 @@ class [[nodiscard]] status_or {
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T operator*() && { return std::move(*this).value(); }
   /// The error (or an ok status when there is a value).
   status error() const { return ok() ? status() : std::get<1>(v_); }
   std::error_code code() const noexcept {

@@ -26,8 +26,13 @@ status_or<queue_item> decode_item(const item_ref& ref, std::string_view json,
 /// 80 characters; '|' and control characters are replaced. "" when there are no messages.
 std::string error_signature(const std::vector<std::string>& errors);
 
+/// `text` with every byte that is not part of a valid UTF-8 sequence replaced by '?'.
+std::string valid_utf8(std::string_view text);
+/// True when `text` is valid UTF-8.
+bool is_valid_utf8(std::string_view text);
+
 /// Makes a caller-given cause safe for the index ("state:cause|id"): at most 80 printable chars,
-/// no '|'.
+/// no '|', valid UTF-8.
 std::string sanitize_cause(std::string_view cause);
 
 }  // namespace tixsync::persistence

@@ -95,12 +95,9 @@ status_or<failure_outcome> queue_store::reschedule(const lease& held, std::int64
 status_or<failure_outcome> queue_store::park(const park_request& request, std::int64_t now_ms) {
   std::string cause =
       sanitize_cause(request.cause.empty() ? error_signature(request.errors) : request.cause);
-  std::string full = request.full_message.substr(0, options_.max_full_message);
-  return finish(request.held,
-                {to_string(request.state), cause,
-                 nlohmann::json(request.errors)
-                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                 full},
+  // Cut to the limit first, then repair UTF-8 (the cut may split a character).
+  std::string full = valid_utf8(request.full_message.substr(0, options_.max_full_message));
+  return finish(request.held, {to_string(request.state), cause, json_text(request.errors), full},
                 "park", now_ms);
 }
 

@@ -1,6 +1,8 @@
 // Input checks and per-item status mapping shared by the queue_store source files.
 #include "persistence/queue_internal.hpp"
 
+#include "persistence/queue_codec.hpp"
+
 namespace tixsync::persistence::detail {
 
 status check_time(std::int64_t now_ms) {
@@ -11,9 +13,10 @@ status check_time(std::int64_t now_ms) {
 status check_text(const char* what, const std::string& text, std::size_t max_length) {
   bool good = !text.empty() && text.size() <= max_length;
   for (char c : text) good = good && static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
-  if (good) return {};
-  return {persistence_errc::invalid_argument,
-          std::string(what) + " must be 1-" + std::to_string(max_length) + " printable characters"};
+  if (good && is_valid_utf8(text)) return {};
+  return {persistence_errc::invalid_argument, std::string(what) + " must be 1-" +
+                                                  std::to_string(max_length) +
+                                                  " printable UTF-8 characters"};
 }
 
 status check_enqueue(const key_space& keys, const enqueue_request& request) {

@@ -5,6 +5,7 @@
 #include "persistence/errors.hpp"
 #include "persistence/queue_codec.hpp"
 #include "persistence/sync_result.hpp"
+#include "tests/persistence/redis_fixture.hpp"
 
 namespace tixsync::persistence {
 namespace {
@@ -32,6 +33,16 @@ TEST(codec, error_signature_normalises_numbers_and_quotes) {
   EXPECT_EQ(error_signature({}), "");
   EXPECT_EQ(error_signature({std::string(300, 'x')}).size(), 80u);
   EXPECT_EQ(sanitize_cause("a|b\nc"), "a b c");
+}
+
+TEST(codec, utf8_is_checked_and_repaired) {
+  EXPECT_TRUE(is_valid_utf8("Grüße, 東京 🎫"));
+  EXPECT_FALSE(is_valid_utf8("bad \xff byte"));
+  EXPECT_FALSE(is_valid_utf8("cut \xc3"));
+  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));  // a UTF-16 surrogate
+  EXPECT_EQ(valid_utf8("ok \xff \xc3\xbc"), "ok ? \xc3\xbc");
+  EXPECT_EQ(valid_utf8("cut \xe2\x82"), "cut ??");
+  EXPECT_TRUE(is_valid_utf8(sanitize_cause(std::string(79, 'x') + "\xc3\xbc")));
 }
 
 TEST(codec, decode_item_derives_the_state) {
@@ -66,7 +77,7 @@ TEST(codec, park_state_names_round_trip) {
 }
 
 TEST(codec, sync_results_round_trip) {
-  sync_result r{4, 9, "Deal", "ticket", "T-9", "https://x/9", "Deal 9", {{"k", {1, 2}}}, 77, "f"};
+  sync_result r = testing::make_result(4, 9, "Deal", "ticket", "T-9", "https://x/9", "Deal 9", {{"k", {1, 2}}}, 77, "f");
   EXPECT_EQ(result_field(4, 9), "4:9");
   EXPECT_EQ(result_field(4, std::nullopt), "4:order");
   EXPECT_EQ(decode_result("4:9", encode_result(r)).value(), r);

@@ -74,7 +74,7 @@ class cookbook_test : public redis_fixture {
     ASSERT_TRUE(queue().enqueue({r("DONE1"), "order_paid", {}, R"({"code":"DONE1"})"}, now));
     auto c = take(1, now, "node-b");
     ASSERT_EQ(c.size(), 1u);
-    sync_result contact{1,
+    sync_result contact = make_result(1,
                         std::nullopt,
                         "Contact",
                         "email",
@@ -83,7 +83,7 @@ class cookbook_test : public redis_fixture {
                         "Jonas Berg",
                         {},
                         now,
-                        ""};
+                        "");
     ASSERT_TRUE(
         queue().complete({c[0].lease_info(), {contact}, {{"1", {"jonas@example.org"}}}}, now));
     add(r("DUE01"), now);

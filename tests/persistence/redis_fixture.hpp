@@ -3,6 +3,8 @@
 // and a fixed test clock (unix ms) the tests move by hand.
 #pragma once
 
+#include "persistence/sync_result.hpp"
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -16,6 +18,26 @@
 #include "tests/support/redis_server.hpp"
 
 namespace tixsync::persistence::testing {
+
+/// A sync result from its fields in the order pretix lists them (provider "crm").
+inline sync_result make_result(std::int64_t mapping_id, std::optional<std::int64_t> position_id,
+                               std::string object_type, std::string id_field, std::string id_value,
+                               std::string href, std::string display_name, nlohmann::json info,
+                               std::int64_t transmitted_ms, std::string fingerprint) {
+  sync_result r;
+  r.provider = "crm";
+  r.mapping_id = mapping_id;
+  r.position_id = position_id;
+  r.external_object_type = std::move(object_type);
+  r.external_id_field = std::move(id_field);
+  r.id_value = std::move(id_value);
+  r.external_link_href = std::move(href);
+  r.external_link_display_name = std::move(display_name);
+  r.sync_info = info.is_null() ? nlohmann::json::object() : std::move(info);
+  r.transmitted_ms = transmitted_ms;
+  r.fingerprint = std::move(fingerprint);
+  return r;
+}
 
 class redis_fixture : public ::testing::Test {
  protected:

@@ -25,7 +25,7 @@ class transitions_test : public redis_fixture {
 TEST_F(transitions_test, complete_stores_results_deletes_the_item_and_logs) {
   add(ref("A1"), t0);
   auto c = claim_one(ref("A1"), t0);
-  sync_result order_level{1,
+  sync_result order_level = make_result(1,
                           std::nullopt,
                           "Contact",
                           "email",
@@ -34,8 +34,8 @@ TEST_F(transitions_test, complete_stores_results_deletes_the_item_and_logs) {
                           "Anna",
                           {{"action", "created"}},
                           t0 + 5,
-                          "fp1"};
-  sync_result position{2, 77, "Deal", "ticket", "T-77", "", "", {}, t0 + 5, ""};
+                          "fp1");
+  sync_result position = make_result(2, 77, "Deal", "ticket", "T-77", "", "", {}, t0 + 5, "");
   nlohmann::json objects = {{"1", {{{"id_value", "a@example.org"}}}}};
   ASSERT_TRUE(queue().complete({c.lease_info(), {order_level, position}, objects}, t0 + 5).ok());
   auto items = queue().get(ref("A1"), t0 + 5);
@@ -115,6 +115,45 @@ TEST_F(transitions_test, park_in_every_state_with_messages) {
   auto counts = queue().count("crm", t0 + 30).value();
   for (auto s : states) EXPECT_EQ(counts.by_state[as_item_state(s)], 1);
   EXPECT_EQ(counts.total(), 5);
+}
+
+TEST_F(transitions_test, park_with_broken_utf8_and_long_messages_stays_readable) {
+  queue_options o;
+  o.max_full_message = 10;
+  queue_store q(connection(), o);
+  add(ref("A1"), t0);
+  auto c = q.claim("crm", "n1", 1, lease_ms, t0).value();
+  ASSERT_EQ(c.size(), 1u);
+  park_request p{
+      c[0].lease_info(), park_state::internal, {"bad \xff byte"}, "123456789\xc3\xbc", ""};
+  ASSERT_TRUE(q.park(p, t0).ok());
+  auto item = q.get(ref("A1"), t0).value().waiting;
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->full_message, "123456789?");  // cut to 10 bytes, the split character repaired
+  EXPECT_EQ(item->errors.size(), 1u);
+  EXPECT_EQ(q.enqueue({ref("A2"), "bad \xff", {}, {}}, t0).code(),
+            persistence_errc::invalid_argument);
+}
+
+TEST_F(transitions_test, complete_and_claim_is_one_round_trip) {
+  for (int i = 0; i < 5; ++i) add(ref("W" + std::to_string(i)), t0 + i);
+  auto first = take(2, t0 + 10);
+  ASSERT_EQ(first.size(), 2u);
+  std::vector<completion> done;
+  for (auto& c : first) done.push_back({c.lease_info(), {}, nullptr});
+  ASSERT_TRUE(script_runner(connection()).load_all().ok());  // no NOSCRIPT round trip below
+  const auto sent = connection().commands_sent();
+  auto step = queue().complete_and_claim(done, "crm", "n1", 2, lease_ms, t0 + 11);
+  ASSERT_TRUE(step.ok()) << step.error().to_string();
+  EXPECT_EQ(connection().commands_sent() - sent, 2u);  // complete + claim, pipelined
+  ASSERT_EQ(step->first.size(), 2u);
+  EXPECT_TRUE(step->first[0].ok() && step->first[1].ok());
+  ASSERT_EQ(step->second.size(), 2u);
+  EXPECT_EQ(step->second[0].item.ref.order, "W2");
+  auto last = queue().complete_and_claim({}, "crm", "n1", 10, lease_ms, t0 + 12).value();
+  EXPECT_EQ(last.second.size(), 1u);
+  EXPECT_EQ(queue().complete_and_claim({}, "crm", "bad node", 1, lease_ms, t0).code(),
+            persistence_errc::invalid_identifier);
 }
 
 TEST_F(transitions_test, quirk_11_failing_item_with_waiting_twin_is_deleted) {

@@ -1,12 +1,12 @@
 // sync_result helpers: pretix's filter_mapped_objects, the order-log forms of results and the
 // JSON form for storing a result.
-#include "providers/sync_result.hpp"
+#include "mapping/sync_result.hpp"
 
 #include <stdexcept>
 
 #include "mapping/assign_properties.hpp"
 
-namespace tixsync::providers {
+namespace tixsync::mapping {
 namespace {
 
 json optional_json(const std::optional<std::string>& value) {
@@ -142,4 +142,4 @@ std::string id_value_text(const json& id_value) {
   return text;
 }
 
-}  // namespace tixsync::providers
+}  // namespace tixsync::mapping
