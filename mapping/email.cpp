@@ -137,8 +137,14 @@ std::optional<std::string> normalize_email(const std::optional<std::string>& ema
   if (at == std::string::npos || email->find('@', at + 1) != std::string::npos) {
     throw field_internal_error("malformed email '" + *email + "': expected exactly one '@'");
   }
+  const std::string_view host = std::string_view(*email).substr(at + 1);
+  // An ASCII host encodes to itself, so the address stays as it is (no rebuilding).
+  if (is_ascii(host)) {
+    if (!host.empty()) check_ascii_labels(host);
+    return email;
+  }
   std::string out = email->substr(0, at + 1);
-  out += idna_encode_host(std::string_view(*email).substr(at + 1));
+  out += encode_unicode_host(host);
   return out;
 }
 

@@ -100,6 +100,18 @@ json process_list(json&& list, const source_field& field, const json* map,
     for (const auto& element : list) mapped.push_back(mapped_element(element, list, field, *map));
     return mapped;
   }
+  if (list.size() == 1) {
+    // The common single value (a status, a single-choice answer) is its own join: taken as a
+    // whole instead of being rebuilt.
+    const json& element = map ? mapped_element(list[0], list, field, *map) : list[0];
+    if (element.is_string()) {
+      json joined = map ? json(element) : std::move(list[0]);
+      // nlohmann's destructor first moves the elements of a non-empty array to a heap-allocated
+      // stack; an emptied list is freed without that allocation.
+      list.get_ref<json::array_t&>().clear();
+      return joined;
+    }
+  }
   std::string joined;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const json& element = map ? mapped_element(list[i], list, field, *map) : list[i];

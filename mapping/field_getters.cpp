@@ -19,6 +19,11 @@ json optional_to_json(const std::optional<std::string>& value) {
   return value ? json(*value) : json(nullptr);
 }
 
+/// For computed values: the string moves into the json instead of being copied.
+json optional_to_json(std::optional<std::string>&& value) {
+  return value ? json(std::move(*value)) : json(nullptr);
+}
+
 bool non_empty(const std::optional<std::string>& value) {
   return value && !value->empty();
 }
@@ -135,7 +140,7 @@ std::optional<std::string> attendee_name_of(const position& pos, const std::stri
 
 json attendee_name(const field_inputs& in, const std::string& scheme) {
   std::optional<std::string> own = attendee_name_of(need_position(in), scheme);
-  if (non_empty(own)) return *own;
+  if (non_empty(own)) return std::move(*own);
   const position* p = parent(in);
   return p != nullptr ? optional_to_json(attendee_name_of(*p, scheme)) : json(nullptr);
 }
