@@ -18,6 +18,8 @@ enum exit_code : int {
   exit_bad_input = 1,  ///< the input (a file, JSON, mappings) is wrong; nothing was changed
   exit_usage = 2,      ///< the command line is wrong
   exit_unavailable = 3,  ///< a service the command needs (Redis, ...) is not reachable
+  exit_not_found = 4,    ///< the queue item (or other thing) named does not exist
+  exit_refused = 5,      ///< refused in this state, e.g. cancel of an in-flight job
 };
 
 /// A failure a command reports to the user: printed as "tixsync: <message>" on stderr, exit `code`.
@@ -32,5 +34,12 @@ using command_action = std::function<void()>;
 
 void register_fields_command(CLI::App& app, command_action& run);
 void register_preview_command(CLI::App& app, command_action& run);
+void register_check_config_command(CLI::App& app, command_action& run);
+void register_enqueue_command(CLI::App& app, command_action& run);
+void register_jobs_command(CLI::App& app, command_action& run);
+/// `retry` and `cancel`: the same options and code, one verb each.
+void register_manual_commands(CLI::App& app, command_action& run);
+void register_explain_command(CLI::App& app, command_action& run);
+void register_resync_command(CLI::App& app, command_action& run);
 
 }  // namespace tixsync::app

@@ -15,6 +15,12 @@ int main(int argc, char** argv) {
   command_action run;
   register_fields_command(app, run);
   register_preview_command(app, run);
+  register_check_config_command(app, run);
+  register_enqueue_command(app, run);
+  register_jobs_command(app, run);
+  register_manual_commands(app, run);
+  register_explain_command(app, run);
+  register_resync_command(app, run);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,169 @@
+// The dispatcher: at most one claim/complete cycle per store thread in flight, so completions
+// that arrive meanwhile batch into the next round trip; a cycle follows at once while there is
+// work, else at the next tick.
+#include "actors/dispatcher.hpp"
+
+#include <caf/all.hpp>
+#include <map>
+#include <utility>
+
+#include "actors/protocol.hpp"
+#include "actors/store_jobs.hpp"
+
+namespace tixsync::actors {
+namespace {
+
+struct dispatcher_state {
+  runtime_ptr rt;
+  caf::actor supervisor;
+  std::map<std::string, persistence::lease> in_flight;  ///< by item key
+  std::vector<complete_request> pending;                ///< waiting for the next cycle
+  std::size_t next_provider = 0;
+  std::size_t empty_cycles = 0;  ///< consecutive cycles that claimed nothing
+  std::size_t cycles_out = 0;    ///< cycles with the store threads (at most one per thread)
+  std::size_t wanted_out = 0;    ///< items those cycles may claim
+  bool stopping = false;         ///< no more claims
+  static inline const char* name = "dispatcher";
+};
+
+using dispatcher_actor = caf::stateful_actor<dispatcher_state>;
+
+void set_in_flight(dispatcher_state& st) {
+  st.rt->counters.in_flight.store(st.in_flight.size(), std::memory_order_relaxed);
+}
+
+/// Starts a cycle when a store thread is free and there is something to complete or room to
+/// claim.
+void cycle(dispatcher_actor* self) {
+  auto& st = self->state;
+  const auto& o = st.rt->options;
+  if (st.cycles_out >= std::max<std::size_t>(1, o.store_threads)) return;
+  const auto providers = st.rt->registry->identifiers();
+  const std::size_t taken = st.in_flight.size() + st.wanted_out;
+  std::size_t room = o.concurrency > taken ? o.concurrency - taken : 0;
+  cycle_request request;
+  request.want = (st.stopping || providers.empty()) ? 0 : std::min(o.claim_batch, room);
+  if (request.want > 0) request.provider = providers[st.next_provider++ % providers.size()];
+  if (request.want == 0 && st.pending.empty()) return;
+  request.done = std::move(st.pending);
+  st.pending.clear();
+  ++st.cycles_out;
+  st.wanted_out += request.want;
+  const std::size_t wanted = request.want;
+  auto rt = st.rt;
+  auto me = caf::actor_cast<caf::actor>(self);
+  const bool posted = rt->store->post([rt, me, req = std::move(request)](store_worker& w) mutable {
+    run_cycle(w, *rt, std::move(req), me);
+  });
+  if (!posted) --st.cycles_out, st.wanted_out -= wanted;
+}
+
+void on_completed(dispatcher_actor* self, complete_request& c, const persistence::status& s,
+                  bool round_trip_failed) {
+  auto& st = self->state;
+  auto& counters = st.rt->counters;
+  if (s.ok()) {
+    auto& counter = c.end == order_end::synced    ? counters.orders_synced
+                    : c.end == order_end::skipped ? counters.orders_skipped
+                                                  : counters.orders_dropped;
+    counter.fetch_add(1, std::memory_order_relaxed);
+  } else if (s.code() == persistence::persistence_errc::stale_lease) {
+    counters.orders_zombie.fetch_add(1, std::memory_order_relaxed);
+    st.rt->log(log_level::warning, c.key + ": lease lost, completion refused (zombie)");
+  } else if (round_trip_failed) {
+    // Redis did not answer: try again in the next cycle (the lease is still renewed).
+    st.pending.push_back(std::move(c));
+    return;
+  } else {
+    // Refused for another reason (bad data): retrying would loop; the lease will run out.
+    counters.store_errors.fetch_add(1, std::memory_order_relaxed);
+    st.rt->log(log_level::error, c.key + ": completion refused: " + s.to_string());
+  }
+  st.in_flight.erase(c.key);
+}
+
+void on_cycle(dispatcher_actor* self, cycle_result& r) {
+  auto& st = self->state;
+  --st.cycles_out;
+  st.wanted_out -= r.wanted;
+  for (auto& [c, s] : r.completed) on_completed(self, c, s, !r.error.empty());
+  for (auto& loaded : r.claimed) {
+    st.in_flight[loaded.key()] = loaded.claimed.lease_info();
+    self->send(st.supervisor, std::move(loaded));
+  }
+  st.rt->counters.orders_claimed.fetch_add(r.claimed.size(), std::memory_order_relaxed);
+  set_in_flight(st);
+  st.empty_cycles = r.claimed.empty() ? st.empty_cycles + 1 : 0;
+  const bool more = r.wanted > 0 && r.claimed.size() == r.wanted;
+  const bool other_providers = st.empty_cycles < st.rt->registry->size();
+  if (r.error.empty() && (more || !st.pending.empty() || (r.wanted > 0 && other_providers))) {
+    cycle(self);
+    cycle(self);  // refill every free store thread
+  }
+}
+
+std::vector<persistence::lease> leases_to_renew(const dispatcher_state& st) {
+  std::vector<persistence::lease> out;
+  for (const auto& [key, lease] : st.in_flight) out.push_back(lease);
+  return out;
+}
+
+caf::behavior dispatcher(dispatcher_actor* self, runtime_ptr rt, caf::actor supervisor) {
+  self->state.rt = std::move(rt);
+  self->state.supervisor = std::move(supervisor);
+  self->delayed_send(self, self->state.rt->options.renew_interval, renew_atom::value);
+  return {
+      [=](tick_atom) {
+        cycle(self);
+        self->delayed_send(self, self->state.rt->options.idle_poll, tick_atom::value);
+      },
+      [=](complete_request& c) {
+        self->state.pending.push_back(std::move(c));
+        cycle(self);
+      },
+      [=](slot_freed& f) {
+        self->state.in_flight.erase(f.key);
+        set_in_flight(self->state);
+        cycle(self);
+      },
+      [=](cycle_result& r) { on_cycle(self, r); },
+      [=](renew_atom) {
+        auto& st = self->state;
+        auto leases = leases_to_renew(st);
+        if (!leases.empty()) {
+          auto rt = st.rt;
+          auto me = caf::actor_cast<caf::actor>(self);
+          rt->store->post([rt, me, leases](store_worker& w) { run_renew(w, *rt, leases, me); });
+        }
+        self->delayed_send(self, st.rt->options.renew_interval, renew_atom::value);
+      },
+      [=](renew_result& r) {
+        for (const auto& key : r.stale_keys)
+          self->state.rt->log(log_level::warning, key + ": lease could not be renewed (lost)");
+      },
+      [=](stop_atom) { self->state.stopping = true; },
+      [=](give_back_request& g) {
+        auto& st = self->state;
+        st.stopping = true;
+        auto leases = leases_to_renew(st);
+        auto rt = st.rt;
+        auto done = g.done;
+        const bool posted = rt->store->post([rt, leases, done](store_worker& w) {
+          done->set_value(run_give_back(w, *rt, leases));
+        });
+        if (!posted) done->set_value(0);
+      },
+  };
+}
+
+}  // namespace
+
+std::string loaded_order::key() const {
+  return item_key(claimed.item.ref.provider, claimed.item.ref.id());
+}
+
+caf::actor spawn_dispatcher(caf::actor_system& system, runtime_ptr rt, caf::actor supervisor) {
+  return system.spawn(dispatcher, std::move(rt), std::move(supervisor));
+}
+
+}  // namespace tixsync::actors

@@ -1,0 +1,63 @@
+// The finalize actor: one guarded provider call with the node's timeout, one report.
+#include "actors/finalize_actor.hpp"
+
+#include <caf/all.hpp>
+#include <utility>
+
+#include "providers/object_sync.hpp"
+
+namespace tixsync::actors {
+namespace {
+
+struct finalize_state {
+  caf::actor supervisor;
+  order_report report;
+  static inline const char* name = "finalize_actor";
+};
+
+using finalize_actor_t = caf::stateful_actor<finalize_state>;
+
+void report(finalize_actor_t* self, std::optional<providers::sync_error> error) {
+  auto& st = self->state;
+  if (error) {
+    st.report.end = order_end::failed;
+    st.report.error = std::move(error);
+    st.report.log_objects = nullptr;
+  }
+  self->send(st.supervisor, std::move(st.report));
+  self->quit();
+}
+
+caf::behavior finalize_actor(finalize_actor_t* self, runtime_ptr rt, caf::actor supervisor,
+                             std::shared_ptr<providers::provider> target,
+                             providers::finalize_request request, order_report success) {
+  self->state.supervisor = std::move(supervisor);
+  self->state.report = std::move(success);
+  const auto timeout = rt->options.provider_call_timeout;
+  self->delayed_send(self, timeout, timeout_atom::value);
+  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self->ctrl());
+  providers::finalize_order(*target, std::move(request), [weak](providers::finalize_result r) {
+    if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak)) {
+      caf::anon_send(caf::actor_cast<caf::actor>(strong), finalize_done{std::move(r)});
+    }
+  });
+  return {
+      [=](finalize_done& d) { report(self, std::move(d.result.error)); },
+      [=](timeout_atom) {
+        report(self, providers::make_sync_error(
+                         providers::sync_error_kind::recoverable, "finalize_sync_order timed out",
+                         "no answer within " + std::to_string(timeout.count()) + " ms", "timeout"));
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_finalize_actor(caf::event_based_actor* order_actor, runtime_ptr rt,
+                                caf::actor supervisor, std::shared_ptr<providers::provider> target,
+                                providers::finalize_request request, order_report success) {
+  return order_actor->spawn<caf::linked>(finalize_actor, std::move(rt), std::move(supervisor),
+                                         std::move(target), std::move(request), std::move(success));
+}
+
+}  // namespace tixsync::actors

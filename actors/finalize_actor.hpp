@@ -1,0 +1,22 @@
+// The finalize actor: runs the provider's finalize_sync_order after all mappings of an order
+// succeeded, then hands the order's one outcome to the supervisor: the results to store with
+// the completion (stored, completed and logged in one batched round trip), or the failure.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+#include <memory>
+
+#include "actors/protocol.hpp"
+#include "actors/runtime.hpp"
+#include "providers/provider.hpp"
+
+namespace tixsync::actors {
+
+/// Spawns the finalize actor linked to `order_actor`; `success` is the report to send when
+/// finalize succeeds (its end is changed to failed, with the error, otherwise).
+caf::actor spawn_finalize_actor(caf::event_based_actor* order_actor, runtime_ptr rt,
+                                caf::actor supervisor, std::shared_ptr<providers::provider> target,
+                                providers::finalize_request request, order_report success);
+
+}  // namespace tixsync::actors

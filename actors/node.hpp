@@ -1,0 +1,113 @@
+// The public face of the actor runtime: one worker node that claims queue items from Redis, syncs
+// them through the providers and records the outcome. Plain C++ (pimpl): callers never see CAF.
+// The program wires signals to stop()/hard_stop(); tests and benchmarks run nodes in-process.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "mapping/source_fields.hpp"
+#include "providers/registry.hpp"
+
+namespace tixsync::actors {
+
+/// How important a log line is.
+enum class log_level { debug, info, warning, error };
+
+/// "debug", "info", "warning", "error".
+const char* to_string(log_level level);
+
+/// Where the runtime's log lines go. Called from any thread; must be thread-safe. Lines never
+/// contain secrets (no passwords, no snapshot contents).
+using log_sink = std::function<void(log_level, const std::string&)>;
+
+/// Where the node's Redis is.
+struct redis_endpoint {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string unix_socket;  ///< when set, used instead of host:port
+  std::string password;     ///< AUTH when non-empty (never logged)
+  int db = 0;
+  std::string prefix = "tixsync";  ///< key prefix of every key
+};
+
+/// Everything a node is configured with.
+struct node_options {
+  std::string node_name = "node-1";  ///< unique among the nodes sharing the Redis
+  redis_endpoint redis;
+  std::size_t concurrency = 1000;  ///< orders in flight at most
+  std::size_t claim_batch = 200;   ///< items claimed per Redis round trip at most
+  std::chrono::milliseconds lease{30000};
+  std::chrono::milliseconds renew_interval{10000};
+  std::chrono::milliseconds grace{10000};   ///< default grace period of stop()
+  std::chrono::milliseconds idle_poll{50};  ///< claim interval while the queue is empty
+  std::size_t store_threads = 2;            ///< threads that talk to Redis
+  std::size_t scheduler_threads = 0;        ///< actor scheduler threads; 0: CAF's default
+  std::chrono::milliseconds provider_call_timeout{60000};  ///< per object, then "timeout"
+  /// Items whose trigger equals this are synced without change detection (a full re-sync).
+  std::string force_trigger = "force_resync";
+  mapping::evaluation_context context;  ///< shop URL and language of the evaluation
+  bool close_providers_on_stop = true;  ///< call registry close_all() when the node ends
+  log_sink log;                         ///< empty: warnings and errors to stderr
+};
+
+/// What a graceful stop achieved.
+struct stop_report {
+  std::size_t finished = 0;    ///< orders that ended (any outcome) during the grace period
+  std::size_t given_back = 0;  ///< leases handed back for other nodes to resume
+};
+
+/// Counters since start (a snapshot).
+struct node_stats {
+  std::uint64_t orders_claimed = 0;
+  std::uint64_t orders_synced = 0;       ///< completed with results (or nothing to do)
+  std::uint64_t orders_skipped = 0;      ///< should_sync_order false
+  std::uint64_t orders_dropped = 0;      ///< provider unknown or disabled
+  std::uint64_t orders_rescheduled = 0;  ///< recoverable failure, retried later
+  std::uint64_t orders_parked = 0;       ///< waiting for a person
+  std::uint64_t orders_zombie = 0;       ///< transitions refused for a lost lease
+  std::uint64_t objects_synced = 0;      ///< provider called, result stored
+  std::uint64_t objects_unchanged = 0;   ///< skipped by change detection
+  std::uint64_t objects_empty = 0;       ///< skipped: empty id value or provider returned nothing
+  std::uint64_t in_flight = 0;           ///< orders claimed and not yet ended
+  std::uint64_t store_errors = 0;        ///< Redis calls that failed
+
+  /// Orders that ended with a queue transition (synced, skipped, dropped, rescheduled, parked).
+  std::uint64_t orders_ended() const {
+    return orders_synced + orders_skipped + orders_dropped + orders_rescheduled + orders_parked;
+  }
+};
+
+/// One worker node. start() once; then stop() or hard_stop() (the destructor hard-stops). All
+/// methods may be called from any thread.
+class sync_node {
+ public:
+  /// Keeps the registry; every registered provider's queue is worked on.
+  sync_node(node_options options, std::shared_ptr<providers::provider_registry> registry);
+  ~sync_node();
+  sync_node(const sync_node&) = delete;
+  sync_node& operator=(const sync_node&) = delete;
+
+  /// Connects to Redis (throws std::runtime_error when unreachable) and starts claiming.
+  void start();
+  /// Graceful: stops claiming, lets running orders end within `grace`, gives back the leases
+  /// of those that did not, then shuts the runtime down. Idempotent.
+  stop_report stop(std::chrono::milliseconds grace);
+  stop_report stop();
+  /// At once: no further Redis writes, actors killed; leases run out and other nodes resume.
+  /// May be called while stop() waits (a second signal): stop() then ends at once.
+  void hard_stop();
+
+  node_stats stats() const;
+  const node_options& options() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tixsync::actors

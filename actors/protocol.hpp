@@ -1,0 +1,154 @@
+// The actor protocol of a node: every atom, every message type and the type-ID block. Messages
+// own their data (the immutable order and event models travel as shared_ptr<const T>).
+//
+//   sync_node (facade, no CAF in its header)
+//     | tick / stop_claiming / give_back_request / exit(kill)
+//     v
+//   dispatcher --store job--> store_pool threads (Redis: complete_and_claim, MGET snapshots,
+//     ^   |                    HGETALL results, renew, give back)
+//     |   |   <--cycle_result / renew_result (anon_send from the store thread)--
+//     |   | loaded_order (one per claimed item)
+//     |   v
+//     | supervisor --spawn, monitor-----------> order_actor (one per order)
+//     |   ^   ^                                     | evaluate mapping i, spawn linked
+//     |   |   |                                     v
+//     |   |   |          provider.sync_object <-- sync_actor (one per mapping, all objects at
+//     |   |   |          completion --object_done (weak handle)--> sync_actor    once, timeout)
+//     |   |   |                                     | mapping_result
+//     |   |   |                                     v
+//     |   |   +------ order_report (failed/skipped) order_actor --spawn linked--> finalize_actor
+//     |   +---------- order_report (synced/failed) <---------------------------------+
+//     |
+//     +-- complete_request (success) from supervisor; batched into the next cycle
+//     +-- slot_freed (after a reschedule/park job) from the store thread
+//
+// Exactly one queue transition per claimed item: the supervisor erases its entry at the first
+// report or crash (down_msg of an order actor that did not report) and ignores the rest.
+#pragma once
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/type_id.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/event_cache.hpp"
+#include "mapping/order.hpp"
+#include "persistence/queue_types.hpp"
+#include "providers/object_sync.hpp"
+#include "providers/sync_result.hpp"
+
+namespace tixsync::actors {
+
+/// A claimed item with everything its sync needs, loaded by a store thread.
+struct loaded_order {
+  persistence::claimed_item claimed;
+  std::shared_ptr<const mapping::order> order;   ///< null when load_error is set
+  std::shared_ptr<const event_context> event;    ///< null when load_error is set
+  std::vector<providers::sync_result> previous;  ///< stored results of earlier syncs
+  std::string load_error;                        ///< missing or malformed snapshot
+  std::string key() const;                       ///< item_key of the item
+};
+
+/// How an order ended, as the order/finalize actor reports it.
+enum class order_end { synced, skipped, dropped, failed };
+
+/// order_actor / finalize_actor -> supervisor: the one outcome of an order.
+struct order_report {
+  std::string key;
+  order_end end = order_end::failed;
+  /// Results to store: all of a synced order; on failure those of the finished mappings.
+  std::vector<providers::sync_result> results;
+  nlohmann::json log_objects;  ///< the success log's objects, or null: not logged
+  std::optional<providers::sync_error> error;
+};
+
+/// supervisor -> dispatcher: an item to complete in the next batched round trip.
+struct complete_request {
+  std::string key;
+  order_end end = order_end::synced;
+  persistence::completion done;
+};
+
+/// store thread -> dispatcher: what one claim/complete round trip did.
+struct cycle_result {
+  std::vector<std::pair<complete_request, persistence::status>> completed;
+  std::vector<loaded_order> claimed;
+  std::size_t wanted = 0;
+  std::string error;  ///< the round trip failed (completions are retried in the next cycle)
+};
+
+/// store thread -> dispatcher: the item's failure transition was written (or refused).
+struct slot_freed {
+  std::string key;
+};
+
+/// store thread -> dispatcher: leases that could not be renewed (lost: a zombie).
+struct renew_result {
+  std::vector<std::string> stale_keys;
+  std::string error;
+};
+
+/// facade -> dispatcher: hand the leases of all running orders back; answers with the count.
+struct give_back_request {
+  std::shared_ptr<std::promise<std::size_t>> done;
+};
+
+/// provider completion -> sync_actor: one object's outcome.
+struct object_done {
+  std::size_t index = 0;
+  providers::object_sync_outcome outcome;
+};
+
+/// sync_actor -> order_actor: every object of a mapping, or the first error.
+struct mapping_result {
+  std::size_t mapping_index = 0;
+  std::vector<std::optional<providers::sync_result>> results;  ///< one per object, in order
+  std::optional<providers::sync_error> error;
+};
+
+/// finalize_actor -> provider -> finalize_actor.
+struct finalize_done {
+  providers::finalize_result result;
+};
+
+}  // namespace tixsync::actors
+
+// Local messages only (no middleman): the types are not serialisable, and need not be.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::loaded_order)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::order_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::complete_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::cycle_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::slot_freed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::renew_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::give_back_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::object_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::mapping_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::finalize_done)
+
+CAF_BEGIN_TYPE_ID_BLOCK(tixsync_actors, caf::first_custom_type_id)
+
+CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::loaded_order))
+CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::order_report))
+CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::complete_request))
+CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::cycle_result))
+CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::slot_freed))
+CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::renew_result))
+CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::give_back_request))
+CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::object_done))
+CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::mapping_result))
+CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::finalize_done))
+
+// dispatcher: claim when idle / renew leases / stop claiming.
+CAF_ADD_ATOM(tixsync_actors, tixsync::actors, tick_atom, "tick")
+CAF_ADD_ATOM(tixsync_actors, tixsync::actors, renew_atom, "renew")
+CAF_ADD_ATOM(tixsync_actors, tixsync::actors, stop_atom, "stopclaim")
+// sync_actor: the provider call timeout of its mapping fired.
+CAF_ADD_ATOM(tixsync_actors, tixsync::actors, timeout_atom, "timeout")
+
+CAF_END_TYPE_ID_BLOCK(tixsync_actors)

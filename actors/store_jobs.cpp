@@ -1,0 +1,206 @@
+// The store threads' side of the protocol: blocking Redis calls, answered with messages.
+#include "actors/store_jobs.hpp"
+
+#include <caf/send.hpp>
+#include <chrono>
+#include <utility>
+
+namespace tixsync::actors {
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void store_failed(runtime& rt, const std::string& doing, const persistence::status& s) {
+  rt.counters.store_errors.fetch_add(1, std::memory_order_relaxed);
+  rt.log(log_level::error, doing + " failed: " + s.to_string());
+}
+
+/// The stored results of every claimed order, in one pipeline of HGETALLs.
+void load_previous(store_worker& worker, runtime& rt, std::vector<loaded_order>& orders) {
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& o : orders)
+    commands.push_back({"HGETALL", worker.keys.results(o.claimed.item.ref)});
+  auto replies = worker.connection.pipeline(commands);
+  if (!replies) return store_failed(rt, "loading sync results", replies.error());
+  for (std::size_t i = 0; i < orders.size() && i < replies->size(); ++i) {
+    const auto& reply = (*replies)[i];
+    for (std::size_t f = 0; f + 1 < reply.elements.size(); f += 2) {
+      auto decoded = persistence::decode_result(reply.elements[f].str, reply.elements[f + 1].str);
+      if (!decoded) continue;
+      const auto& ref = orders[i].claimed.item.ref;
+      if (decoded->provider.empty()) decoded->provider = ref.provider;
+      if (decoded->order_code.empty()) decoded->order_code = ref.order;
+      orders[i].previous.push_back(std::move(*decoded));
+    }
+  }
+}
+
+/// Parses the claimed orders' snapshots (events through the shared cache).
+void load_snapshots(store_worker& worker, runtime& rt, std::vector<loaded_order>& orders) {
+  std::vector<persistence::order_key> keys;
+  for (const auto& o : orders) keys.push_back({o.claimed.item.ref.event, o.claimed.item.ref.order});
+  auto batch = worker.snapshots.get_many(keys);
+  if (!batch) {
+    store_failed(rt, "loading snapshots", batch.error());
+    for (auto& o : orders)
+      o.load_error = "snapshots could not be loaded: " + batch.error().to_string();
+    return;
+  }
+  for (std::size_t i = 0; i < orders.size(); ++i) {
+    auto& o = orders[i];
+    const auto& ref = o.claimed.item.ref;
+    auto event_json = batch->events.find(ref.event);
+    if (!batch->orders[i] || event_json == batch->events.end()) {
+      o.load_error =
+          "no " + std::string(batch->orders[i] ? "event" : "order") + " snapshot for " + ref.id();
+      continue;
+    }
+    o.event = worker.events.get(ref.event, *event_json->second, worker.reader, o.load_error);
+    if (!o.event) continue;
+    auto order = std::make_shared<mapping::order>();
+    mapping::read_error error;
+    if (!worker.reader.read_order(*batch->orders[i], *order, error)) {
+      o.load_error = "order snapshot of " + ref.id() + ": " + error.to_string();
+      o.event.reset();
+      continue;
+    }
+    o.order = std::move(order);
+  }
+}
+
+}  // namespace
+
+void run_cycle(store_worker& worker, runtime& rt, cycle_request request,
+               const caf::actor& reply_to) {
+  cycle_result out;
+  out.wanted = request.want;
+  std::vector<persistence::completion> done;
+  for (const auto& c : request.done) done.push_back(c.done);
+  const auto& o = rt.options;
+  const std::int64_t now = now_ms();
+  std::vector<persistence::claimed_item> claimed;
+  std::vector<persistence::status> statuses;
+  persistence::status failure;
+  if (request.want > 0 && !done.empty()) {
+    auto r = worker.queue.complete_and_claim(done, request.provider, o.node_name, request.want,
+                                             o.lease.count(), now);
+    if (r)
+      std::tie(statuses, claimed) = std::move(*r);
+    else
+      failure = r.error();
+  } else if (request.want > 0) {
+    auto r = worker.queue.claim(request.provider, o.node_name, request.want, o.lease.count(), now);
+    if (r)
+      claimed = std::move(*r);
+    else
+      failure = r.error();
+  } else if (!done.empty()) {
+    auto r = worker.queue.complete_many(done, now);
+    if (r)
+      statuses = std::move(*r);
+    else
+      failure = r.error();
+  }
+  if (!failure.ok()) {
+    store_failed(rt, "claim/complete", failure);
+    out.error = failure.to_string();
+  }
+  for (std::size_t i = 0; i < request.done.size(); ++i) {
+    persistence::status s = i < statuses.size() ? statuses[i] : failure;
+    out.completed.emplace_back(std::move(request.done[i]), std::move(s));
+  }
+  for (auto& c : claimed) out.claimed.push_back({std::move(c), nullptr, nullptr, {}, {}});
+  if (!out.claimed.empty()) {
+    load_snapshots(worker, rt, out.claimed);
+    load_previous(worker, rt, out.claimed);
+  }
+  caf::anon_send(reply_to, std::move(out));
+}
+
+void run_renew(store_worker& worker, runtime& rt, const std::vector<persistence::lease>& leases,
+               const caf::actor& reply_to) {
+  renew_result out;
+  auto r = worker.queue.renew(leases, rt.options.lease.count(), now_ms());
+  if (!r) {
+    store_failed(rt, "renewing leases", r.error());
+    out.error = r.error().to_string();
+  } else {
+    for (std::size_t i = 0; i < leases.size() && i < r->size(); ++i) {
+      if ((*r)[i].code() == persistence::persistence_errc::stale_lease) {
+        out.stale_keys.push_back(item_key(leases[i].ref.provider, leases[i].ref.id()));
+      }
+    }
+  }
+  caf::anon_send(reply_to, std::move(out));
+}
+
+std::size_t run_give_back(store_worker& worker, runtime& rt,
+                          const std::vector<persistence::lease>& leases) {
+  if (leases.empty()) return 0;
+  // No dedicated script: shorten each lease to 1 ms, then sweep, which makes the items due
+  // again at once (the sweep counts it as an expiry, like a lease that ran out).
+  const std::int64_t now = now_ms();
+  auto r = worker.queue.renew(leases, 1, now);
+  if (!r) {
+    store_failed(rt, "giving back leases", r.error());
+    return 0;
+  }
+  std::size_t given = 0;
+  std::vector<std::string> providers;
+  for (std::size_t i = 0; i < leases.size() && i < r->size(); ++i) {
+    if (!(*r)[i].ok()) continue;
+    ++given;
+    if (std::find(providers.begin(), providers.end(), leases[i].ref.provider) == providers.end())
+      providers.push_back(leases[i].ref.provider);
+  }
+  for (const auto& p : providers) {
+    auto swept = worker.queue.expire_leases(p, now + 2);
+    if (!swept) store_failed(rt, "sweeping given-back leases", swept.error());
+  }
+  return given;
+}
+
+void run_failure(store_worker& worker, runtime& rt, const failure_request& request,
+                 const caf::actor& reply_to) {
+  const std::int64_t now = now_ms();
+  if (!request.results.empty()) {
+    auto s = worker.results.put(request.held, request.results, now);
+    if (!s && s.code() != persistence::persistence_errc::stale_lease)
+      store_failed(rt, "storing results", s);
+  }
+  const auto& d = request.decision;
+  const auto& e = request.error;
+  persistence::status_or<persistence::failure_outcome> r = persistence::failure_outcome::stored;
+  if (d.action == providers::retry_action::reschedule) {
+    r = worker.queue.reschedule(request.held, providers::to_unix_ms(d.retry_at), e.messages, now);
+  } else {
+    persistence::park_request park;
+    park.held = request.held;
+    persistence::parse_park_state(providers::to_string(*d.reason), park.state);
+    park.errors = e.messages.empty() ? std::vector<std::string>{e.summary()} : e.messages;
+    park.full_message = e.full_message;
+    park.cause = e.group();
+    r = worker.queue.park(park, now);
+  }
+  const std::string what = d.action == providers::retry_action::reschedule
+                               ? std::string("rescheduled")
+                               : std::string("parked as ") + providers::to_string(*d.reason);
+  if (r) {
+    auto& counter = d.action == providers::retry_action::reschedule ? rt.counters.orders_rescheduled
+                                                                    : rt.counters.orders_parked;
+    counter.fetch_add(1, std::memory_order_relaxed);
+    rt.log(log_level::info, request.key + " " + what + ": " + e.summary());
+  } else if (r.code() == persistence::persistence_errc::stale_lease) {
+    rt.counters.orders_zombie.fetch_add(1, std::memory_order_relaxed);
+    rt.log(log_level::warning, request.key + ": lease lost, not " + what + " (zombie)");
+  } else {
+    store_failed(rt, request.key + " " + what, r.error());
+  }
+  caf::anon_send(reply_to, slot_freed{request.key});
+}
+
+}  // namespace tixsync::actors

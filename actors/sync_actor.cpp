@@ -1,0 +1,103 @@
+// The sync actor: all provider calls of a mapping in flight together; the first error or the
+// timeout ends the mapping, and completions arriving after that find the actor gone.
+#include "actors/sync_actor.hpp"
+
+#include <caf/all.hpp>
+#include <utility>
+
+#include "actors/protocol.hpp"
+
+namespace tixsync::actors {
+namespace {
+
+struct sync_state {
+  runtime_ptr rt;
+  caf::actor parent;
+  std::size_t mapping_index = 0;
+  std::vector<std::optional<providers::sync_result>> results;
+  std::size_t outstanding = 0;
+  static inline const char* name = "sync_actor";
+};
+
+using sync_actor_t = caf::stateful_actor<sync_state>;
+
+void finish(sync_actor_t* self, std::optional<providers::sync_error> error) {
+  auto& st = self->state;
+  self->send(st.parent, mapping_result{st.mapping_index, std::move(st.results), std::move(error)});
+  self->quit();
+}
+
+void count(node_counters& c, const providers::object_sync_outcome& out) {
+  auto& counter = !out.result           ? c.objects_empty
+                  : out.provider_called ? c.objects_synced
+                                        : c.objects_unchanged;
+  counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+/// Starts every object's sync; completions come back as object_done via a weak handle.
+void start_calls(sync_actor_t* self, providers::provider& target, sync_job& job) {
+  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self->ctrl());
+  for (std::size_t i = 0; i < job.objects.size(); ++i) {
+    providers::object_request request;
+    request.order = job.order;
+    request.event = job.event;
+    request.mapping = job.mapping;
+    request.mapped_objects =
+        providers::filter_mapped_objects(job.mapped, job.objects[i].position_id);
+    request.previous = std::move(job.previous[i]);
+    if (job.force && request.previous) request.previous->fingerprint.clear();
+    request.object = std::move(job.objects[i]);
+    providers::sync_one_object(
+        target, std::move(request), [weak, i](providers::object_sync_outcome out) {
+          if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak)) {
+            caf::anon_send(caf::actor_cast<caf::actor>(strong), object_done{i, std::move(out)});
+          }
+        });
+  }
+}
+
+caf::behavior sync_actor(sync_actor_t* self, runtime_ptr rt, caf::actor parent,
+                         std::shared_ptr<providers::provider> target, sync_job job) {
+  auto& st = self->state;
+  st.rt = std::move(rt);
+  st.parent = std::move(parent);
+  st.mapping_index = job.mapping_index;
+  st.results.resize(job.objects.size());
+  st.outstanding = job.objects.size();
+  job.previous.resize(job.objects.size());
+  if (st.outstanding == 0) {
+    finish(self, std::nullopt);
+    return {};
+  }
+  self->delayed_send(self, st.rt->options.provider_call_timeout, timeout_atom::value);
+  start_calls(self, *target, job);
+  return {
+      [=](object_done& d) {
+        auto& st = self->state;
+        if (d.index >= st.results.size() || st.outstanding == 0) return;
+        if (d.outcome.error) return finish(self, std::move(d.outcome.error));
+        count(st.rt->counters, d.outcome);
+        st.results[d.index] = std::move(d.outcome.result);
+        if (--st.outstanding == 0) finish(self, std::nullopt);
+      },
+      [=](timeout_atom) {
+        finish(self, providers::make_sync_error(
+                         providers::sync_error_kind::recoverable, "Provider call timed out",
+                         "no answer within " +
+                             std::to_string(self->state.rt->options.provider_call_timeout.count()) +
+                             " ms",
+                         "timeout"));
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_sync_actor(caf::event_based_actor* order_actor, runtime_ptr rt,
+                            std::shared_ptr<providers::provider> target, sync_job job) {
+  return order_actor->spawn<caf::linked>(sync_actor, std::move(rt),
+                                         caf::actor_cast<caf::actor>(order_actor),
+                                         std::move(target), std::move(job));
+}
+
+}  // namespace tixsync::actors

@@ -1,0 +1,76 @@
+// `tixsync check-config FILE [--event EVENT.json]`: reads a config file and lists every problem
+// with its location (exit 1 when there is any); with --event also checks the mappings' fields
+// against that event's catalogue.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "app/commands.hpp"
+#include "app/input_files.hpp"
+#include "config/config_loader.hpp"
+
+namespace tixsync::app {
+namespace {
+
+struct check_config_options {
+  std::string path;
+  std::string event_path;
+  bool json = false;
+};
+
+nlohmann::json problems_json(const std::vector<config::config_problem>& problems) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : problems) {
+    out.push_back({{"file", p.location.file},
+                   {"line", p.location.line},
+                   {"column", p.location.column},
+                   {"key", p.key_path},
+                   {"message", p.message}});
+  }
+  return out;
+}
+
+void print_summary(const config::tixsync_config& config) {
+  std::size_t mappings = 0;
+  for (const auto& provider : config.providers) mappings += provider.mappings.size();
+  std::cout << config.path << ": ok (" << config.providers.size() << " providers, " << mappings
+            << " mappings, redis "
+            << (config.redis.embedded ? std::string("embedded") : config.redis.url) << ")\n";
+}
+
+void run_check_config(const check_config_options& options) {
+  auto loaded = config::load_config(options.path);
+  if (loaded.ok() && !options.event_path.empty()) {
+    auto event = load_event_bundle(options.event_path);
+    mapping::field_catalogue catalogue(event);
+    loaded.problems = config::check_mappings_against(loaded.config, catalogue);
+  }
+  if (options.json) {
+    nlohmann::json out = {
+        {"file", options.path}, {"ok", loaded.ok()}, {"problems", problems_json(loaded.problems)}};
+    std::cout << out.dump(2) << "\n";
+  } else if (loaded.ok()) {
+    print_summary(loaded.config);
+  } else {
+    std::cout << config::format_problems(loaded.problems);
+  }
+  if (!loaded.ok()) {
+    std::cout.flush();  // the problems before the summary on stderr
+    throw command_error(exit_bad_input,
+                        std::to_string(loaded.problems.size()) + " problem(s) in " + options.path);
+  }
+}
+
+}  // namespace
+
+void register_check_config_command(CLI::App& app, command_action& run) {
+  auto options = std::make_shared<check_config_options>();
+  auto* cmd = app.add_subcommand("check-config", "Check a config file and list every problem");
+  cmd->add_option("file", options->path, "The config file (TOML)")->required();
+  cmd->add_option("--event", options->event_path,
+                  "Event bundle JSON: also check the mappings' fields against its catalogue");
+  cmd->add_flag("--json", options->json, "Print JSON instead of text");
+  cmd->callback([options, &run] { run = [options] { run_check_config(*options); }; });
+}
+
+}  // namespace tixsync::app

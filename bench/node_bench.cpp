@@ -1,0 +1,356 @@
+// Throughput of one sync_node (actors/): N synthetic orders of 2 positions, 1 Order and 1
+// OrderPosition mapping, an in-process provider answering after a simulated latency (one timer
+// thread for all calls), the queue in a local redis-server it starts itself. Prints one JSON
+// line and a short table; compares with a one-at-a-time loop over the same provider.
+// Usage: node_bench [--orders N] [--baseline M] [--latency-ms L] [--concurrency C]
+//                   [--batch B] [--rate R] [--fsync always|everysec] [--unix]
+// Without --rate all orders are enqueued before the node starts (a backlog: the latency is
+// mostly waiting in the queue); with --rate R they arrive at R orders/s while it runs.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <future>
+#include <map>
+#include <mutex>
+#include <queue>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "actors/node.hpp"
+#include "mapping/evaluate.hpp"
+#include "mapping/order_reader.hpp"
+#include "persistence/queue_store.hpp"
+#include "persistence/snapshot_store.hpp"
+#include "providers/object_sync.hpp"
+#include "tests/support/redis_server.hpp"
+#include "tests/support/test_data.hpp"
+
+namespace {
+
+using namespace tixsync;
+using steady = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+struct bench_config {
+  std::size_t orders = 20000;
+  std::size_t baseline = 25;
+  int latency_ms = 20;
+  std::size_t concurrency = 4000;
+  std::size_t batch = 1000;
+  std::size_t rate = 0;  ///< orders/s enqueued while the node runs; 0: all before it starts
+  std::string fsync = "always";
+  bool unix_socket = false;
+};
+
+/// Completes callbacks after a fixed delay, all from one thread.
+class delay_line {
+ public:
+  explicit delay_line(std::chrono::milliseconds delay)
+      : delay_(delay), thread_([this] { run(); }) {}
+  ~delay_line() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+  void after_delay(std::function<void()> fn) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      due_.push({steady::now() + delay_, std::move(fn)});  // same delay: FIFO is time order
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stop_) {
+      if (due_.empty()) {
+        wake_.wait(lock);
+        continue;
+      }
+      if (steady::now() < due_.front().first) {
+        wake_.wait_until(lock, due_.front().first);
+        continue;
+      }
+      auto fn = std::move(due_.front().second);
+      due_.pop();
+      lock.unlock();
+      fn();
+      lock.lock();
+    }
+  }
+  std::chrono::milliseconds delay_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::queue<std::pair<steady::time_point, std::function<void()>>> due_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+/// The provider under test: answers every object after the delay; records finalize times.
+class latency_provider : public providers::provider {
+ public:
+  explicit latency_provider(std::chrono::milliseconds latency) : line_(latency) {
+    mapping::mapping_definition order;
+    order.id = 1;
+    order.pretix_model = "Order";
+    order.external_object_type = "orders";
+    order.pretix_id_field = "event_order_code";
+    order.external_id_field = "number";
+    order.property_mappings = {{"email", "email", nullptr, "overwrite"}};
+    mapping::mapping_definition ticket = order;
+    ticket.id = 2;
+    ticket.pretix_model = "OrderPosition";
+    ticket.external_object_type = "tickets";
+    ticket.pretix_id_field = "ticket_id";
+    ticket.property_mappings = {{"attendee_name", "name", nullptr, "overwrite"}};
+    mappings_ = {order, ticket};
+  }
+  std::string identifier() const override { return "bench"; }
+  const std::vector<mapping::mapping_definition>& mappings() const override { return mappings_; }
+  void sync_object(providers::object_request request, providers::object_completion done) override {
+    line_.after_delay([done] {
+      providers::object_outcome outcome;
+      outcome.sync_info = {{"action", "create"}};
+      done(providers::object_result::synced(std::move(outcome)));
+    });
+  }
+  void finalize_sync_order(providers::finalize_request request,
+                           providers::finalize_completion done) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      synced_at_[request.order->code] = steady::now();
+    }
+    done(providers::finalize_result::succeeded());
+  }
+  std::map<std::string, steady::time_point> synced_at() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return synced_at_;
+  }
+
+ private:
+  std::vector<mapping::mapping_definition> mappings_;
+  delay_line line_;
+  std::mutex mutex_;
+  std::map<std::string, steady::time_point> synced_at_;
+};
+
+std::string order_code(std::size_t i) {
+  return "B" + std::to_string(1000000 + i);
+}
+
+/// N orders of 2 positions: the fixture order L7QXM with new codes.
+std::vector<std::string> make_orders(std::size_t n) {
+  json model;
+  for (const auto& line : testing::read_test_data_lines("orders.jsonl")) {
+    model = json::parse(line);
+    if (model["positions"].size() == 2) break;
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    model["code"] = order_code(i);
+    out.push_back(model.dump());
+  }
+  return out;
+}
+
+persistence::connection_options connection_of(const testing::redis_server& s, bool unix_socket) {
+  persistence::connection_options o;
+  if (unix_socket)
+    o.unix_socket = s.unix_socket();
+  else
+    o.host = s.host(), o.port = s.port();
+  return o;
+}
+
+/// Enqueues every order with its snapshot, all at once (rate 0) or `rate` orders/s in chunks
+/// every 10 ms; returns when each order's chunk was acknowledged.
+std::map<std::string, steady::time_point> enqueue_all(persistence::redis_connection& c,
+                                                      const std::vector<std::string>& orders,
+                                                      std::size_t rate) {
+  persistence::snapshot_store snapshots(c);
+  (void)snapshots.put_event("ndd25", testing::read_test_data("event.json"));
+  persistence::queue_store queue(c);
+  std::map<std::string, steady::time_point> at;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const std::size_t step = rate == 0 ? 1000 : std::max<std::size_t>(1, rate / 100);
+  auto next = steady::now();
+  for (std::size_t first = 0; first < orders.size(); first += step) {
+    if (rate > 0) std::this_thread::sleep_until(next += std::chrono::milliseconds(10));
+    std::vector<persistence::enqueue_request> chunk;
+    for (std::size_t i = first; i < std::min(orders.size(), first + step); ++i) {
+      chunk.push_back({{"bench", "ndd25", order_code(i)}, "order_placed", std::nullopt, orders[i]});
+    }
+    auto r = queue.enqueue_many(chunk, now);
+    if (!r) throw std::runtime_error(r.error().to_string());
+    for (const auto& req : chunk) at[req.ref.order] = steady::now();
+  }
+  return at;
+}
+
+/// Redis's count of commands processed (client commands; script-internal calls not included).
+double redis_commands(persistence::redis_connection& c) {
+  auto info = c.command({"INFO", "stats"});
+  if (!info) return 0;
+  const auto at = info->str.find("total_commands_processed:");
+  return at == std::string::npos ? 0 : std::stod(info->str.substr(at + 25));
+}
+
+struct node_figures {
+  double seconds = 0;
+  double orders_per_s = 0, objects_per_s = 0;
+  double p50_ms = 0, p99_ms = 0;
+  double commands_per_order = 0;
+  std::uint64_t synced = 0, objects = 0;
+};
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * (v.size() - 1) + 0.5))];
+}
+
+node_figures run_node(const bench_config& cfg, const testing::redis_server& server) {
+  persistence::redis_connection c(connection_of(server, cfg.unix_socket));
+  (void)c.command({"FLUSHALL"});
+  auto provider = std::make_shared<latency_provider>(std::chrono::milliseconds(cfg.latency_ms));
+  auto registry = std::make_shared<providers::provider_registry>();
+  registry->add(provider);
+  actors::node_options o;
+  o.node_name = "bench-1";
+  if (cfg.unix_socket)
+    o.redis.unix_socket = server.unix_socket();
+  else
+    o.redis.host = server.host(), o.redis.port = server.port();
+  o.concurrency = cfg.concurrency;
+  o.claim_batch = cfg.batch;
+  o.idle_poll = std::chrono::milliseconds(2);
+  o.store_threads = 2;
+  o.scheduler_threads = 2;
+  const auto orders = make_orders(cfg.orders);
+  std::map<std::string, steady::time_point> enqueued;
+  if (cfg.rate == 0) enqueued = enqueue_all(c, orders, 0);
+  actors::sync_node node(o, registry);
+  const double commands_before = redis_commands(c);
+  const auto start = steady::now();
+  node.start();
+  if (cfg.rate > 0) {  // paced: the node runs while orders arrive (commands include enqueue)
+    persistence::redis_connection producer(connection_of(server, cfg.unix_socket));
+    enqueued = enqueue_all(producer, orders, cfg.rate);
+  }
+  while (node.stats().orders_synced < cfg.orders &&
+         steady::now() - start < std::chrono::minutes(5)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  node_figures f;
+  f.seconds = std::chrono::duration<double>(steady::now() - start).count();
+  node.stop(std::chrono::seconds(5));
+  const auto stats = node.stats();
+  f.commands_per_order =
+      (redis_commands(c) - commands_before - 1) / std::max<double>(1, cfg.orders);
+  f.synced = stats.orders_synced;
+  f.objects = stats.objects_synced;
+  f.orders_per_s = f.synced / f.seconds;
+  f.objects_per_s = f.objects / f.seconds;
+  std::vector<double> latencies;
+  for (const auto& [code, at] : provider->synced_at()) {
+    latencies.push_back(std::chrono::duration<double, std::milli>(at - enqueued.at(code)).count());
+  }
+  f.p50_ms = percentile(latencies, 0.5);
+  f.p99_ms = percentile(latencies, 0.99);
+  return f;
+}
+
+/// One order at a time, one object at a time, waiting for each answer: pretix's loop.
+double run_baseline(const bench_config& cfg) {
+  latency_provider provider(std::chrono::milliseconds(cfg.latency_ms));
+  mapping::order_reader reader;
+  mapping::read_error error;
+  auto event = std::make_shared<mapping::event_bundle>();
+  reader.read_event_bundle(testing::read_test_data("event.json"), *event, error);
+  mapping::field_catalogue catalogue(*event);
+  const auto orders = make_orders(cfg.baseline);
+  const auto start = steady::now();
+  for (const auto& text : orders) {
+    auto order = std::make_shared<mapping::order>();
+    reader.read_order(text, *order, error);
+    for (const auto& m : provider.mappings()) {
+      for (auto& object : mapping::evaluate_mapping(m, *order, *event, catalogue, {},
+                                                    provider.evaluation_options())) {
+        providers::object_request request{order, event, &m, std::move(object), {}, {}};
+        std::promise<void> done;
+        providers::sync_one_object(provider, std::move(request),
+                                   [&done](providers::object_sync_outcome) { done.set_value(); });
+        done.get_future().wait();
+      }
+    }
+  }
+  return cfg.baseline / std::chrono::duration<double>(steady::now() - start).count();
+}
+
+bench_config parse(int argc, char** argv) {
+  bench_config c;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+    if (a == "--orders")
+      c.orders = std::stoul(next());
+    else if (a == "--baseline")
+      c.baseline = std::stoul(next());
+    else if (a == "--latency-ms")
+      c.latency_ms = std::stoi(next());
+    else if (a == "--concurrency")
+      c.concurrency = std::stoul(next());
+    else if (a == "--rate")
+      c.rate = std::stoul(next());
+    else if (a == "--batch")
+      c.batch = std::stoul(next());
+    else if (a == "--fsync")
+      c.fsync = next();
+    else if (a == "--unix")
+      c.unix_socket = true;
+  }
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bench_config cfg = parse(argc, argv);
+  testing::redis_server_options ro;
+  ro.extra_args = {"--appendfsync", cfg.fsync};
+  testing::redis_server server(ro);
+  const node_figures f = run_node(cfg, server);
+  const double baseline = run_baseline(cfg);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double rss_mb = usage.ru_maxrss / 1024.0;
+  std::printf(
+      "{\"orders\":%zu,\"synced\":%llu,\"latency_ms\":%d,\"concurrency\":%zu,\"batch\":%zu,"
+      "\"rate\":%zu,\"fsync\":\"%s\",\"seconds\":%.3f,\"orders_per_s\":%.0f,\"objects_per_s\":%.0f,"
+      "\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"baseline_orders_per_s\":%.2f,\"ratio\":%.0f,"
+      "\"redis_commands_per_order\":%.2f,\"peak_rss_mb\":%.1f}\n",
+      cfg.orders, static_cast<unsigned long long>(f.synced), cfg.latency_ms, cfg.concurrency,
+      cfg.batch, cfg.rate, cfg.fsync.c_str(), f.seconds, f.orders_per_s, f.objects_per_s, f.p50_ms,
+      f.p99_ms, baseline, f.orders_per_s / baseline, f.commands_per_order, rss_mb);
+  std::printf("%-34s %12s\n", "figure", "value");
+  std::printf("%-34s %12.0f\n", "orders/s (one node)", f.orders_per_s);
+  std::printf("%-34s %12.0f\n", "objects/s", f.objects_per_s);
+  std::printf("%-34s %12.1f\n", "enqueue-to-synced p50 (ms)", f.p50_ms);
+  std::printf("%-34s %12.1f\n", "enqueue-to-synced p99 (ms)", f.p99_ms);
+  std::printf("%-34s %12.2f\n", "one-at-a-time orders/s", baseline);
+  std::printf("%-34s %12.0f\n", "ratio", f.orders_per_s / baseline);
+  std::printf("%-34s %12.2f\n", "Redis commands per order", f.commands_per_order);
+  std::printf("%-34s %12.1f\n", "peak RSS (MB)", rss_mb);
+  return f.synced == cfg.orders ? 0 : 1;
+}

@@ -1,0 +1,157 @@
+// Reads the sections [redis], [node], [http], [shop] and [log] and drives the whole load: TOML
+// syntax errors, the providers (provider_reader.cpp) and the unknown keys of every table.
+#include "config/config_loader.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/provider_reader.hpp"
+#include "config/redis_url.hpp"
+
+namespace tixsync::config {
+namespace {
+
+using std::chrono::milliseconds;
+
+void read_redis(table_reader& root, redis_section& redis) {
+  const toml::table* table = root.table("redis");
+  if (!table) return;
+  redis.embedded = false;
+  table_reader r(*table, "redis", root.sink());
+  if (r.string("url", redis.url)) {
+    std::string error;
+    auto url = parse_redis_url(redis.url, error);
+    if (!url) {
+      r.problem(*table->get("url"), "url", error);
+    } else if (!url->password.empty()) {
+      r.problem(*table->get("url"), "url",
+                "a password must not be written in the file: name an environment variable in "
+                "redis.password_env");
+    } else {
+      redis.host = url->host;
+      redis.port = url->port;
+      redis.unix_socket = url->unix_socket;
+      redis.database = url->database;
+    }
+  }
+  r.integer("database", redis.database, 0, 15);
+  if (r.string("prefix", redis.prefix) &&
+      (redis.prefix.empty() || redis.prefix.size() > 64 ||
+       redis.prefix.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789._:-") != std::string::npos)) {
+    r.problem(*table->get("prefix"), "prefix", "must match [A-Za-z0-9._:-]{1,64}");
+  }
+  r.secret_env("password_env", redis.password_env, redis.password);
+  r.duration("connect_timeout", redis.connect_timeout, milliseconds(1), milliseconds(60000));
+  r.duration("command_timeout", redis.command_timeout, milliseconds(1), milliseconds(300000));
+  r.finish();
+}
+
+std::string host_name() {
+  char buffer[256] = {};
+  if (::gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') return "tixsync";
+  return buffer;
+}
+
+void read_node(table_reader& root, node_section& node) {
+  node.name = host_name();
+  const toml::table* table = root.table("node");
+  if (!table) return;
+  table_reader r(*table, "node", root.sink());
+  r.string("name", node.name);
+  r.integer("concurrency", node.concurrency, 1, 100000);
+  r.duration("lease", node.lease, milliseconds(1000), milliseconds(3600 * 1000));
+  r.duration("grace", node.grace, milliseconds(0), milliseconds(3600 * 1000));
+  r.integer("claim_batch", node.claim_batch, 1, 1000);
+  r.finish();
+}
+
+void read_http(table_reader& root, http_section& http) {
+  const toml::table* table = root.table("http");
+  if (!table) return;
+  table_reader r(*table, "http", root.sink());
+  r.string("listen", http.listen);
+  r.integer("port", http.port, 1, 65535);
+  r.secret_env("api_token_env", http.api_token_env, http.api_token);
+  r.finish();
+}
+
+void read_shop(table_reader& root, shop_section& shop) {
+  const toml::table* table = root.table("shop");
+  if (!table) return;
+  table_reader r(*table, "shop", root.sink());
+  if (r.string("url", shop.url) && shop.url.rfind("http://", 0) != 0 &&
+      shop.url.rfind("https://", 0) != 0) {
+    r.problem(*table->get("url"), "url", "must start with https:// or http://");
+  }
+  r.string("organizer", shop.organizer);
+  r.secret_env("api_token_env", shop.api_token_env, shop.api_token);
+  r.string("language", shop.language);
+  r.finish();
+}
+
+void read_log(table_reader& root, log_section& log) {
+  const toml::table* table = root.table("log");
+  if (!table) return;
+  table_reader r(*table, "log", root.sink());
+  r.choice("level", log.level, {"trace", "debug", "info", "warn", "error"});
+  r.choice("format", log.format, {"logfmt", "json"});
+  r.finish();
+}
+
+}  // namespace
+
+std::optional<std::string> process_env(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (!value) return std::nullopt;
+  return std::string(value);
+}
+
+load_result parse_config(std::string_view text, const std::string& path, const env_lookup& env) {
+  load_result result;
+  result.config.path = path;
+  problem_sink sink{path, result.problems, env};
+  toml::table document;
+  try {
+    document = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    sink.add(e.source(), "", "TOML syntax error: " + std::string(e.description()));
+    return result;
+  }
+  table_reader root(document, "", sink);
+  read_redis(root, result.config.redis);
+  read_node(root, result.config.node);
+  read_http(root, result.config.http);
+  read_shop(root, result.config.shop);
+  read_log(root, result.config.log);
+  const std::string base_dir = std::filesystem::path(path).parent_path().string();
+  read_providers(root, base_dir, result.config.providers);
+  root.finish();
+  // Reading goes section by section; people read the file top to bottom.
+  std::stable_sort(result.problems.begin(), result.problems.end(),
+                   [](const config_problem& a, const config_problem& b) {
+                     return std::pair(a.location.line, a.location.column) <
+                            std::pair(b.location.line, b.location.column);
+                   });
+  return result;
+}
+
+load_result load_config(const std::string& path, const env_lookup& env) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    load_result result;
+    result.config.path = path;
+    result.problems.push_back({{path, 0, 0}, "", "cannot read the file"});
+    return result;
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return parse_config(buffer.str(), path, env);
+}
+
+}  // namespace tixsync::config

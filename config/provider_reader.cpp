@@ -1,0 +1,183 @@
+// The [[providers]] entries: each table is read field by field; mappings and the type-specific
+// table are converted to JSON and handed to their own validators, with locations mapped back.
+#include "config/provider_reader.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/toml_json.hpp"
+
+namespace tixsync::config {
+namespace {
+
+using std::chrono::milliseconds;
+
+bool is_identifier(const std::string& text, bool allow_slash) {
+  if (text.empty() || text.size() > 100) return false;
+  for (char c : text) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                    c == '-' || (allow_slash && c == '/');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void read_retry(table_reader& p, providers::retry_policy& retry) {
+  const toml::table* table = p.table("retry");
+  if (!table) return;
+  table_reader r(*table, p.path_of("retry"), p.sink());
+  std::string mode;
+  if (r.choice("mode", mode, {"exponential", "fixed"})) {
+    retry.mode =
+        mode == "fixed" ? providers::backoff_mode::fixed : providers::backoff_mode::exponential;
+  }
+  const milliseconds day(24LL * 3600 * 1000);
+  r.duration("base", retry.base, milliseconds(1), day);
+  r.duration("cap", retry.cap, milliseconds(1), day);
+  r.duration("delay", retry.fixed_delay, milliseconds(1), day);
+  r.number("jitter", retry.jitter, 0.0, 1.0);
+  r.integer("max_attempts", retry.max_attempts, 1, 1000);
+  r.integer("max_rate_limit_deferrals", retry.max_rate_limit_deferrals, 0, 100000);
+  if (retry.cap < retry.base && table->get("cap")) {
+    r.problem(*table->get("cap"), "cap", "must not be shorter than base");
+  }
+  r.finish();
+}
+
+void read_limits(table_reader& p, provider_limits& limits) {
+  const toml::table* table = p.table("limits");
+  if (!table) return;
+  table_reader r(*table, p.path_of("limits"), p.sink());
+  r.integer("concurrency", limits.concurrency, 1, 100000);
+  r.number("rate", limits.rate, 0.0, 1e6);
+  r.integer("burst", limits.burst, 1, 1000000);
+  r.boolean("shared", limits.shared);
+  r.finish();
+}
+
+/// The JSON document of a mappings file, or null after reporting why it cannot be used.
+nlohmann::json read_mappings_file(table_reader& p, const toml::node& node,
+                                  const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    p.problem(node, "mappings", "cannot read mappings file " + file);
+    return nullptr;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    return nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    p.problem(node, "mappings", file + ": not valid JSON: " + e.what());
+    return nullptr;
+  }
+}
+
+void read_mappings(table_reader& p, const std::string& base_dir, provider_section& provider) {
+  const toml::node* node = p.get("mappings", true);
+  if (!node) return;
+  provider.mappings_location = p.sink().where(node->source());
+  std::vector<mapping::mapping_problem> problems;
+  if (node->is_string()) {
+    std::filesystem::path file(**node->as_string());
+    if (file.is_relative() && !base_dir.empty()) file = std::filesystem::path(base_dir) / file;
+    provider.mappings_file = file.string();
+    nlohmann::json document = read_mappings_file(p, *node, provider.mappings_file);
+    if (document.is_null()) return;
+    provider.mappings = mapping::parse_mappings(document, problems);
+    for (const auto& problem : problems) {
+      p.problem(*node, "mappings", provider.mappings_file + ": " + problem.to_string());
+    }
+  } else if (node->is_array()) {
+    provider.mappings = mapping::parse_mappings(to_json(*node), problems);
+    for (const auto& problem : problems) {
+      const toml::node& at = node_at_path(*node, problem.path);
+      p.sink().add(at.source(), p.path_of(problem.path), problem.message);
+    }
+  } else {
+    p.problem(*node, "mappings", "expected a file name or [[providers.mappings]] tables");
+  }
+}
+
+/// The table named after the provider's type, kept as JSON for the provider factory.
+void read_settings(table_reader& p, provider_section& provider) {
+  for (const auto& type : provider_types()) {
+    if (type != provider.type) continue;
+    if (const toml::table* table = p.table(type)) {
+      provider.settings = to_json(*table);
+      provider.settings_location = p.sink().where(table->source());
+    }
+  }
+}
+
+void read_lists(table_reader& r, const toml::table& table, provider_section& provider) {
+  if (r.string_list("events", provider.events)) {
+    for (std::size_t i = 0; i < provider.events.size(); ++i) {
+      const std::string& e = provider.events[i];
+      if (e != "*" && (!is_identifier(e, true) || e.find('/') == std::string::npos)) {
+        r.problem(*table.get("events"), "events[" + std::to_string(i) + "]",
+                  "\"" + e + "\" is neither \"organizer/event\" nor \"*\"");
+      }
+    }
+  }
+  r.string_list("triggers", provider.triggers);
+  const bool has_joiner = r.string("list_joiner", provider.list_joiner);
+  r.boolean("native_lists", provider.native_lists);
+  if (has_joiner && provider.native_lists) {
+    r.problem(*table.get("native_lists"), "native_lists",
+              "give either list_joiner or native_lists = true, not both");
+  }
+}
+
+void read_provider(table_reader& r, const toml::table& table, const std::string& base_dir,
+                   provider_section& provider) {
+  provider.location = r.sink().where(table.source());
+  if (r.string("id", provider.id, true) && !is_identifier(provider.id, false)) {
+    r.problem(*table.get("id"), "id", "must match [A-Za-z0-9._-]{1,100}");
+  }
+  r.choice("type", provider.type, provider_types());
+  if (!table.get("type")) r.get("type", true);
+  provider.display_name = provider.id;
+  r.string("display_name", provider.display_name);
+  r.boolean("enabled", provider.enabled);
+  read_lists(r, table, provider);
+  r.boolean("change_detection", provider.change_detection);
+  read_mappings(r, base_dir, provider);
+  read_retry(r, provider.retry);
+  read_limits(r, provider.limits);
+  read_settings(r, provider);
+  r.finish();
+}
+
+}  // namespace
+
+const std::vector<std::string>& provider_types() {
+  static const std::vector<std::string> types{"example", "rest", "webhook"};
+  return types;
+}
+
+void read_providers(table_reader& root, const std::string& base_dir,
+                    std::vector<provider_section>& out) {
+  const toml::node* node = root.get("providers");
+  if (!node) return;
+  const toml::array* array = node->as_array();
+  if (!array || !array->is_array_of_tables()) {
+    root.problem(*node, "providers", "expected [[providers]] tables");
+    return;
+  }
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::table& table = *array->get(i)->as_table();
+    table_reader r(table, "providers[" + std::to_string(i) + "]", root.sink());
+    provider_section provider;
+    read_provider(r, table, base_dir, provider);
+    if (!provider.id.empty() && !ids.insert(provider.id).second) {
+      r.problem(*table.get("id"), "id", "duplicate provider id \"" + provider.id + "\"");
+    }
+    out.push_back(std::move(provider));
+  }
+}
+
+}  // namespace tixsync::config

@@ -1,0 +1,122 @@
+// The configuration of a tixsync node as a plain struct: Redis, node, HTTP, shop, log and the
+// providers with their mappings, retry policy, limits and type-specific settings. Filled by
+// load_config (config_loader.hpp); secrets are resolved from the environment, never from the file.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/secret.hpp"
+#include "mapping/mapping_definition.hpp"
+#include "providers/retry_policy.hpp"
+
+namespace tixsync::config {
+
+/// Where a value came from in the config file (1-based line and column; 0 when unknown).
+struct source_location {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  /// "FILE:LINE:COLUMN".
+  std::string to_string() const;
+};
+
+struct redis_section {
+  /// No [redis] section: a later release starts its own redis-server ("embedded" mode).
+  bool embedded = true;
+  std::string url = "redis://127.0.0.1:6379/0";
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string unix_socket;  ///< set for unix:// URLs
+  int database = 0;
+  std::string prefix = "tixsync";
+  std::string password_env;  ///< name of the variable holding the password ("" = none)
+  secret password;           ///< from password_env, or from the URL
+  std::chrono::milliseconds connect_timeout{500};
+  std::chrono::milliseconds command_timeout{2000};
+};
+
+struct node_section {
+  std::string name;  ///< default: the host name
+  int concurrency = 64;
+  std::chrono::milliseconds lease{30000};
+  std::chrono::milliseconds grace{10000};  ///< drain time at shutdown
+  int claim_batch = 32;
+};
+
+struct http_section {
+  std::string listen = "127.0.0.1";
+  int port = 8080;
+  std::string api_token_env;
+  secret api_token;
+};
+
+struct shop_section {
+  std::string url;  ///< pretix base URL
+  std::string organizer;
+  std::string api_token_env;
+  secret api_token;
+  std::string language = "en";
+};
+
+struct log_section {
+  std::string level = "info";     ///< trace, debug, info, warn, error
+  std::string format = "logfmt";  ///< logfmt or json
+};
+
+struct provider_limits {
+  int concurrency = 16;  ///< syncs in flight per node
+  double rate = 0;       ///< calls per second; 0 = unlimited
+  int burst = 1;
+  bool shared = false;  ///< the rate is shared by all nodes (through Redis)
+};
+
+struct provider_section {
+  std::string id;
+  std::string type;  ///< "example", "rest" or "webhook"
+  std::string display_name;
+  bool enabled = true;
+  std::vector<std::string> events{"*"};    ///< "organizer/event" or "*"
+  std::vector<std::string> triggers{"*"};  ///< trigger names or "*"
+  std::string list_joiner = ",";
+  bool native_lists = false;
+  bool change_detection = false;
+  std::string mappings_file;          ///< resolved path when mappings came from a file
+  source_location mappings_location;  ///< of the `mappings` value in the config file
+  std::vector<mapping::mapping_definition> mappings;
+  providers::retry_policy retry;
+  provider_limits limits;
+  /// The [providers.<type>] table as JSON, validated later by the provider factory.
+  nlohmann::json settings = nlohmann::json::object();
+  source_location settings_location;
+  source_location location;  ///< of the [[providers]] entry
+};
+
+/// The whole file.
+struct tixsync_config {
+  std::string path;  ///< the file it was read from
+  redis_section redis;
+  node_section node;
+  http_section http;
+  shop_section shop;
+  log_section log;
+  std::vector<provider_section> providers;
+
+  /// The provider with this id, or nullptr.
+  const provider_section* find_provider(const std::string& id) const;
+};
+
+/// One problem in a config file.
+struct config_problem {
+  source_location location;
+  std::string key_path;  ///< e.g. "providers[0].retry.base"
+  std::string message;
+  /// "FILE:LINE:COLUMN: key.path: message".
+  std::string to_string() const;
+};
+
+}  // namespace tixsync::config
