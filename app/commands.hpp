@@ -41,5 +41,6 @@ void register_jobs_command(CLI::App& app, command_action& run);
 void register_manual_commands(CLI::App& app, command_action& run);
 void register_explain_command(CLI::App& app, command_action& run);
 void register_resync_command(CLI::App& app, command_action& run);
+void register_run_command(CLI::App& app, command_action& run);
 
 }  // namespace tixsync::app

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   register_manual_commands(app, run);
   register_explain_command(app, run);
   register_resync_command(app, run);
+  register_run_command(app, run);
 
   try {
     app.parse(argc, argv);

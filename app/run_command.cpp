@@ -1,0 +1,279 @@
+// `tixsync run`: starts a worker node from the config (with its own embedded redis-server when the
+// config names no Redis), optionally feeds it orders, and serves until SIGINT/SIGTERM: the first
+// signal drains within the grace period and gives back the rest, a second one stops at once.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "actors/node.hpp"
+#include "app/commands.hpp"
+#include "app/embedded_redis.hpp"
+#include "app/input_files.hpp"
+#include "app/provider_factory.hpp"
+#include "app/queue_access.hpp"
+#include "config/config_loader.hpp"
+#include "persistence/queue_store.hpp"
+#include "persistence/snapshot_store.hpp"
+
+namespace tixsync::app {
+namespace {
+
+struct run_options {
+  std::string config_path;
+  std::string data_dir = "tixsync-data";
+  std::string feed_orders;
+  std::string feed_event;
+  std::string trigger = "order_placed";
+  bool exit_when_drained = false;
+  bool show_synced = false;
+};
+
+/// Log lines on stderr, logfmt or JSON, at or above the configured level.
+actors::log_sink make_log_sink(const config::log_section& log) {
+  const int min_level = log.level == "error" ? 3 : log.level == "warn" ? 2
+                        : log.level == "info" ? 1 : 0;
+  auto mutex = std::make_shared<std::mutex>();
+  const bool json = log.format == "json";
+  return [=](actors::log_level level, const std::string& message) {
+    if (static_cast<int>(level) < min_level) return;
+    const auto ts = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+    std::string line = json ? nlohmann::json{{"ts", format_time(ts)},
+                                             {"level", actors::to_string(level)},
+                                             {"msg", message}}.dump()
+                            : fmt::format("ts={} level={} msg={}", format_time(ts),
+                                          actors::to_string(level), nlohmann::json(message).dump());
+    std::lock_guard<std::mutex> lock(*mutex);
+    std::cerr << line << "\n";
+  };
+}
+
+actors::redis_endpoint endpoint_of(const config::redis_section& redis,
+                                   const embedded_redis* embedded) {
+  actors::redis_endpoint endpoint;
+  endpoint.prefix = redis.prefix;
+  if (embedded) {
+    endpoint.unix_socket = embedded->socket_path();
+    return endpoint;
+  }
+  endpoint.host = redis.host;
+  endpoint.port = redis.port;
+  endpoint.unix_socket = redis.unix_socket;
+  endpoint.password = redis.password.reveal();
+  endpoint.db = redis.database;
+  return endpoint;
+}
+
+persistence::connection_options connection_of(const actors::redis_endpoint& endpoint) {
+  persistence::connection_options options;
+  options.host = endpoint.host;
+  options.port = endpoint.port;
+  options.unix_socket = endpoint.unix_socket;
+  options.password = endpoint.password;
+  options.db = endpoint.db;
+  return options;
+}
+
+bool takes_trigger(const config::provider_section& provider, const std::string& trigger) {
+  for (const auto& t : provider.triggers) {
+    if (t == "*" || t == trigger) return true;
+  }
+  return false;
+}
+
+/// Stores the event snapshot and enqueues every order for every provider that takes it.
+/// Returns the number of queue items.
+std::size_t feed_orders(const run_options& options, const config::tixsync_config& config,
+                        persistence::redis_connection& connection,
+                        const persistence::key_space& keys) {
+  auto event = load_event_bundle(options.feed_event);
+  auto orders = load_orders(options.feed_orders);
+  const std::string event_id = event.organizer + "/" + event.slug;
+  persistence::snapshot_store snapshots(connection, keys);
+  auto stored = snapshots.put_event(event_id, read_file(options.feed_event));
+  if (!stored.ok()) fail(stored, "storing the event snapshot");
+
+  // Raw order JSON per line, so the snapshot is stored exactly as given.
+  std::vector<std::string> raw;
+  if (orders.size() == 1) {
+    raw.push_back(read_file(options.feed_orders));
+  } else {
+    std::istringstream in(read_file(options.feed_orders));
+    for (std::string line; std::getline(in, line);) {
+      if (line.find_first_not_of(" \t\r") != std::string::npos) raw.push_back(line);
+    }
+  }
+  std::vector<persistence::enqueue_request> requests;
+  for (const auto& provider : config.providers) {
+    if (!provider.enabled || !takes_event(provider, event_id) ||
+        !takes_trigger(provider, options.trigger)) {
+      continue;
+    }
+    for (std::size_t i = 0; i < orders.size(); ++i) {
+      if (orders[i].order.event != event.slug) {
+        throw command_error(exit_bad_input, orders[i].origin + ": the order belongs to event '" +
+                                                orders[i].order.event + "', not '" + event.slug +
+                                                "'");
+      }
+      requests.push_back({{provider.id, event_id, orders[i].order.code}, options.trigger, {}, raw[i]});
+    }
+  }
+  persistence::queue_store queue(connection, persistence::queue_options{keys});
+  must(queue.enqueue_many(requests, now_ms()), "enqueueing the orders");
+  return requests.size();
+}
+
+/// Items that will still run without a person: due, following up or in flight.
+std::int64_t pending_items(persistence::queue_store& queue, const config::tixsync_config& config) {
+  std::int64_t pending = 0;
+  for (const auto& provider : config.providers) {
+    auto counts = must(queue.count(provider.id, now_ms()), "counting the queue");
+    for (auto state : {persistence::item_state::due, persistence::item_state::follow_up,
+                       persistence::item_state::in_flight}) {
+      auto it = counts.by_state.find(state);
+      if (it != counts.by_state.end()) pending += it->second;
+    }
+  }
+  return pending;
+}
+
+/// A progress bar on a terminal; on a pipe or file only the final line.
+void print_progress(const actors::node_stats& stats, std::size_t fed, bool final_line) {
+  if (fed == 0 || (!final_line && !isatty(STDERR_FILENO))) return;
+  const std::size_t done = std::min<std::size_t>(stats.orders_ended(), fed);
+  const int width = 30;
+  const int filled = static_cast<int>(width * done / fed);
+  std::fprintf(stderr, "\r[%s%s] %zu/%zu orders%s", std::string(filled, '#').c_str(),
+               std::string(width - filled, '.').c_str(), done, fed, final_line ? "\n" : "");
+  std::fflush(stderr);
+}
+
+void print_summary(const actors::node_stats& stats, const actors::stop_report& report,
+                   const built_providers& built, bool show_synced) {
+  std::cout << fmt::format(
+      "orders synced {}, skipped {}, rescheduled {}, parked {}; objects synced {}, unchanged {}, "
+      "empty {}; leases given back {}\n",
+      stats.orders_synced, stats.orders_skipped, stats.orders_rescheduled, stats.orders_parked,
+      stats.objects_synced, stats.objects_unchanged, stats.objects_empty, report.given_back);
+  if (!show_synced) return;
+  auto dump = built.example_database->dump();
+  std::cout << "Records in the example external system:\n";
+  for (const auto& [type, records] : dump.items()) {
+    std::cout << fmt::format("  {}: {} records\n", type, records.size());
+    std::size_t shown = 0;
+    for (const auto& record : records) {
+      if (shown++ == 2) break;
+      std::cout << "    " << record.dump() << "\n";
+    }
+  }
+}
+
+void run_node(const run_options& options) {
+  auto loaded = config::load_config(options.config_path);
+  if (!loaded.ok()) throw command_error(exit_bad_input, config::format_problems(loaded.problems));
+  const auto& config = loaded.config;
+  auto built = build_providers(config);
+  if (options.feed_orders.empty() != options.feed_event.empty()) {
+    throw command_error(exit_usage, "--feed and --feed-event go together");
+  }
+
+  // Signals are taken by this thread with sigtimedwait; every thread started later inherits
+  // the mask, so no other thread is interrupted.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::unique_ptr<embedded_redis> embedded;
+  if (config.redis.embedded) {
+    embedded = std::make_unique<embedded_redis>(options.data_dir);
+    std::cerr << "embedded redis-server (pid " << embedded->pid() << ") at "
+              << embedded->socket_path() << "\n";
+  }
+  actors::node_options node;
+  node.node_name = config.node.name;
+  node.redis = endpoint_of(config.redis, embedded.get());
+  node.concurrency = static_cast<std::size_t>(config.node.concurrency);
+  node.claim_batch = static_cast<std::size_t>(config.node.claim_batch);
+  node.lease = config.node.lease;
+  node.renew_interval = config.node.lease / 3;
+  node.grace = config.node.grace;
+  node.context.shop_base_url = config.shop.url;
+  node.context.language = config.shop.language;
+  node.log = make_log_sink(config.log);
+
+  persistence::redis_connection connection(connection_of(node.redis));
+  persistence::key_space keys(node.redis.prefix);
+  persistence::queue_store queue(connection, persistence::queue_options{keys});
+  const std::size_t fed =
+      options.feed_orders.empty() ? 0 : feed_orders(options, config, connection, keys);
+
+  actors::sync_node worker(node, built.registry);
+  try {
+    worker.start();
+  } catch (const std::exception& e) {
+    throw command_error(exit_unavailable, std::string("cannot start the node: ") + e.what());
+  }
+  std::cerr << "node " << node.node_name << " running; Ctrl-C stops it\n";
+
+  std::thread stopper;
+  actors::stop_report report;
+  bool stopping = false;
+  const timespec tick{0, 200 * 1000 * 1000};
+  for (;;) {
+    int signal = sigtimedwait(&signals, nullptr, &tick);
+    if (signal > 0) {
+      if (stopping) {
+        std::cerr << "\nsecond signal: stopping at once; leases expire and other nodes resume\n";
+        worker.hard_stop();
+        break;
+      }
+      std::cerr << "\nstopping: draining for up to " << config.node.grace.count() << " ms\n";
+      stopping = true;
+      stopper = std::thread([&] { report = worker.stop(); });
+    }
+    if (stopping) {
+      if (worker.stats().in_flight == 0 && stopper.joinable()) break;
+      continue;
+    }
+    print_progress(worker.stats(), fed, false);
+    if (options.exit_when_drained && pending_items(queue, config) == 0 &&
+        worker.stats().in_flight == 0) {
+      stopping = true;
+      stopper = std::thread([&] { report = worker.stop(); });
+    }
+  }
+  if (stopper.joinable()) stopper.join();
+  print_progress(worker.stats(), fed, true);
+  print_summary(worker.stats(), report, built, options.show_synced);
+}
+
+}  // namespace
+
+void register_run_command(CLI::App& app, command_action& run) {
+  auto options = std::make_shared<run_options>();
+  auto* cmd = app.add_subcommand("run", "Run a worker node (embedded Redis when none is configured)");
+  cmd->add_option("--config", options->config_path, "Config file (TOML)")->required();
+  cmd->add_option("--data-dir", options->data_dir, "Folder of the embedded Redis")
+      ->capture_default_str();
+  cmd->add_option("--feed", options->feed_orders, "Orders (JSON or JSON lines) to enqueue at start");
+  cmd->add_option("--feed-event", options->feed_event, "Event bundle of the fed orders");
+  cmd->add_option("--trigger", options->trigger, "Trigger of the fed orders")->capture_default_str();
+  cmd->add_flag("--exit-when-drained", options->exit_when_drained,
+                "Stop once nothing is due or in flight (for scripts and CI)");
+  cmd->add_flag("--show-synced", options->show_synced,
+                "At exit, print the records of the example external system");
+  cmd->callback([options, &run] { run = [options] { run_node(*options); }; });
+}
+
+}  // namespace tixsync::app

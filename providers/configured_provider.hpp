@@ -1,0 +1,54 @@
+// A provider as the config file describes it: the identifier, display name, mappings, list
+// joiner, change detection and retry policy come from the config; the syncing itself is done by
+// an inner provider (an example provider today, the REST and webhook providers later).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "providers/provider.hpp"
+
+namespace tixsync::providers {
+
+/// The settings the config gives every provider, whatever its type.
+struct provider_settings {
+  std::string identifier;
+  std::string display_name;
+  std::vector<mapping::mapping_definition> mappings;
+  std::optional<std::string> list_joiner = std::string(",");
+  bool change_detection = false;
+  providers::retry_policy retry;
+};
+
+/// Decorates `inner` with `settings`; every call is forwarded to `inner`.
+class configured_provider final : public provider {
+ public:
+  configured_provider(provider_settings settings, std::shared_ptr<provider> inner);
+
+  std::string identifier() const override { return settings_.identifier; }
+  std::string display_name() const override;
+  const std::vector<mapping::mapping_definition>& mappings() const override {
+    return settings_.mappings;
+  }
+  std::optional<std::string> list_joiner() const override { return settings_.list_joiner; }
+  bool change_detection() const override { return settings_.change_detection; }
+  providers::retry_policy retry_policy() const override { return settings_.retry; }
+  bool should_sync_order(const mapping::order& order) const override {
+    return inner_->should_sync_order(order);
+  }
+  void sync_object(object_request request, object_completion done) override {
+    inner_->sync_object(std::move(request), std::move(done));
+  }
+  void finalize_sync_order(finalize_request request, finalize_completion done) override {
+    inner_->finalize_sync_order(std::move(request), std::move(done));
+  }
+  void close() override { inner_->close(); }
+
+ private:
+  provider_settings settings_;
+  std::shared_ptr<provider> inner_;
+};
+
+}  // namespace tixsync::providers

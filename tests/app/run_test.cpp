@@ -1,0 +1,169 @@
+// End-to-end tests of `tixsync run` on its embedded redis-server: the sample orders are fed and
+// synced, the node exits when drained, SIGTERM drains and exits 0, and no redis-server is left
+// behind after a clean exit, a SIGTERM or a SIGKILL of the node. Invalid configs are refused.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/command.hpp"
+#include "tests/support/test_data.hpp"
+
+namespace tixsync::testing {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string examples = std::string(TIXSYNC_TEST_DATA_DIR) + "/../../examples";
+
+/// A temporary folder for the node's data, removed afterwards.
+class run_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char name[] = "/tmp/tixsync-run-XXXXXX";
+    ASSERT_NE(mkdtemp(name), nullptr);
+    dir_ = name;
+  }
+  void TearDown() override {
+    if (child_ > 0) {
+      kill(child_, SIGKILL);
+      waitpid(child_, nullptr, 0);
+    }
+    fs::remove_all(dir_);
+  }
+
+  std::vector<std::string> run_args(bool drained) const {
+    std::vector<std::string> args = {TIXSYNC_BINARY, "run", "--config", examples + "/demo.toml",
+                                     "--data-dir", dir_ + "/data", "--feed",
+                                     examples + "/sample-orders.jsonl", "--feed-event",
+                                     examples + "/sample-event.json"};
+    if (drained) args.push_back("--exit-when-drained");
+    return args;
+  }
+
+  /// Starts the node in the background with stderr in a file.
+  void spawn(const std::vector<std::string>& argv) {
+    child_ = fork();
+    ASSERT_GE(child_, 0);
+    if (child_ == 0) {
+      FILE* err = std::freopen((dir_ + "/stderr").c_str(), "w", stderr);
+      FILE* out = std::freopen((dir_ + "/stdout").c_str(), "w", stdout);
+      (void)err;
+      (void)out;
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+  }
+
+  std::string file(const std::string& name) const {
+    std::ifstream in(dir_ + "/" + name);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  /// The embedded redis-server's pid from the node's stderr, waiting (bounded) for the line.
+  pid_t redis_pid() const {
+    const std::regex line("embedded redis-server \\(pid ([0-9]+)\\)");
+    for (int i = 0; i < 500; ++i) {
+      std::smatch m;
+      const std::string text = file("stderr");
+      if (std::regex_search(text, m, line)) return static_cast<pid_t>(std::stoi(m[1]));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+  /// Waits (bounded) for the child to exit; its exit code, or -1.
+  int wait_child(std::chrono::seconds limit = std::chrono::seconds(60)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (waitpid(child_, &status, WNOHANG) == child_) {
+        child_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+  static bool gone_within(pid_t pid, std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (kill(pid, 0) != 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  std::string dir_;
+  pid_t child_ = -1;
+};
+
+TEST_F(run_test, feeds_the_sample_orders_syncs_them_and_exits_when_drained) {
+  auto r = run_command(run_args(true), "", std::chrono::seconds(120));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("orders synced 20,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("objects synced 53,"), std::string::npos) << r.out;
+  const std::regex line("embedded redis-server \\(pid ([0-9]+)\\)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.err, m, line)) << r.err;
+  EXPECT_TRUE(gone_within(static_cast<pid_t>(std::stoi(m[1])), std::chrono::seconds(5)));
+  // The AOF is in the data folder: what was acknowledged is durable.
+  EXPECT_TRUE(fs::exists(dir_ + "/data/appendonlydir") || fs::exists(dir_ + "/data/appendonly.aof"));
+}
+
+TEST_F(run_test, sigterm_drains_exits_zero_and_stops_the_embedded_redis) {
+  spawn(run_args(false));
+  const pid_t redis = redis_pid();
+  ASSERT_GT(redis, 0) << file("stderr");
+  // Let the node start serving, then ask it to stop.
+  for (int i = 0; i < 500 && file("stderr").find("running") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(child_, SIGTERM);
+  EXPECT_EQ(wait_child(), 0) << file("stderr");
+  EXPECT_TRUE(gone_within(redis, std::chrono::seconds(5)));
+}
+
+TEST_F(run_test, sigkill_of_the_node_leaves_no_redis_server_behind) {
+  spawn(run_args(false));
+  const pid_t redis = redis_pid();
+  ASSERT_GT(redis, 0) << file("stderr");
+  kill(child_, SIGKILL);
+  wait_child();
+  EXPECT_TRUE(gone_within(redis, std::chrono::seconds(10)));
+}
+
+TEST_F(run_test, refuses_an_invalid_config_with_its_location) {
+  const std::string config = dir_ + "/bad.toml";
+  std::ofstream(config) << "[node]\nconcurency = 4\n";
+  auto r = run_tixsync({"run", "--config", config, "--data-dir", dir_ + "/data"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("bad.toml:2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("concurency"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/data")) << "nothing is started for an invalid config";
+}
+
+TEST_F(run_test, refuses_a_provider_type_it_cannot_run) {
+  const std::string config = dir_ + "/rest.toml";
+  std::ofstream(config) << "[[providers]]\nid = \"crm\"\ntype = \"rest\"\nmappings = \"" << examples
+                        << "/mappings.json\"\n";
+  auto r = run_tixsync({"run", "--config", config, "--data-dir", dir_ + "/data"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("rest"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace tixsync::testing
