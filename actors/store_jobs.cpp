@@ -141,25 +141,21 @@ void run_renew(store_worker& worker, runtime& rt, const std::vector<persistence:
 std::size_t run_give_back(store_worker& worker, runtime& rt,
                           const std::vector<persistence::lease>& leases) {
   if (leases.empty()) return 0;
-  // No dedicated script: shorten each lease to 1 ms, then sweep, which makes the items due
-  // again at once (the sweep counts it as an expiry, like a lease that ran out).
-  const std::int64_t now = now_ms();
-  auto r = worker.queue.renew(leases, 1, now);
+  // One atomic transition per lease: due again at once, no lease expiry counted (a give-back is
+  // not a crash), stale tokens refused per item.
+  auto r = worker.queue.release(leases, now_ms());
   if (!r) {
     store_failed(rt, "giving back leases", r.error());
     return 0;
   }
   std::size_t given = 0;
-  std::vector<std::string> providers;
   for (std::size_t i = 0; i < leases.size() && i < r->size(); ++i) {
-    if (!(*r)[i].ok()) continue;
-    ++given;
-    if (std::find(providers.begin(), providers.end(), leases[i].ref.provider) == providers.end())
-      providers.push_back(leases[i].ref.provider);
-  }
-  for (const auto& p : providers) {
-    auto swept = worker.queue.expire_leases(p, now + 2);
-    if (!swept) store_failed(rt, "sweeping given-back leases", swept.error());
+    if ((*r)[i].ok()) {
+      ++given;
+    } else {
+      rt.log(log_level::warning, item_key(leases[i].ref.provider, leases[i].ref.id()) +
+                                     ": lease not given back: " + (*r)[i].to_string());
+    }
   }
   return given;
 }
@@ -176,7 +172,11 @@ void run_failure(store_worker& worker, runtime& rt, const failure_request& reque
   const auto& e = request.error;
   persistence::status_or<persistence::failure_outcome> r = persistence::failure_outcome::stored;
   if (d.action == providers::retry_action::reschedule) {
-    r = worker.queue.reschedule(request.held, providers::to_unix_ms(d.retry_at), e.messages, now);
+    persistence::reschedule_counts counts;
+    counts.counts_as_attempt = d.counts_as_attempt;
+    counts.deferrals = d.rate_limit_deferrals;
+    r = worker.queue.reschedule(request.held, providers::to_unix_ms(d.retry_at), e.messages, now,
+                                counts);
   } else {
     persistence::park_request park;
     park.held = request.held;

@@ -30,7 +30,8 @@ void run_cycle(store_worker& worker, runtime& rt, cycle_request request,
 void run_renew(store_worker& worker, runtime& rt, const std::vector<persistence::lease>& leases,
                const caf::actor& reply_to);
 
-/// Hands `leases` back: they expire now and become due again for any node. Returns how many.
+/// Hands `leases` back (queue_store::release): the items become due again for any node without
+/// counting a lease expiry. Returns how many were given back.
 std::size_t run_give_back(store_worker& worker, runtime& rt,
                           const std::vector<persistence::lease>& leases);
 

@@ -46,10 +46,11 @@ void fail(supervisor_actor* self, const std::string& key, const running_order& o
   auto& st = self->state;
   const auto policy = o.target ? o.target->retry_policy() : providers::retry_policy{};
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  failure_request request{key, o.claimed.lease_info(),
-                          providers::decide_retry(o.claimed.item.attempts, 0, error, policy,
-                                                  providers::sync_clock::now(), uniform(st.random)),
-                          std::move(error), std::move(results)};
+  failure_request request{
+      key, o.claimed.lease_info(),
+      providers::decide_retry(o.claimed.item.attempts, o.claimed.item.deferrals, error, policy,
+                              providers::sync_clock::now(), uniform(st.random)),
+      std::move(error), std::move(results)};
   auto rt = st.rt;
   auto dispatcher = st.dispatcher;
   rt->store->post([rt, dispatcher, request = std::move(request)](store_worker& w) {

@@ -28,6 +28,7 @@ nlohmann::json item_json(const std::optional<persistence::queue_item>& item) {
           {"triggered", format_time(item->triggered_ms)},
           {"attempts", item->attempts},
           {"expiries", item->expiries},
+          {"deferrals", item->deferrals},
           {"not_before", format_time(item->not_before_ms)},
           {"cause", item->cause},
           {"errors", item->errors},
@@ -39,9 +40,10 @@ nlohmann::json item_json(const std::optional<persistence::queue_item>& item) {
 
 void print_item(const char* title, const std::optional<persistence::queue_item>& item) {
   if (!item) return void(std::cout << title << ": none\n");
-  std::cout << fmt::format("{}: {} (trigger {}, attempts {}, lease expiries {})\n", title,
-                           persistence::to_string(item->state), item->trigger, item->attempts,
-                           item->expiries);
+  std::cout << fmt::format(
+      "{}: {} (trigger {}, attempts {}, lease expiries {}, rate-limit deferrals {})\n", title,
+      persistence::to_string(item->state), item->trigger, item->attempts, item->expiries,
+      item->deferrals);
   if (!item->node.empty()) {
     std::cout << fmt::format("  node {} since {}, lease until {}\n", item->node,
                              format_time(item->since_ms), format_time(item->lease_until_ms));

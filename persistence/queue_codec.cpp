@@ -95,6 +95,7 @@ status_or<queue_item> decode_item(const item_ref& ref, std::string_view text,
     item.not_before_ms = j.value("not_before", std::int64_t{0});
     item.attempts = j.value("attempts", 0);
     item.expiries = j.value("expiries", 0);
+    item.deferrals = j.value("deferrals", 0);
     item.cause = j.value("cause", "");
     if (j.contains("errors")) item.errors = string_list(j["errors"]);
     item.full_message = j.value("full_message", "");

@@ -1,5 +1,6 @@
 // queue_store: the end of a sync attempt: complete (results + delete + log), reschedule after a
-// recoverable error, park for a person, and the lease sweep that ends attempts of dead nodes.
+// recoverable error (or a rate-limit deferral), park for a person, release (a node's graceful
+// give-back), and the lease sweep that ends attempts of dead nodes.
 #include <nlohmann/json.hpp>
 
 #include "persistence/queue_codec.hpp"
@@ -85,11 +86,49 @@ status_or<failure_outcome> queue_store::finish(const lease& held, std::vector<st
 
 status_or<failure_outcome> queue_store::reschedule(const lease& held, std::int64_t not_before_ms,
                                                    const std::vector<std::string>& errors,
-                                                   std::int64_t now_ms) {
+                                                   std::int64_t now_ms,
+                                                   const reschedule_counts& counts) {
   if (not_before_ms < 0) {
     return status(persistence_errc::invalid_argument, "not_before must not be negative");
   }
-  return finish(held, {std::to_string(not_before_ms), json_text(errors)}, "reschedule", now_ms);
+  if (counts.deferrals && *counts.deferrals < 0) {
+    return status(persistence_errc::invalid_argument, "deferrals must not be negative");
+  }
+  return finish(
+      held,
+      {std::to_string(not_before_ms), json_text(errors), counts.counts_as_attempt ? "1" : "0",
+       counts.deferrals ? std::to_string(*counts.deferrals) : std::string()},
+      "reschedule", now_ms);
+}
+
+status_or<std::vector<status>> queue_store::release(const std::vector<lease>& leases,
+                                                    std::int64_t now_ms) {
+  if (auto s = detail::check_time(now_ms); !s) return s;
+  for (const auto& l : leases) {
+    if (auto s = validate(l.ref); !s) return s;
+  }
+  if (leases.empty()) return std::vector<status>{};
+  std::vector<script_call> calls;
+  const auto groups = detail::group_by_provider(leases, 100);
+  for (const auto& group : groups) {
+    script_call call{"release",
+                     options_.keys.queue(detail::provider_of(leases[group.front()])).all(),
+                     base_args(now_ms)};
+    for (std::size_t i : group) {
+      call.keys.push_back(options_.keys.audit_log(leases[i].ref));
+      call.args.insert(call.args.end(), {leases[i].ref.id(), std::to_string(leases[i].token)});
+    }
+    calls.push_back(std::move(call));
+  }
+  auto replies = scripts_.run_many(calls);
+  if (!replies) return replies.error();
+  // Replaced by the follow-up is a successful give-back too: the twin carries the order on.
+  for (auto& reply : *replies) {
+    for (auto& code : reply.elements) {
+      if (code.integer == detail::code_replaced) code.integer = detail::code_ok;
+    }
+  }
+  return detail::per_item_statuses(*replies, groups, leases, "release");
 }
 
 status_or<failure_outcome> queue_store::park(const park_request& request, std::int64_t now_ms) {

@@ -1,7 +1,8 @@
 // The durable queue of one or more providers in Redis: pretix's enqueue rules, fair claiming with
-// leases and fencing tokens, the transitions after a sync (complete, reschedule, park), lease
-// expiry, a person's retry/cancel (also per cause), and listing/counting for dashboards.
-// Every state change is one atomic Lua script (persistence/scripts/); times come from the caller.
+// leases and fencing tokens, the transitions after a sync (complete, reschedule, park), the
+// graceful give-back of leases (release), lease expiry, a person's retry/cancel (also per cause),
+// and listing/counting for dashboards. Every state change is one atomic Lua script
+// (persistence/scripts/); times come from the caller.
 #pragma once
 
 #include <cstdint>
@@ -65,12 +66,18 @@ class queue_store {
   /// complete() for many items in one round trip; per item ok or stale_lease.
   status_or<std::vector<status>> complete_many(const std::vector<completion>& done,
                                                std::int64_t now_ms);
-  /// After a recoverable error: attempts + 1, due again at not_before_ms.
+  /// After a recoverable error: attempts + 1 (unless `counts` says it is a rate-limit deferral),
+  /// the deferral counter set when given, due again at not_before_ms.
   status_or<failure_outcome> reschedule(const lease& held, std::int64_t not_before_ms,
-                                        const std::vector<std::string>& errors,
-                                        std::int64_t now_ms);
+                                        const std::vector<std::string>& errors, std::int64_t now_ms,
+                                        const reschedule_counts& counts = {});
   /// Parks the item for a person (exceeded also counts the attempt).
   status_or<failure_outcome> park(const park_request& request, std::int64_t now_ms);
+  /// Gives leases back (a node's graceful stop): each item waits again with its not_before
+  /// (normally due at once), attempts, expiries and deferrals unchanged, logged as `released`;
+  /// with a waiting follow-up twin the item is deleted and the twin carries on (quirk 11).
+  /// Per lease ok (also when replaced by the follow-up) or stale_lease.
+  status_or<std::vector<status>> release(const std::vector<lease>& leases, std::int64_t now_ms);
   /// Returns items whose lease ran out to due (or parks them as timeout); called by claim().
   status_or<expiry_report> expire_leases(const std::string& provider, std::int64_t now_ms);
 

@@ -66,8 +66,9 @@ struct queue_item {
   std::string trigger;
   std::int64_t triggered_ms = 0;
   std::int64_t not_before_ms = 0;
-  int attempts = 0;  ///< failed attempts (pretix failed_attempts)
-  int expiries = 0;  ///< leases that ran out
+  int attempts = 0;   ///< failed attempts (pretix failed_attempts)
+  int expiries = 0;   ///< leases that ran out
+  int deferrals = 0;  ///< rate-limit reschedules that did not use an attempt
   // Set while parked (and errors also after a rescheduled failure):
   std::string cause;
   std::vector<std::string> errors;
@@ -102,6 +103,13 @@ struct park_request {
   std::string full_message;         ///< truncated to queue_options::max_full_message
   /// Groups parked items for bulk retry/cancel; empty: error_signature(errors).
   std::string cause;
+};
+
+/// How a reschedule changes the item's counters: a recoverable failure uses an attempt, a
+/// rate-limit deferral (below the provider's cap, see providers::decide_retry) does not.
+struct reschedule_counts {
+  bool counts_as_attempt = true;  ///< attempts + 1; false: a deferral, attempts unchanged
+  std::optional<int> deferrals;   ///< the item's new deferral count (>= 0); unset: unchanged
 };
 
 /// Outcome of reschedule/park.

@@ -1,6 +1,6 @@
 -- retry-10.lua: a person's manual retry: the waiting item is due now with its manual-retry state
--- cleared and a FRESH set of attempts (attempts = 0, expiries = 0). pretix keeps the counter;
--- tixsync resets it on purpose (docs/persistence.md).
+-- cleared and a FRESH set of attempts (attempts = 0, expiries = 0, no rate-limit deferrals).
+-- pretix keeps the counter; tixsync resets it on purpose (docs/persistence.md).
 -- KEYS: the 10 queue keys (prelude), then one audit log key per item.
 -- ARGV: now, log cap, log retention, [4] who (free text for the log), then ids.
 -- Result: per id 0 = retried, 2 = not found, 3 = only an in-flight item exists.
@@ -15,7 +15,7 @@ for i = 5, #ARGV do
     unpark(id, item)
     local was = item.state
     item.state, item.cause, item.errors, item.full_message, item.parked_at = nil, nil, nil, nil, nil
-    item.attempts, item.expiries, item.not_before = 0, 0, NOW
+    item.attempts, item.expiries, item.deferrals, item.not_before = 0, 0, nil, NOW
     save_item(K_ITEMS, id, item)
     index(id, item)
     log_entries(KEYS[6 + i], {at = NOW, what = 'retried', by = who, was = was})

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/node.hpp"
+#include "persistence/audit_log.hpp"
 #include "providers/example/example_providers.hpp"
 #include "tests/actors/node_fixture.hpp"
 #include "tests/actors/pretix_example_data.hpp"
@@ -59,6 +60,33 @@ TEST_F(failure_paths, recoverable_errors_are_retried_then_parked_as_exceeded) {
   EXPECT_EQ(node->stats().orders_rescheduled, 2u);
   EXPECT_EQ(node->stats().orders_parked, 1u);
   EXPECT_EQ(database->dump(), json::object());
+}
+
+TEST_F(failure_paths, rate_limit_errors_use_no_attempt_until_the_deferral_cap) {
+  auto p = make_provider();
+  p->mode = call_mode::fail;
+  p->failure = providers::make_sync_error(sync_error_kind::rate_limited, "Too many requests",
+                                          "429 from upstream", "http-429");
+  p->policy = fast_retry(3);
+  p->policy.max_rate_limit_deferrals = 2;
+  auto node = start(registry_of(p));
+  enqueue_2eee();
+  ASSERT_TRUE(wait_until([&] { return parked(item_state::exceeded); }));
+  // 2 deferrals (attempts stay 0), then 3 counted failures: the 3rd parks as exceeded.
+  EXPECT_EQ(waiting().attempts, 3);
+  EXPECT_EQ(waiting().deferrals, 2);
+  EXPECT_EQ(p->calls.load(), 5);
+  node->stop(std::chrono::seconds(5));
+  EXPECT_EQ(node->stats().orders_rescheduled, 4u);
+  EXPECT_EQ(node->stats().orders_parked, 1u);
+  persistence::audit_log log(connection());
+  std::vector<std::pair<int, int>> scheduled;  // (attempts, deferrals), oldest first
+  for (const auto& e : log.read({"example2", "dummy", "2EEE"}).value()) {
+    if (e.what != "retry_scheduled") continue;
+    scheduled.insert(scheduled.begin(),
+                     {e.data.value("attempts", -1), e.data.value("deferrals", 0)});
+  }
+  EXPECT_EQ(scheduled, (std::vector<std::pair<int, int>>{{0, 1}, {0, 2}, {1, 2}, {2, 2}}));
 }
 
 TEST_F(failure_paths, an_unrecoverable_error_parks_as_permanent_at_once) {

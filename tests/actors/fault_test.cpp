@@ -1,6 +1,6 @@
 // Faults and shutdown through whole nodes: a provider call that never returns, a node killed
 // mid-sync whose work another node finishes (nothing synced twice), and graceful stops that
-// let running orders finish or give their leases back.
+// let running orders finish or give their leases back (not counted as lease expiries).
 #include <gtest/gtest.h>
 
 #include <future>
@@ -120,6 +120,30 @@ TEST_F(faults, stop_gives_back_the_leases_of_orders_that_did_not_finish) {
   ASSERT_TRUE(wait_until([&] { return both_gone(); }));
   n2.stop(std::chrono::seconds(5));
   EXPECT_EQ(database->dump(), expected_association_records());
+}
+
+TEST_F(faults, an_order_given_back_by_three_graceful_stops_is_not_parked) {
+  enqueue("example2", "dummy", {{"2EEE", order_2eee_json()}});
+  for (int restart = 1; restart <= 3; ++restart) {
+    auto stuck = make_provider();
+    stuck->mode = call_mode::hang;
+    sync_node node(options("n" + std::to_string(restart)), registry_of(stuck));
+    node.start();
+    ASSERT_TRUE(wait_until([&] { return stuck->held() == 1; })) << restart;
+    const stop_report report = node.stop(std::chrono::milliseconds(50));
+    EXPECT_EQ(report.given_back, 1u) << restart;
+    stuck->release_held(false);
+    auto items = item("example2", "dummy", "2EEE");
+    EXPECT_FALSE(items.in_flight.has_value()) << restart;
+    ASSERT_TRUE(items.waiting.has_value()) << restart;
+    EXPECT_EQ(items.waiting->state, item_state::due) << restart;  // a give-back is no crash
+    EXPECT_EQ(items.waiting->expiries, 0) << restart;
+    EXPECT_EQ(items.waiting->attempts, 0) << restart;
+  }
+  sync_node last(options("n4"), registry_of(make_provider()));
+  last.start();
+  ASSERT_TRUE(wait_until([&] { return gone("example2", "dummy", "2EEE"); }));
+  last.stop(std::chrono::seconds(5));
 }
 
 TEST_F(faults, hard_stop_during_a_graceful_stop_ends_it_at_once_without_give_back) {

@@ -1,5 +1,6 @@
 // Leases: renewal, expiry returning items to due (counted), the poison item parked as timeout
-// after max expiries, expiry with a waiting follow-up, and claim sweeping automatically.
+// after max expiries, expiry with a waiting follow-up, claim sweeping automatically, and the
+// graceful give-back (release) that is not counted as an expiry.
 #include "persistence/queue_store.hpp"
 #include "tests/persistence/redis_fixture.hpp"
 
@@ -114,6 +115,89 @@ TEST_F(lease_test, many_expired_leases_are_swept_in_chunks) {
   auto report = queue().expire_leases("crm", t0 + lease_ms).value();
   EXPECT_EQ(report.requeued, 450u);
   EXPECT_EQ(raw({"ZCARD", "tixsync:{crm}:leases"}).integer, 0);
+}
+
+TEST_F(lease_test, release_makes_the_item_due_without_counting_an_expiry) {
+  add(ref("A1"), t0);
+  add(ref("A2"), t0);
+  auto c = take(2, t0, "stopping");
+  ASSERT_EQ(c.size(), 2u);
+  auto stale = c[1].lease_info();
+  stale.token += 1000;
+  auto released = queue().release({c[0].lease_info(), stale}, t0 + 5);
+  ASSERT_TRUE(released.ok());
+  ASSERT_EQ(released->size(), 2u);
+  EXPECT_TRUE((*released)[0].ok());
+  EXPECT_EQ((*released)[1].code(), persistence_errc::stale_lease);
+  // The released item waits again, due at once, counters unchanged; the stale one still runs.
+  auto item = queue().get(ref("A1"), t0 + 5).value();
+  ASSERT_TRUE(item.waiting && !item.in_flight);
+  EXPECT_EQ(item.waiting->state, item_state::due);
+  EXPECT_EQ(item.waiting->expiries, 0);
+  EXPECT_EQ(item.waiting->attempts, 0);
+  EXPECT_TRUE(item.waiting->node.empty());
+  EXPECT_TRUE(queue().get(ref("A2"), t0 + 5).value().in_flight);
+  EXPECT_EQ(raw({"ZCARD", "tixsync:{crm}:leases"}).integer, 1);
+  audit_log log(connection());
+  auto entries = log.read(ref("A1")).value();
+  ASSERT_GE(entries.size(), 2u);
+  EXPECT_EQ(entries[0].what, "released");
+  EXPECT_EQ(entries[0].data["node"], "stopping");
+  EXPECT_EQ(entries[1].what, "started");
+  // Nothing is left to expire for it, and a later completion with the old token is refused.
+  EXPECT_EQ(queue().expire_leases("crm", t0 + lease_ms + 1).value().requeued, 1u);  // only A2
+  EXPECT_EQ(queue().complete({c[0].lease_info(), {}, nullptr}, t0 + 6).code(),
+            persistence_errc::stale_lease);
+  // Released three times (three graceful restarts): never parked as timeout.
+  std::int64_t now = t0 + lease_ms + 2;
+  for (int restart = 0; restart < 3; ++restart) {
+    auto again = take(5, now, "node" + std::to_string(restart));
+    std::vector<lease> leases;
+    for (auto& a : again) leases.push_back(a.lease_info());
+    ASSERT_TRUE(queue().release(leases, now + 1).ok());
+    now += 2;
+  }
+  item = queue().get(ref("A1"), now).value();
+  ASSERT_TRUE(item.waiting);
+  EXPECT_EQ(item.waiting->state, item_state::due);
+  EXPECT_EQ(item.waiting->expiries, 0);
+  EXPECT_EQ(queue().count("crm", now).value().by_state[item_state::timeout], 0);
+}
+
+TEST_F(lease_test, release_keeps_a_scheduled_not_before_and_empty_release_is_a_no_op) {
+  add(ref("A1"), t0);
+  auto c = take(1, t0);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_TRUE(queue().release({}, t0 + 1).value().empty());
+  ASSERT_TRUE(queue().release({c[0].lease_info()}, t0 + 1).ok());
+  EXPECT_EQ(queue().get(ref("A1"), t0 + 1).value().waiting->not_before_ms, t0);
+  EXPECT_EQ(take(1, t0 + 2).size(), 1u);
+  EXPECT_EQ(queue().release({{ref("bad id!"), 1}}, t0 + 3).code(),
+            persistence_errc::invalid_identifier);
+}
+
+TEST_F(lease_test, released_item_with_follow_up_makes_way_for_it) {
+  add(ref("A1"), t0);
+  auto c = take(1, t0);
+  ASSERT_EQ(c.size(), 1u);
+  add(ref("A1"), t0 + 1, "order_paid");  // the follow-up twin
+  auto released = queue().release({c[0].lease_info()}, t0 + 2);
+  ASSERT_TRUE(released.ok());
+  EXPECT_TRUE((*released)[0].ok());
+  EXPECT_EQ(raw({"HLEN", "tixsync:{crm}:items"}).integer, 1);
+  EXPECT_EQ(raw({"HLEN", "tixsync:{crm}:running"}).integer, 0);
+  auto item = queue().get(ref("A1"), t0 + 2).value();
+  ASSERT_TRUE(item.waiting && !item.in_flight);
+  EXPECT_EQ(item.waiting->state, item_state::due);
+  EXPECT_EQ(item.waiting->trigger, "order_paid");
+  audit_log log(connection());
+  auto entries = log.read(ref("A1")).value();
+  EXPECT_EQ(entries[0].what, "replaced_by_follow_up");
+  EXPECT_EQ(entries[0].data["after"], "released");
+  auto again = take(5, t0 + 3);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].item.trigger, "order_paid");
+  EXPECT_EQ(again[0].item.expiries, 0);
 }
 
 }  // namespace

@@ -25,16 +25,9 @@ class transitions_test : public redis_fixture {
 TEST_F(transitions_test, complete_stores_results_deletes_the_item_and_logs) {
   add(ref("A1"), t0);
   auto c = claim_one(ref("A1"), t0);
-  sync_result order_level = make_result(1,
-                          std::nullopt,
-                          "Contact",
-                          "email",
-                          "a@example.org",
-                          "https://crm.example/c/1",
-                          "Anna",
-                          {{"action", "created"}},
-                          t0 + 5,
-                          "fp1");
+  sync_result order_level =
+      make_result(1, std::nullopt, "Contact", "email", "a@example.org", "https://crm.example/c/1",
+                  "Anna", {{"action", "created"}}, t0 + 5, "fp1");
   sync_result position = make_result(2, 77, "Deal", "ticket", "T-77", "", "", {}, t0 + 5, "");
   nlohmann::json objects = {{"1", {{{"id_value", "a@example.org"}}}}};
   ASSERT_TRUE(queue().complete({c.lease_info(), {order_level, position}, objects}, t0 + 5).ok());
@@ -93,6 +86,47 @@ TEST_F(transitions_test, reschedule_counts_the_attempt_and_waits) {
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].item.attempts, 1);
   EXPECT_EQ(log_whats(ref("A1"))[0], "retry_scheduled");
+}
+
+TEST_F(transitions_test, rate_limit_deferral_keeps_attempts_and_counts_deferrals) {
+  add(ref("A1"), t0);
+  auto c = claim_one(ref("A1"), t0);
+  reschedule_counts deferral;
+  deferral.counts_as_attempt = false;
+  deferral.deferrals = 1;
+  ASSERT_TRUE(queue().reschedule(c.lease_info(), t0 + 10, {"HTTP 429"}, t0 + 1, deferral).ok());
+  auto item = queue().get(ref("A1"), t0 + 2).value().waiting;
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->attempts, 0);
+  EXPECT_EQ(item->deferrals, 1);
+  EXPECT_EQ(item->state, item_state::scheduled);
+  audit_log log(connection());
+  auto entry = log.read(ref("A1"), 1).value()[0];
+  EXPECT_EQ(entry.what, "retry_scheduled");
+  EXPECT_EQ(entry.data["deferrals"], 1);
+  EXPECT_EQ(entry.data["deferred"], true);
+  // The claimed item carries the counter; a re-enqueue keeps it (like attempts).
+  c = claim_one(ref("A1"), t0 + 10);
+  EXPECT_EQ(c.item.deferrals, 1);
+  deferral.deferrals = 2;
+  ASSERT_TRUE(queue().reschedule(c.lease_info(), t0 + 20, {"HTTP 429"}, t0 + 11, deferral).ok());
+  add(ref("A1"), t0 + 12, "order_paid");
+  item = queue().get(ref("A1"), t0 + 12).value().waiting;
+  EXPECT_EQ(item->attempts, 0);
+  EXPECT_EQ(item->deferrals, 2);
+  // A counted failure (cap reached) keeps the deferral count unless told otherwise.
+  c = claim_one(ref("A1"), t0 + 13);
+  ASSERT_TRUE(queue().reschedule(c.lease_info(), t0 + 30, {"HTTP 429"}, t0 + 14).ok());
+  item = queue().get(ref("A1"), t0 + 14).value().waiting;
+  EXPECT_EQ(item->attempts, 1);
+  EXPECT_EQ(item->deferrals, 2);
+  // A person's retry resets it, and a zero count is not stored at all.
+  ASSERT_TRUE(queue().retry(ref("A1"), t0 + 15).ok());
+  EXPECT_EQ(queue().get(ref("A1"), t0 + 15).value().waiting->deferrals, 0);
+  EXPECT_EQ(raw({"HGET", "tixsync:{crm}:items", ref("A1").id()}).str.find("deferrals"),
+            std::string::npos);
+  EXPECT_EQ(queue().reschedule(c.lease_info(), t0, {}, t0 + 16, {false, -1}).code(),
+            persistence_errc::invalid_argument);
 }
 
 TEST_F(transitions_test, park_in_every_state_with_messages) {
