@@ -19,8 +19,6 @@
 #include "actors/supervisor.hpp"
 
 namespace tixsync::actors {
-namespace {
-
 persistence::connection_options connection_of(const redis_endpoint& e) {
   persistence::connection_options c;
   c.host = e.host;
@@ -30,8 +28,6 @@ persistence::connection_options connection_of(const redis_endpoint& e) {
   c.db = e.db;
   return c;
 }
-
-}  // namespace
 
 struct sync_node::impl {
   enum class phase { created, running, stopped };

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "mapping/source_fields.hpp"
+#include "persistence/redis_connection.hpp"
 #include "providers/registry.hpp"
 
 namespace tixsync::actors {
@@ -34,6 +35,9 @@ struct redis_endpoint {
   int db = 0;
   std::string prefix = "tixsync";  ///< key prefix of every key
 };
+
+/// The connection options of an endpoint, for other Redis clients of the same node.
+persistence::connection_options connection_of(const redis_endpoint& endpoint);
 
 /// Everything a node is configured with.
 struct node_options {

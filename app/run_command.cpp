@@ -73,16 +73,6 @@ actors::redis_endpoint endpoint_of(const config::redis_section& redis,
   return endpoint;
 }
 
-persistence::connection_options connection_of(const actors::redis_endpoint& endpoint) {
-  persistence::connection_options options;
-  options.host = endpoint.host;
-  options.port = endpoint.port;
-  options.unix_socket = endpoint.unix_socket;
-  options.password = endpoint.password;
-  options.db = endpoint.db;
-  return options;
-}
-
 bool takes_trigger(const config::provider_section& provider, const std::string& trigger) {
   for (const auto& t : provider.triggers) {
     if (t == "*" || t == trigger) return true;
@@ -212,7 +202,7 @@ void run_node(const run_options& options) {
   node.context.language = config.shop.language;
   node.log = make_log_sink(config.log);
 
-  persistence::redis_connection connection(connection_of(node.redis));
+  persistence::redis_connection connection(actors::connection_of(node.redis));
   persistence::key_space keys(node.redis.prefix);
   persistence::queue_store queue(connection, persistence::queue_options{keys});
   const std::size_t fed =
