@@ -102,30 +102,11 @@ std::string order_2eee_json() {
 }
 
 json expected_simple_records() {
-  return json::parse(R"({"ticketorders": [
-    {"_id": 0, "ordernumber": "DUMMY-1AAA", "orderemail": "anonymous@xn--og8h.example.org",
-     "status": "pending", "total": "46.00", "payment_date": null},
-    {"_id": 1, "ordernumber": "DUMMY-2EEE", "orderemail": "ephemeral@example.com",
-     "status": "pending", "total": "23.00", "payment_date": null}]})");
+  return json::parse(tixsync::testing::read_test_data("pretix-expected-simple.json"));
 }
 
 json expected_association_records() {
-  return json::parse(R"({
-    "tickets": [
-      {"_id": 0, "ticketnumber": "1AAA-1", "amount": "23.00", "firstname": "Alice",
-       "lastname": "Anonymous", "status": "pending", "fav_color": "#3b1c4a", "food": "VEGAN",
-       "links": []},
-      {"_id": 1, "ticketnumber": "1AAA-2", "amount": "23.00", "firstname": "Charlie",
-       "lastname": "de l'Exemple", "status": "pending", "fav_color": "Red",
-       "food": "VEGETARIAN", "links": []},
-      {"_id": 2, "ticketnumber": "2EEE-1", "amount": "23.00", "firstname": "Eve",
-       "lastname": "Ephemeral", "status": "pending", "fav_color": "", "food": "", "links": []}],
-    "ticketorders": [
-      {"_id": 0, "ordernumber": "DUMMY-1AAA", "orderemail": "anonymous@xn--og8h.example.org",
-       "firstname": "", "lastname": "", "status": "pending",
-       "links": ["link:tickets:0", "link:tickets:1"]},
-      {"_id": 1, "ordernumber": "DUMMY-2EEE", "orderemail": "ephemeral@example.com",
-       "firstname": "", "lastname": "", "status": "pending", "links": ["link:tickets:2"]}]})");
+  return json::parse(tixsync::testing::read_test_data("pretix-expected-association.json"));
 }
 
 }  // namespace tixsync::actors::testing

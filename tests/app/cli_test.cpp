@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/command.hpp"
+#include "tests/support/temp_file.hpp"
 #include "tests/support/test_data.hpp"
 
 namespace tixsync::testing {
@@ -20,23 +21,6 @@ using json = nlohmann::json;
 const std::string event_path = test_data_path("event.json");
 const std::string orders_path = test_data_path("orders.jsonl");
 const std::string mappings_path = std::string(TIXSYNC_TEST_DATA_DIR) + "/../../examples/mappings.json";
-
-/// A temporary file holding `content`, removed when the test ends.
-class temp_file {
- public:
-  explicit temp_file(const std::string& content) {
-    char name[] = "/tmp/tixsync-cli-XXXXXX";
-    int fd = mkstemp(name);
-    if (fd >= 0) close(fd);
-    path_ = name;
-    std::ofstream(path_) << content;
-  }
-  ~temp_file() { std::remove(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 TEST(FieldsCommand, TableGroupsByCategory) {
   auto r = run_tixsync({"fields", "--event", event_path});

@@ -16,26 +16,10 @@
 #include "persistence/queue_store.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/redis_server.hpp"
+#include "tests/support/temp_file.hpp"
 #include "tests/support/test_data.hpp"
 
 namespace tixsync::testing {
-
-/// A temporary file holding `content`, removed when it goes out of scope.
-class temp_file {
- public:
-  explicit temp_file(const std::string& content, const std::string& suffix = "") {
-    std::string name = "/tmp/tixsync-queue-cli-XXXXXX" + suffix;
-    int fd = mkstemps(name.data(), static_cast<int>(suffix.size()));
-    if (fd >= 0) close(fd);
-    path_ = name;
-    std::ofstream(path_) << content;
-  }
-  ~temp_file() { std::remove(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 class queue_cli : public ::testing::Test {
  protected:
