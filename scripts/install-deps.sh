@@ -6,12 +6,12 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git
-  # the stack of the design card
+  # the stack of the design card (Beast/Asio are in libboost-dev; TLS and HMAC from libssl-dev)
   libcaf-dev libboost-dev libboost-system-dev libsimdjson-dev libhiredis-dev redis-server redis-tools
   # well-kept libraries instead of hand-written code
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libidn-dev libssl-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev openssl ca-certificates wrk
 )
 
 missing=()
