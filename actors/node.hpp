@@ -12,19 +12,15 @@
 
 #include "mapping/source_fields.hpp"
 #include "persistence/redis_connection.hpp"
+#include "providers/log_sink.hpp"
 #include "providers/registry.hpp"
 
 namespace tixsync::actors {
 
-/// How important a log line is.
-enum class log_level { debug, info, warning, error };
-
-/// "debug", "info", "warning", "error".
-const char* to_string(log_level level);
-
-/// Where the runtime's log lines go. Called from any thread; must be thread-safe. Lines never
-/// contain secrets (no passwords, no snapshot contents).
-using log_sink = std::function<void(log_level, const std::string&)>;
+/// The log types of the whole program (providers/log_sink.hpp), used here unchanged.
+using providers::log_level;
+using providers::log_sink;
+using providers::to_string;
 
 /// Where the node's Redis is.
 struct redis_endpoint {

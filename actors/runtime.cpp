@@ -6,20 +6,6 @@
 
 namespace tixsync::actors {
 
-const char* to_string(log_level level) {
-  switch (level) {
-    case log_level::debug:
-      return "debug";
-    case log_level::info:
-      return "info";
-    case log_level::warning:
-      return "warning";
-    case log_level::error:
-      return "error";
-  }
-  return "?";
-}
-
 node_stats node_counters::snapshot() const {
   node_stats s;
   auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };

@@ -1,0 +1,28 @@
+// Where log lines go, for every part of tixsync that logs (the runtime, the HTTP providers, the
+// guards that protect external systems): a level and a one-line message, sent to a sink the
+// program sets up (logfmt or JSON on stderr). Lines never contain secrets.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace tixsync::providers {
+
+/// How important a log line is.
+enum class log_level { debug, info, warning, error };
+
+/// "debug", "info", "warning", "error".
+inline const char* to_string(log_level level) {
+  switch (level) {
+    case log_level::debug: return "debug";
+    case log_level::info: return "info";
+    case log_level::warning: return "warning";
+    case log_level::error: return "error";
+  }
+  return "info";
+}
+
+/// Called from any thread; must be thread-safe. An empty sink drops the line.
+using log_sink = std::function<void(log_level, const std::string&)>;
+
+}  // namespace tixsync::providers
