@@ -1,5 +1,6 @@
 // `tixsync jobs`: what a provider's queue holds. By default the number of items per state; with
-// --state or --event one page of items; with --causes the parked groups by cause.
+// --state or --event one page of items; with --causes the parked groups by cause; with --nodes the
+// nodes that sent a heartbeat in the last hour, live or gone.
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/queue_access.hpp"
+#include "persistence/node_registry.hpp"
 #include "persistence/queue_store.hpp"
 
 namespace tixsync::app {
@@ -18,6 +20,7 @@ struct jobs_options {
   std::size_t limit = 50;
   std::size_t offset = 0;
   bool causes = false;
+  bool nodes = false;
 };
 
 nlohmann::json item_json(const persistence::queue_item& item) {
@@ -93,8 +96,52 @@ void print_causes(const jobs_options& o, const std::vector<persistence::cause_gr
   }
 }
 
+void print_nodes(const jobs_options& o, const std::vector<persistence::node_entry>& nodes) {
+  if (o.redis.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& n : nodes) {
+      const auto& b = n.heartbeat;
+      out.push_back({{"name", b.name},
+                     {"alive", n.alive},
+                     {"host", b.host},
+                     {"pid", b.pid},
+                     {"started", format_time(b.started_ms)},
+                     {"last_heartbeat", format_time(b.beat_ms)},
+                     {"concurrency", b.concurrency},
+                     {"in_flight", b.in_flight},
+                     {"synced", b.synced},
+                     {"providers", b.providers},
+                     {"http", b.http}});
+    }
+    std::cout << nlohmann::json{{"nodes", out}}.dump(2) << "\n";
+    return;
+  }
+  std::cout << fmt::format("{:<20} {:<6} {:<16} {:>8} {:>9} {:>10} {:<20} {}\n", "NODE", "STATE",
+                           "HOST", "PID", "IN FLIGHT", "SYNCED", "LAST HEARTBEAT", "PROVIDERS");
+  for (const auto& n : nodes) {
+    const auto& b = n.heartbeat;
+    std::string providers;
+    for (const auto& p : b.providers) providers += (providers.empty() ? "" : ",") + p;
+    std::cout << fmt::format("{:<20} {:<6} {:<16} {:>8} {:>9} {:>10} {:<20} {}\n", b.name,
+                             n.alive ? "alive" : "gone", n.alive ? b.host : "-",
+                             n.alive ? std::to_string(b.pid) : "-",
+                             n.alive ? std::to_string(b.in_flight) : "-",
+                             n.alive ? std::to_string(b.synced) : "-", format_time(b.beat_ms),
+                             providers);
+  }
+  std::cout << fmt::format("{} nodes\n", nodes.size());
+}
+
 void run_jobs(const jobs_options& o) {
+  if (!o.nodes && o.provider.empty()) {
+    throw command_error(exit_usage, "jobs: --provider is required (or --nodes)");
+  }
   auto access = open_queue(o.redis);
+  if (o.nodes) {
+    persistence::node_registry registry(*access.connection, access.keys);
+    print_nodes(o, must(registry.list(now_ms()), "listing nodes"));
+    return;
+  }
   persistence::queue_options options;
   options.keys = access.keys;
   persistence::queue_store queue(*access.connection, options);
@@ -118,7 +165,7 @@ void run_jobs(const jobs_options& o) {
 void register_jobs_command(CLI::App& app, command_action& run) {
   auto o = std::make_shared<jobs_options>();
   auto* cmd = app.add_subcommand("jobs", "Show a provider's queue: counts, items or causes");
-  cmd->add_option("--provider", o->provider, "Provider id")->required();
+  auto* provider = cmd->add_option("--provider", o->provider, "Provider id (required but with --nodes)");
   auto* state = cmd->add_option("--state", o->state, "Items of one state")
                     ->check(CLI::IsMember({"due", "scheduled", "follow_up", "in_flight", "exceeded",
                                            "permanent", "config", "internal", "timeout"}));
@@ -129,6 +176,10 @@ void register_jobs_command(CLI::App& app, command_action& run) {
   cmd->add_flag("--causes", o->causes, "Parked items grouped by cause")
       ->excludes(state)
       ->excludes(event);
+  cmd->add_flag("--nodes", o->nodes, "The nodes and their heartbeats (live or gone)")
+      ->excludes(state)
+      ->excludes(event)
+      ->excludes(provider);
   add_redis_options(*cmd, o->redis);
   cmd->callback([o, &run] { run = [o] { run_jobs(*o); }; });
 }

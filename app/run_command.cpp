@@ -21,6 +21,7 @@
 #include "app/provider_factory.hpp"
 #include "app/queue_access.hpp"
 #include "config/config_loader.hpp"
+#include "persistence/node_registry.hpp"
 #include "persistence/queue_store.hpp"
 #include "persistence/snapshot_store.hpp"
 
@@ -36,6 +37,17 @@ struct run_options {
   bool exit_when_drained = false;
   bool show_synced = false;
 };
+
+/// Heartbeats are written this often and live this long: a node that stops beating (killed) is
+/// shown as gone after the time-to-live.
+constexpr std::chrono::milliseconds heartbeat_interval{2000};
+constexpr std::chrono::milliseconds heartbeat_ttl{10000};
+
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
+  return name;
+}
 
 /// Log lines on stderr, logfmt or JSON, at or above the configured level.
 actors::log_sink make_log_sink(const config::log_section& log) {
@@ -216,6 +228,29 @@ void run_node(const run_options& options) {
   }
   std::cerr << "node " << node.node_name << " running; Ctrl-C stops it\n";
 
+  // The heartbeat: `tixsync jobs --nodes` (and redis-cli) tell live nodes from gone ones.
+  persistence::node_registry nodes(connection, keys);
+  persistence::node_heartbeat beat;
+  beat.name = node.node_name;
+  beat.host = host_name();
+  beat.pid = static_cast<std::int64_t>(getpid());
+  beat.started_ms = now_ms();
+  beat.concurrency = static_cast<int>(node.concurrency);
+  for (const auto& provider : config.providers) {
+    if (provider.enabled) beat.providers.push_back(provider.id);
+  }
+  std::int64_t next_beat_ms = 0;
+  auto send_beat = [&] {
+    if (now_ms() < next_beat_ms) return;
+    next_beat_ms = now_ms() + heartbeat_interval.count();
+    const auto stats = worker.stats();
+    beat.beat_ms = now_ms();
+    beat.in_flight = static_cast<std::int64_t>(stats.in_flight);
+    beat.synced = static_cast<std::int64_t>(stats.orders_synced);
+    auto s = nodes.beat(beat, heartbeat_ttl);
+    if (!s.ok()) node.log(actors::log_level::warning, "heartbeat not written: " + s.to_string());
+  };
+
   std::thread stopper;
   actors::stop_report report;
   bool stopping = false;
@@ -232,6 +267,7 @@ void run_node(const run_options& options) {
       stopping = true;
       stopper = std::thread([&] { report = worker.stop(); });
     }
+    send_beat();
     if (stopping) {
       if (worker.stats().in_flight == 0 && stopper.joinable()) break;
       continue;
@@ -244,6 +280,9 @@ void run_node(const run_options& options) {
     }
   }
   if (stopper.joinable()) stopper.join();
+  if (auto s = nodes.leave(beat.name); !s.ok()) {
+    node.log(actors::log_level::warning, "heartbeat not removed: " + s.to_string());
+  }
   print_progress(worker.stats(), fed, true);
   print_summary(worker.stats(), report, built, options.show_synced);
 }

@@ -84,4 +84,10 @@ std::string key_space::event_snapshot(const std::string& event) const {
   return prefix_ + ":snapshot:{" + event + "}:event";
 }
 
+std::string key_space::node_heartbeat(const std::string& node) const {
+  return prefix_ + ":node:" + node;
+}
+
+std::string key_space::nodes() const { return prefix_ + ":nodes"; }
+
 }  // namespace tixsync::persistence

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "persistence/node_registry.hpp"
 #include "persistence/queue_store.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/redis_server.hpp"
@@ -51,6 +52,7 @@ class queue_cli : public ::testing::Test {
     return read_test_data_lines("orders.jsonl").at(index);
   }
   persistence::queue_store& queue() { return *queue_; }
+  persistence::redis_connection& connection() { return *connection_; }
   static redis_server& server() { return *server_; }
 
   /// Claims everything due for node "n1" and parks each claimed item with `cause`.

@@ -192,3 +192,38 @@ TEST_F(queue_cli, UnreachableRedisExitsThreeQuickly) {
 
 }  // namespace
 }  // namespace tixsync::testing
+
+namespace tixsync::testing {
+namespace {
+
+TEST_F(queue_cli, JobsNodesListsLiveAndGoneNodes) {
+  persistence::node_registry nodes(connection(), persistence::key_space(prefix));
+  persistence::node_heartbeat beat;
+  beat.name = "worker-1";
+  beat.host = "box";
+  beat.pid = 99;
+  beat.beat_ms = now();
+  beat.in_flight = 3;
+  beat.providers = {provider};
+  ASSERT_TRUE(nodes.beat(beat, std::chrono::seconds(30)).ok());
+  beat.name = "worker-2";
+  ASSERT_TRUE(nodes.beat(beat, std::chrono::seconds(30)).ok());
+  ASSERT_TRUE(nodes.leave("worker-2").ok());
+
+  auto table = tixsync({"jobs", "--nodes"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("worker-1"), std::string::npos);
+  EXPECT_NE(table.out.find("alive"), std::string::npos);
+  EXPECT_NE(table.out.find("gone"), std::string::npos);
+  auto doc = json_of(tixsync({"jobs", "--nodes", "--json"}));
+  ASSERT_EQ(doc["nodes"].size(), 2u);
+  for (const auto& n : doc["nodes"]) {
+    EXPECT_EQ(n["alive"], n["name"] == "worker-1") << n.dump();
+  }
+  // --provider is required without --nodes, and excluded with it.
+  EXPECT_EQ(tixsync({"jobs"}).exit_code, 2);
+  EXPECT_EQ(tixsync({"jobs", "--nodes", "--provider", provider}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace tixsync::testing

@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/command.hpp"
 #include "tests/support/test_data.hpp"
 
@@ -132,6 +134,17 @@ TEST_F(run_test, sigterm_drains_exits_zero_and_stops_the_embedded_redis) {
   for (int i = 0; i < 500 && file("stderr").find("running") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  // Its heartbeat shows it alive to the CLI (bounded wait for the first beat).
+  const std::string redis_url = "unix://" + dir_ + "/data/redis.sock";
+  bool alive = false;
+  for (int i = 0; i < 100 && !alive; ++i) {
+    auto nodes = run_tixsync({"jobs", "--nodes", "--json", "--redis", redis_url});
+    auto doc = nlohmann::json::parse(nodes.out, nullptr, false);
+    alive = nodes.exit_code == 0 && doc.is_object() && doc["nodes"].size() == 1 &&
+            doc["nodes"][0]["alive"] == true;
+    if (!alive) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(alive);
   kill(child_, SIGTERM);
   EXPECT_EQ(wait_child(), 0) << file("stderr");
   EXPECT_TRUE(gone_within(redis, std::chrono::seconds(5)));
