@@ -54,6 +54,24 @@ void read_limits(table_reader& p, provider_limits& limits) {
   r.number("rate", limits.rate, 0.0, 1e6);
   r.integer("burst", limits.burst, 1, 1000000);
   r.boolean("shared", limits.shared);
+  r.duration("max_wait", limits.max_wait, milliseconds(0), milliseconds(10 * 60 * 1000));
+  r.integer("max_waiting", limits.max_waiting, 1, 10000000);
+  r.integer("expected_nodes", limits.expected_nodes, 1, 10000);
+  r.finish();
+}
+
+void read_circuit_breaker(table_reader& p, provider_circuit_breaker& circuit) {
+  const toml::table* table = p.table("circuit_breaker");
+  if (!table) return;
+  table_reader r(*table, p.path_of("circuit_breaker"), p.sink());
+  const milliseconds day(24LL * 3600 * 1000);
+  r.boolean("enabled", circuit.enabled);
+  r.integer("failure_threshold", circuit.failure_threshold, 1, 100000);
+  r.duration("cooldown", circuit.cooldown, milliseconds(1), day);
+  r.duration("max_cooldown", circuit.max_cooldown, milliseconds(1), day);
+  if (circuit.max_cooldown < circuit.cooldown && table->get("max_cooldown")) {
+    r.problem(*table->get("max_cooldown"), "max_cooldown", "must not be shorter than cooldown");
+  }
   r.finish();
 }
 
@@ -147,6 +165,7 @@ void read_provider(table_reader& r, const toml::table& table, const std::string&
   read_mappings(r, base_dir, provider);
   read_retry(r, provider.retry);
   read_limits(r, provider.limits);
+  read_circuit_breaker(r, provider.circuit_breaker);
   read_settings(r, provider);
   r.finish();
 }

@@ -68,11 +68,28 @@ struct log_section {
   std::string format = "logfmt";  ///< logfmt or json
 };
 
+/// [providers.limits]: what protects the external system from too many calls
+/// (providers/guard/guard_options.hpp, limit_options).
 struct provider_limits {
   int concurrency = 16;  ///< syncs in flight per node
   double rate = 0;       ///< calls per second; 0 = unlimited
   int burst = 1;
   bool shared = false;  ///< the rate is shared by all nodes (through Redis)
+  /// A call that would wait longer for a slot or token is rescheduled (rate_limited) instead.
+  std::chrono::milliseconds max_wait{2000};
+  int max_waiting = 1000;  ///< calls that may wait per node; more are rescheduled
+  /// Nodes expected to share a shared rate: while Redis is unreachable each node allows
+  /// rate / expected_nodes.
+  int expected_nodes = 1;
+};
+
+/// [providers.circuit_breaker]: pauses a provider after failures in a row
+/// (providers/guard/circuit_breaker.hpp, circuit_breaker_options).
+struct provider_circuit_breaker {
+  bool enabled = true;
+  int failure_threshold = 10;  ///< recoverable / rate-limited / timed-out failures in a row
+  std::chrono::milliseconds cooldown{30000};       ///< first pause; doubles after a failed probe
+  std::chrono::milliseconds max_cooldown{300000};  ///< the longest pause
 };
 
 struct provider_section {
@@ -90,6 +107,7 @@ struct provider_section {
   std::vector<mapping::mapping_definition> mappings;
   providers::retry_policy retry;
   provider_limits limits;
+  provider_circuit_breaker circuit_breaker;
   /// The [providers.<type>] table as JSON, validated later by the provider factory.
   nlohmann::json settings = nlohmann::json::object();
   source_location settings_location;

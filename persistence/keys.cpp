@@ -84,6 +84,10 @@ std::string key_space::event_snapshot(const std::string& event) const {
   return prefix_ + ":snapshot:{" + event + "}:event";
 }
 
+std::string key_space::rate_limit(const std::string& provider) const {
+  return provider_base(provider) + "rate_limit";
+}
+
 std::string key_space::node_heartbeat(const std::string& node) const {
   return prefix_ + ":node:" + node;
 }

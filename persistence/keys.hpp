@@ -67,6 +67,8 @@ class key_space {
   std::string audit_log(const item_ref& ref) const;
   /// "<prefix>:{<provider>}:results:<event>:<order>": the order's sync results (a hash).
   std::string results(const item_ref& ref) const;
+  /// "<prefix>:{<provider>}:rate_limit": the fleet-wide token bucket of a provider (a hash).
+  std::string rate_limit(const std::string& provider) const;
   /// "<prefix>:snapshot:{<event>}:order:<order>": the latest order JSON received.
   std::string order_snapshot(const std::string& event, const std::string& order) const;
   /// "<prefix>:snapshot:{<event>}:event": the latest event JSON received.

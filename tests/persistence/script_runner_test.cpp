@@ -11,7 +11,7 @@ class script_runner_test : public redis_fixture {};
 
 TEST_F(script_runner_test, every_embedded_script_loads_with_its_build_time_sha) {
   const char* verbs[] = {"enqueue", "claim",  "renew",  "complete",      "reschedule", "park",
-                         "retry",   "cancel", "expire", "store_results", "release"};
+                         "retry",   "cancel", "expire", "store_results", "release", "take_tokens"};
   for (const char* verb : verbs) {
     const auto* s = find_script(verb);
     ASSERT_NE(s, nullptr) << verb;

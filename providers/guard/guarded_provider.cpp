@@ -1,0 +1,389 @@
+// guarded_provider: the admission path (circuit, slot, token) on the caller's thread when a call
+// can start at once, the wait queue drained by the guard's own Asio thread (woken by a timer, by
+// freed slots and by Redis answers), and the completion wrapper that frees the slot.
+#include "providers/guard/guarded_provider.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "providers/guard/fleet_rate_limit.hpp"
+#include "providers/guard/guard_errors.hpp"
+#include "providers/guard/token_bucket.hpp"
+
+namespace tixsync::providers::guard {
+namespace asio = boost::asio;
+namespace {
+
+using std::chrono::milliseconds;
+
+// Longest sleep of the guard's thread while calls wait. It re-reads the clock then, so deadlines
+// and a hand-driven clock (tests) are noticed within this time even without another wake-up.
+constexpr guard_duration max_sleep = milliseconds(100);
+// Redis round trips one drain of the queue may make before it lets the timer take over.
+constexpr int max_fetches_per_pump = 16;
+
+sync_clock::time_point wall_after(guard_duration wait) {
+  return sync_clock::now() + std::chrono::duration_cast<sync_clock::duration>(wait);
+}
+
+milliseconds whole_ms(guard_duration d) {
+  return std::chrono::ceil<milliseconds>(d);
+}
+
+}  // namespace
+
+class guarded_provider::state : public std::enable_shared_from_this<state> {
+ public:
+  state(guard_options options, std::shared_ptr<provider> inner)
+      : options_(std::move(options)),
+        inner_(std::move(inner)),
+        id_(inner_->identifier()),
+        clock_(options_.clock ? options_.clock : real_clock()),
+        breaker_(id_, options_.circuit, options_.log, clock_),
+        work_(io_.get_executor()),
+        timer_(io_) {
+    options_.limits.concurrency = std::max(options_.limits.concurrency, 1);
+    const auto& limits = options_.limits;
+    if (limits.rate > 0 && limits.shared) {
+      if (!options_.fleet) {
+        throw std::invalid_argument("provider " + id_ + ": a shared rate limit needs Redis");
+      }
+      fleet_ =
+          std::make_unique<fleet_rate_limit>(id_, limits, *options_.fleet, options_.log, clock_);
+    } else if (limits.rate > 0) {
+      bucket_.emplace(limits.rate, limits.burst, clock_);
+    }
+  }
+
+  ~state() {
+    // Only reached after stop() or on the guard's own thread (see stop()).
+    if (thread_.joinable()) thread_.detach();
+  }
+
+  void start() {
+    thread_ = std::thread([self = shared_from_this()] { self->io_.run(); });
+  }
+
+  void submit(object_request request, object_completion done);
+  void stop();
+  guard_stats stats() const;
+
+ private:
+  struct waiter {
+    object_request request;
+    object_completion done;
+    guard_time deadline;
+  };
+  struct call {
+    object_request request;
+    object_completion done;
+    circuit_breaker::ticket ticket;
+  };
+  struct answer {
+    object_completion done;
+    sync_error error;
+  };
+
+  void pump();
+  void start_call(call c);
+  void finished(const circuit_breaker::ticket& ticket, const std::optional<sync_error>& error);
+  // The *_locked functions expect mutex_ to be held.
+  bool try_token_locked();
+  guard_duration token_wait_locked() const;
+  guard_duration estimate_locked(std::size_t position) const;
+  call admit_locked(object_request request, object_completion done);
+  sync_error circuit_error_locked();
+  sync_error rate_error_locked(const std::string& why, guard_duration wait);
+  void fetch_tokens(std::unique_lock<std::mutex>& lock);
+  void expire_locked(std::vector<answer>& out);
+  void arm_timer_locked(std::optional<guard_duration> token_wait);
+  void post_pump_locked();
+
+  guard_options options_;
+  std::shared_ptr<provider> inner_;
+  const std::string id_;
+  clock_source clock_;
+
+  mutable std::mutex mutex_;
+  circuit_breaker breaker_;
+  std::optional<token_bucket> bucket_;
+  std::unique_ptr<fleet_rate_limit> fleet_;
+  std::deque<waiter> waiting_;
+  int in_flight_ = 0;
+  bool closed_ = false;
+  bool pump_posted_ = false;
+  std::uint64_t admitted_ = 0, rejected_circuit_ = 0, rejected_rate_ = 0, rejected_shutdown_ = 0;
+
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  asio::steady_timer timer_;  // touched only on the guard's thread
+  std::once_flag stop_once_;
+  std::thread thread_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Admission on the caller's thread
+// ---------------------------------------------------------------------------------------------
+
+void guarded_provider::state::submit(object_request request, object_completion done) {
+  std::optional<sync_error> refusal;
+  std::optional<call> now_call;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto& limits = options_.limits;
+    if (closed_) {
+      ++rejected_shutdown_;
+      refusal = shutting_down_error(id_);
+    } else if (!breaker_.permits()) {
+      ++rejected_circuit_;
+      refusal = circuit_error_locked();
+    } else if (waiting_.empty() && in_flight_ < limits.concurrency && try_token_locked()) {
+      now_call = admit_locked(std::move(request), done);
+    } else {
+      const std::size_t position = waiting_.size();
+      const guard_duration wait = estimate_locked(position);
+      if (position >= limits.max_waiting) {
+        ++rejected_rate_;
+        refusal = rate_error_locked(std::to_string(position) + " calls already wait (max_waiting)",
+                                    std::max<guard_duration>(wait, limits.max_wait));
+      } else if (wait > limits.max_wait) {
+        ++rejected_rate_;
+        refusal = rate_error_locked("the expected wait of " + describe_duration(whole_ms(wait)) +
+                                        " exceeds max_wait " + describe_duration(limits.max_wait),
+                                    wait);
+      } else {
+        waiting_.push_back({std::move(request), done, clock_() + limits.max_wait});
+        post_pump_locked();
+      }
+    }
+  }
+  if (refusal) done(object_result::failed(std::move(*refusal)));
+  if (now_call) start_call(std::move(*now_call));
+}
+
+bool guarded_provider::state::try_token_locked() {
+  if (bucket_) return bucket_->take(1).granted;
+  if (fleet_) return fleet_->try_take();
+  return true;
+}
+
+guard_duration guarded_provider::state::token_wait_locked() const {
+  if (bucket_) return bucket_->time_until(1);
+  if (fleet_) return fleet_->wait();
+  return {};
+}
+
+guard_duration guarded_provider::state::estimate_locked(std::size_t position) const {
+  if (bucket_) return bucket_->time_until(static_cast<double>(position + 1));
+  if (fleet_) return fleet_->estimate(position);
+  return {};
+}
+
+guarded_provider::state::call guarded_provider::state::admit_locked(object_request request,
+                                                                    object_completion done) {
+  ++in_flight_;
+  ++admitted_;
+  return {std::move(request), std::move(done), breaker_.admit()};
+}
+
+sync_error guarded_provider::state::circuit_error_locked() {
+  const bool probing = breaker_.state() == circuit_state::half_open;
+  return circuit_open_error(id_, breaker_.failures_when_opened(), probing,
+                            wall_after(breaker_.retry_after()));
+}
+
+sync_error guarded_provider::state::rate_error_locked(const std::string& why, guard_duration wait) {
+  return local_rate_limit_error(id_, why, wall_after(wait));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The call and its completion
+// ---------------------------------------------------------------------------------------------
+
+void guarded_provider::state::start_call(call c) {
+  auto self = shared_from_this();
+  const circuit_breaker::ticket ticket = c.ticket;
+  object_completion outer = std::move(c.done);
+  object_completion wrapped = make_object_completion([self, ticket, outer](object_result result) {
+    self->finished(ticket, result.error);
+    outer(std::move(result));
+  });
+  try {
+    inner_->sync_object(std::move(c.request), wrapped);
+  } catch (...) {
+    // Ignored when the provider completed before throwing.
+    wrapped(object_result::failed(to_sync_error(std::current_exception())));
+  }
+}
+
+void guarded_provider::state::finished(const circuit_breaker::ticket& ticket,
+                                       const std::optional<sync_error>& error) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  --in_flight_;
+  breaker_.record(ticket, error);
+  if (!waiting_.empty()) post_pump_locked();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The wait queue, drained on the guard's thread
+// ---------------------------------------------------------------------------------------------
+
+void guarded_provider::state::post_pump_locked() {
+  if (pump_posted_ || closed_) return;
+  pump_posted_ = true;
+  asio::post(io_, [weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->pump();
+  });
+}
+
+void guarded_provider::state::pump() {
+  std::vector<call> calls;
+  std::vector<answer> answers;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    pump_posted_ = false;
+    std::optional<guard_duration> token_wait;
+    int fetches = 0;
+    while (!waiting_.empty() && !closed_) {
+      if (!breaker_.permits()) {
+        // Opened (or probing) while they waited: none of them may go now.
+        for (auto& w : waiting_) answers.push_back({std::move(w.done), circuit_error_locked()});
+        rejected_circuit_ += waiting_.size();
+        waiting_.clear();
+        break;
+      }
+      if (in_flight_ >= options_.limits.concurrency) break;
+      if (!try_token_locked()) {
+        if (fleet_ && fetches < max_fetches_per_pump && fleet_->should_fetch()) {
+          ++fetches;
+          fetch_tokens(lock);
+          continue;
+        }
+        token_wait = token_wait_locked();
+        break;
+      }
+      waiter& front = waiting_.front();
+      calls.push_back(admit_locked(std::move(front.request), std::move(front.done)));
+      waiting_.pop_front();
+    }
+    if (!closed_) {
+      expire_locked(answers);
+      arm_timer_locked(token_wait);
+    }
+  }
+  for (auto& a : answers) a.done(object_result::failed(std::move(a.error)));
+  for (auto& c : calls) start_call(std::move(c));
+}
+
+void guarded_provider::state::fetch_tokens(std::unique_lock<std::mutex>& lock) {
+  const int wanted = fleet_->wanted(waiting_.size());
+  // Redis is slow compared to the queue: callers may go on taking pooled tokens meanwhile.
+  lock.unlock();
+  const fleet_rate_limit::fetch_result result = fleet_->fetch(wanted);
+  lock.lock();
+  fleet_->apply(result);
+}
+
+void guarded_provider::state::expire_locked(std::vector<answer>& out) {
+  const guard_time now = clock_();
+  while (!waiting_.empty() && waiting_.front().deadline <= now) {
+    const auto& max_wait = options_.limits.max_wait;
+    out.push_back({std::move(waiting_.front().done),
+                   rate_error_locked("waited max_wait " + describe_duration(max_wait) +
+                                         " for a free slot and a token",
+                                     std::max<guard_duration>(estimate_locked(0), max_wait))});
+    waiting_.pop_front();
+    ++rejected_rate_;
+  }
+}
+
+void guarded_provider::state::arm_timer_locked(std::optional<guard_duration> token_wait) {
+  if (waiting_.empty()) return;
+  guard_duration sleep = max_sleep;
+  if (token_wait) sleep = std::min(sleep, *token_wait);
+  sleep = std::min(sleep, waiting_.front().deadline - clock_());
+  sleep = std::max<guard_duration>(sleep, milliseconds(1));
+  timer_.expires_after(sleep);
+  timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed or stopped
+    if (auto self = weak.lock()) self->pump();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shutdown and stats
+// ---------------------------------------------------------------------------------------------
+
+void guarded_provider::state::stop() {
+  std::deque<waiter> left;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    left.swap(waiting_);
+    rejected_shutdown_ += left.size();
+  }
+  for (auto& w : left) w.done(object_result::failed(shutting_down_error(id_)));
+  std::call_once(stop_once_, [this] {
+    work_.reset();
+    io_.stop();
+    // Called from a completion running on the guard's thread: it cannot join itself; the
+    // thread ends after this handler and holds the state until then.
+    if (thread_.get_id() == std::this_thread::get_id()) {
+      thread_.detach();
+    } else if (thread_.joinable()) {
+      thread_.join();
+    }
+  });
+}
+
+guard_stats guarded_provider::state::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  guard_stats s;
+  s.circuit = breaker_.state();
+  s.times_opened = breaker_.times_opened();
+  s.consecutive_failures = breaker_.consecutive_failures();
+  s.in_flight = in_flight_;
+  s.waiting = waiting_.size();
+  s.admitted = admitted_;
+  s.rejected_circuit_open = rejected_circuit_;
+  s.rejected_local_rate_limit = rejected_rate_;
+  s.rejected_shutting_down = rejected_shutdown_;
+  if (fleet_) fleet_->add_stats(s);
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// guarded_provider
+// ---------------------------------------------------------------------------------------------
+
+guarded_provider::guarded_provider(guard_options options, std::shared_ptr<provider> inner)
+    : inner_(std::move(inner)) {
+  if (!inner_) throw std::invalid_argument("guarded_provider needs an inner provider");
+  state_ = std::make_shared<state>(std::move(options), inner_);
+  state_->start();
+}
+
+guarded_provider::~guarded_provider() {
+  state_->stop();
+}
+
+void guarded_provider::sync_object(object_request request, object_completion done) {
+  state_->submit(std::move(request), std::move(done));
+}
+
+void guarded_provider::close() {
+  state_->stop();
+  if (!inner_closed_.exchange(true)) inner_->close();
+}
+
+guard_stats guarded_provider::stats() const {
+  return state_->stats();
+}
+
+}  // namespace tixsync::providers::guard

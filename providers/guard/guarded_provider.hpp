@@ -1,0 +1,69 @@
+// A provider decorator that protects the external system behind it: a circuit breaker that pauses
+// a failing system, a limit of calls in flight per node and a rate limit (per node, or fleet-wide
+// through Redis). Callers never block: a call that must wait is queued and started later from
+// the guard's own timer thread; one that would wait too long is answered rate_limited at once,
+// so the queue item is rescheduled without using an attempt.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "providers/guard/guard_options.hpp"
+#include "providers/provider.hpp"
+
+namespace tixsync::providers::guard {
+
+/// Wraps `inner` (usually a configured_provider); everything but sync_object passes through.
+/// Thread-safe. Every completion handed to sync_object is called exactly once: by the inner
+/// provider, or by the guard with "circuit-open" / "local-rate-limit" (rate_limited) or
+/// "shutting-down" (recoverable).
+class guarded_provider final : public provider {
+ public:
+  /// Starts the guard's timer thread. Throws std::invalid_argument without an inner provider,
+  /// or for a shared rate without options.fleet.
+  guarded_provider(guard_options options, std::shared_ptr<provider> inner);
+  /// Stops the timer thread (waiting calls get "shutting-down"); does not close the inner
+  /// provider (close() does).
+  ~guarded_provider() override;
+
+  std::string identifier() const override { return inner_->identifier(); }
+  std::string display_name() const override { return inner_->display_name(); }
+  const std::vector<mapping::mapping_definition>& mappings() const override {
+    return inner_->mappings();
+  }
+  std::optional<std::string> list_joiner() const override { return inner_->list_joiner(); }
+  bool change_detection() const override { return inner_->change_detection(); }
+  providers::retry_policy retry_policy() const override { return inner_->retry_policy(); }
+  bool should_sync_order(const mapping::order& order) const override {
+    return inner_->should_sync_order(order);
+  }
+
+  /// (a) circuit open: completes at once with "circuit-open", retry_at when it may close;
+  /// (b) waits (without blocking) for a slot and a token; completes at once with
+  /// "local-rate-limit" when the wait would exceed max_wait or max_waiting calls already wait,
+  /// and after max_wait when still waiting; (c) calls the inner provider and, on its
+  /// completion, records the result in the breaker and frees the slot.
+  void sync_object(object_request request, object_completion done) override;
+  /// Not limited: passed straight to the inner provider.
+  void finalize_sync_order(finalize_request request, finalize_completion done) override {
+    inner_->finalize_sync_order(std::move(request), std::move(done));
+  }
+  /// Stops the timer thread, completes waiting calls with "shutting-down", closes the inner
+  /// provider. Idempotent; later sync_object calls complete with "shutting-down".
+  void close() override;
+
+  /// A snapshot of the counters and gauges.
+  guard_stats stats() const;
+
+  class state;
+
+ private:
+  std::shared_ptr<provider> inner_;
+  std::shared_ptr<state> state_;
+  std::atomic<bool> inner_closed_{false};
+};
+
+}  // namespace tixsync::providers::guard
