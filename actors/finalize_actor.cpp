@@ -4,14 +4,17 @@
 #include <caf/all.hpp>
 #include <utility>
 
+#include "actors/call_deadlines.hpp"
 #include "providers/object_sync.hpp"
 
 namespace tixsync::actors {
 namespace {
 
 struct finalize_state {
+  runtime_ptr rt;
   caf::actor supervisor;
   order_report report;
+  std::uint64_t deadline = 0;  ///< ticket of the call timeout (call_deadlines)
   static inline const char* name = "finalize_actor";
 };
 
@@ -19,10 +22,11 @@ using finalize_actor_t = caf::stateful_actor<finalize_state>;
 
 void report(finalize_actor_t* self, std::optional<providers::sync_error> error) {
   auto& st = self->state;
+  st.rt->deadlines->cancel(st.deadline);
   if (error) {
     st.report.end = order_end::failed;
     st.report.error = std::move(error);
-    st.report.log_objects = nullptr;
+    st.report.log_objects.clear();
   }
   self->send(st.supervisor, std::move(st.report));
   self->quit();
@@ -34,7 +38,8 @@ caf::behavior finalize_actor(finalize_actor_t* self, runtime_ptr rt, caf::actor 
   self->state.supervisor = std::move(supervisor);
   self->state.report = std::move(success);
   const auto timeout = rt->options.provider_call_timeout;
-  self->delayed_send(self, timeout, timeout_atom::value);
+  self->state.deadline = rt->deadlines->arm(caf::actor_cast<caf::actor>(self));
+  self->state.rt = std::move(rt);
   auto weak = caf::actor_cast<caf::weak_actor_ptr>(self->ctrl());
   providers::finalize_order(*target, std::move(request), [weak](providers::finalize_result r) {
     if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak)) {

@@ -8,6 +8,7 @@
 
 #include "actors/finalize_actor.hpp"
 #include "actors/sync_actor.hpp"
+#include "persistence/stored_json.hpp"
 
 namespace tixsync::actors {
 namespace {
@@ -22,8 +23,9 @@ struct order_state {
   std::string key;
   bool force = false;
   std::map<result_slot, providers::sync_result> previous;
-  providers::mapped_objects mapped;
-  std::vector<providers::sync_result> to_store;
+  /// Results of the finished mappings; shared read-only with the running sync actor's job.
+  std::shared_ptr<providers::mapped_objects> mapped = std::make_shared<providers::mapped_objects>();
+  std::vector<persistence::stored_result> to_store;  ///< in the form Redis keeps them
   caf::actor child;  ///< the running sync or finalize actor (a handle keeps it alive)
   caf::actor_addr finalizer;
   static inline const char* name = "order_actor";
@@ -33,18 +35,19 @@ using order_actor_t = caf::stateful_actor<order_state>;
 
 void report(order_actor_t* self, order_end end, std::optional<providers::sync_error> error) {
   auto& st = self->state;
-  order_report r{st.key, end, std::move(st.to_store), nullptr, std::move(error)};
+  order_report r{st.key, end, std::move(st.to_store), {}, std::move(error)};
   self->send(st.supervisor, std::move(r));
   self->quit();
 }
 
 void start_finalize(order_actor_t* self) {
   auto& st = self->state;
-  order_report success{st.key, order_end::synced, {}, nullptr, std::nullopt};
-  success.log_objects =
-      providers::nothing_done(st.mapped) ? nlohmann::json() : providers::to_log_objects(st.mapped);
-  success.results = std::move(st.to_store);
-  providers::finalize_request request{st.loaded.order, st.loaded.event->bundle, st.mapped};
+  order_report success{st.key, order_end::synced, std::move(st.to_store), {}, std::nullopt};
+  if (!providers::nothing_done(*st.mapped))
+    success.log_objects = persistence::log_objects_json(*st.mapped);
+  // The last use of the results here: the finalize request takes them.
+  providers::finalize_request request{st.loaded.order, st.loaded.event->bundle,
+                                      std::move(*st.mapped)};
   auto child = spawn_finalize_actor(self, st.rt, st.supervisor, st.target, std::move(request),
                                     std::move(success));
   st.finalizer = child.address();
@@ -69,7 +72,7 @@ void start_mapping(order_actor_t* self, std::size_t index) {
   job.mapping = &definition;
   job.order = st.loaded.order;
   job.event = st.loaded.event->bundle;
-  job.mapped = st.mapped;
+  job.mapped = st.mapped;  // shared, not copied: nothing changes it while the job runs
   job.force = st.force;
   for (const auto& object : job.objects) {
     auto it = st.previous.find({object.mapping_id, object.position_id});
@@ -83,9 +86,12 @@ void on_mapping(order_actor_t* self, mapping_result& r) {
   if (r.error) return report(self, order_end::failed, std::move(r.error));
   const auto& definition = st.target->mappings().at(r.mapping_index);
   for (const auto& result : r.results) {
-    if (result) st.to_store.push_back(*result);
+    if (result) st.to_store.push_back(persistence::store_form(*result));
   }
-  st.mapped[definition.id] = std::move(r.results);
+  // The sync actor's job (the only other owner) ended with its calls; copy only if it did not.
+  if (st.mapped.use_count() > 1)
+    st.mapped = std::make_shared<providers::mapped_objects>(*st.mapped);
+  (*st.mapped)[definition.id] = std::move(r.results);
   start_mapping(self, r.mapping_index + 1);
 }
 

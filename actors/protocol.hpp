@@ -24,6 +24,16 @@
 //
 // Exactly one queue transition per claimed item: the supervisor erases its entry at the first
 // report or crash (down_msg of an order actor that did not report) and ignores the rest.
+//
+// Per synced order (1 Order + 1 OrderPosition mapping) that is 11 messages (13 before): the
+// loaded_order, one object_done per object, one mapping_result per mapping, finalize_done, the
+// finalizer's exit to the order actor, order_report, complete_request, and usually the order
+// actor's down_msg (the supervisor stops monitoring at the report, but the actor has mostly
+// ended by then). No exit messages from sync actors: one unlinks itself before it ends
+// normally (a crash still reaches its order actor). Call timeouts come from call_deadlines
+// (canceled when the actor ends), not from a delayed message that keeps each actor alive for
+// the whole timeout. Results and the success log's objects are rendered to the JSON Redis
+// stores by the order's own actors, so the store threads only send them.
 #pragma once
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -39,7 +49,7 @@
 
 #include "actors/event_cache.hpp"
 #include "mapping/order.hpp"
-#include "persistence/queue_types.hpp"
+#include "persistence/queue_store.hpp"
 #include "providers/object_sync.hpp"
 #include "providers/sync_result.hpp"
 
@@ -58,13 +68,15 @@ struct loaded_order {
 /// How an order ended, as the order/finalize actor reports it.
 enum class order_end { synced, skipped, dropped, failed };
 
-/// order_actor / finalize_actor -> supervisor: the one outcome of an order.
+/// order_actor / finalize_actor -> supervisor: the one outcome of an order. Results and log
+/// objects travel as the JSON text Redis stores, rendered by the order's own actors (in
+/// parallel) rather than by the store threads.
 struct order_report {
   std::string key;
   order_end end = order_end::failed;
   /// Results to store: all of a synced order; on failure those of the finished mappings.
-  std::vector<providers::sync_result> results;
-  nlohmann::json log_objects;  ///< the success log's objects, or null: not logged
+  std::vector<persistence::stored_result> results;
+  std::string log_objects;  ///< the success log's objects as JSON, or "": not logged
   std::optional<providers::sync_error> error;
 };
 
@@ -72,7 +84,7 @@ struct order_report {
 struct complete_request {
   std::string key;
   order_end end = order_end::synced;
-  persistence::completion done;
+  persistence::encoded_completion done;
 };
 
 /// store thread -> dispatcher: what one claim/complete round trip did.

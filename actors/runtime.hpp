@@ -13,6 +13,7 @@
 namespace tixsync::actors {
 
 class store_pool;
+class call_deadlines;
 
 /// The live counters of node_stats (relaxed atomics: read for statistics only).
 struct node_counters {
@@ -38,6 +39,7 @@ struct runtime {
   node_options options;
   std::shared_ptr<providers::provider_registry> registry;
   std::shared_ptr<store_pool> store;
+  std::shared_ptr<call_deadlines> deadlines;  ///< provider-call timeouts of the actors
   node_counters counters;
   logger log;
 

@@ -3,6 +3,7 @@
 
 #include <caf/send.hpp>
 #include <chrono>
+#include <map>
 #include <utility>
 
 namespace tixsync::actors {
@@ -50,6 +51,8 @@ void load_snapshots(store_worker& worker, runtime& rt, std::vector<loaded_order>
       o.load_error = "snapshots could not be loaded: " + batch.error().to_string();
     return;
   }
+  // Each event of the batch is looked up (hashed) in the cache once, not once per order.
+  std::map<std::string, std::pair<std::shared_ptr<const event_context>, std::string>> events;
   for (std::size_t i = 0; i < orders.size(); ++i) {
     auto& o = orders[i];
     const auto& ref = o.claimed.item.ref;
@@ -59,8 +62,17 @@ void load_snapshots(store_worker& worker, runtime& rt, std::vector<loaded_order>
           "no " + std::string(batch->orders[i] ? "event" : "order") + " snapshot for " + ref.id();
       continue;
     }
-    o.event = worker.events.get(ref.event, *event_json->second, worker.reader, o.load_error);
-    if (!o.event) continue;
+    auto event = events.find(ref.event);
+    if (event == events.end()) {
+      std::string error;
+      auto context = worker.events.get(ref.event, *event_json->second, worker.reader, error);
+      event = events.emplace(ref.event, std::make_pair(std::move(context), std::move(error))).first;
+    }
+    o.event = event->second.first;
+    if (!o.event) {
+      o.load_error = event->second.second;
+      continue;
+    }
     auto order = std::make_shared<mapping::order>();
     mapping::read_error error;
     if (!worker.reader.read_order(*batch->orders[i], *order, error)) {
@@ -78,16 +90,18 @@ void run_cycle(store_worker& worker, runtime& rt, cycle_request request,
                const caf::actor& reply_to) {
   cycle_result out;
   out.wanted = request.want;
-  std::vector<persistence::completion> done;
-  for (const auto& c : request.done) done.push_back(c.done);
+  // The payloads move out for the round trip and back only when it failed (to be retried).
+  std::vector<persistence::encoded_completion> done;
+  done.reserve(request.done.size());
+  for (auto& c : request.done) done.push_back(std::move(c.done));
   const auto& o = rt.options;
   const std::int64_t now = now_ms();
   std::vector<persistence::claimed_item> claimed;
   std::vector<persistence::status> statuses;
   persistence::status failure;
   if (request.want > 0 && !done.empty()) {
-    auto r = worker.queue.complete_and_claim(done, request.provider, o.node_name, request.want,
-                                             o.lease.count(), now);
+    auto r = worker.queue.complete_and_claim_encoded(done, request.provider, o.node_name,
+                                                     request.want, o.lease.count(), now);
     if (r)
       std::tie(statuses, claimed) = std::move(*r);
     else
@@ -99,7 +113,7 @@ void run_cycle(store_worker& worker, runtime& rt, cycle_request request,
     else
       failure = r.error();
   } else if (!done.empty()) {
-    auto r = worker.queue.complete_many(done, now);
+    auto r = worker.queue.complete_many_encoded(done, now);
     if (r)
       statuses = std::move(*r);
     else
@@ -110,6 +124,7 @@ void run_cycle(store_worker& worker, runtime& rt, cycle_request request,
     out.error = failure.to_string();
   }
   for (std::size_t i = 0; i < request.done.size(); ++i) {
+    if (!failure.ok()) request.done[i].done = std::move(done[i]);
     persistence::status s = i < statuses.size() ? statuses[i] : failure;
     out.completed.emplace_back(std::move(request.done[i]), std::move(s));
   }
@@ -164,7 +179,7 @@ void run_failure(store_worker& worker, runtime& rt, const failure_request& reque
                  const caf::actor& reply_to) {
   const std::int64_t now = now_ms();
   if (!request.results.empty()) {
-    auto s = worker.results.put(request.held, request.results, now);
+    auto s = worker.results.put_stored(request.held, request.results, now);
     if (!s && s.code() != persistence::persistence_errc::stale_lease)
       store_failed(rt, "storing results", s);
   }

@@ -41,7 +41,7 @@ struct failure_request {
   persistence::lease held;
   providers::retry_decision decision;
   providers::sync_error error;
-  std::vector<providers::sync_result> results;  ///< of the mappings that finished: kept
+  std::vector<persistence::stored_result> results;  ///< of the mappings that finished: kept
 };
 
 /// Stores the partial results, reschedules or parks, and sends slot_freed to `reply_to`.

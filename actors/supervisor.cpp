@@ -1,5 +1,6 @@
 // The supervisor: one entry per running order, erased at its first outcome, so late reports
-// and the end of the same order's actor are ignored.
+// and the end of the same order's actor are ignored. A reported order's actor is no longer
+// monitored (its down_msg, when it has not ended yet, is not sent).
 #include "actors/supervisor.hpp"
 
 #include <caf/all.hpp>
@@ -15,17 +16,21 @@
 namespace tixsync::actors {
 namespace {
 
+/// What the outcome of a running order needs: its lease, its counters and its provider.
 struct running_order {
-  persistence::claimed_item claimed;
+  persistence::lease held;
+  int attempts = 0;
+  int deferrals = 0;
   std::shared_ptr<providers::provider> target;
+  caf::actor actor;  ///< the order actor: monitored and kept alive until the first outcome
 };
 
 struct supervisor_state {
   runtime_ptr rt;
   caf::actor dispatcher;
   std::map<std::string, running_order> orders;  ///< by item key, until the first outcome
-  /// Order actor -> item key and the handle that keeps it alive, until its down_msg.
-  std::map<caf::actor_addr, std::pair<std::string, caf::actor>> actors;
+  /// Order actor -> item key, while it is monitored: a down_msg before the report is a crash.
+  std::map<caf::actor_addr, std::string> keys;
   std::mt19937_64 random{std::random_device{}()};
   static inline const char* name = "supervisor";
 };
@@ -33,24 +38,23 @@ struct supervisor_state {
 using supervisor_actor = caf::stateful_actor<supervisor_state>;
 
 void complete(supervisor_actor* self, const std::string& key, const running_order& o, order_end end,
-              std::vector<providers::sync_result> results, nlohmann::json log) {
-  persistence::completion done;
-  done.held = o.claimed.lease_info();
+              std::vector<persistence::stored_result> results, std::string log) {
+  persistence::encoded_completion done;
+  done.held = o.held;
   done.results = std::move(results);
   done.log_objects = std::move(log);
   self->send(self->state.dispatcher, complete_request{key, end, std::move(done)});
 }
 
 void fail(supervisor_actor* self, const std::string& key, const running_order& o,
-          providers::sync_error error, std::vector<providers::sync_result> results) {
+          providers::sync_error error, std::vector<persistence::stored_result> results) {
   auto& st = self->state;
   const auto policy = o.target ? o.target->retry_policy() : providers::retry_policy{};
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  failure_request request{
-      key, o.claimed.lease_info(),
-      providers::decide_retry(o.claimed.item.attempts, o.claimed.item.deferrals, error, policy,
-                              providers::sync_clock::now(), uniform(st.random)),
-      std::move(error), std::move(results)};
+  failure_request request{key, o.held,
+                          providers::decide_retry(o.attempts, o.deferrals, error, policy,
+                                                  providers::sync_clock::now(), uniform(st.random)),
+                          std::move(error), std::move(results)};
   auto rt = st.rt;
   auto dispatcher = st.dispatcher;
   rt->store->post([rt, dispatcher, request = std::move(request)](store_worker& w) {
@@ -64,11 +68,12 @@ void on_loaded(supervisor_actor* self, loaded_order& loaded) {
   const std::string key = loaded.key();
   const auto& ref = loaded.claimed.item.ref;
   auto found = st.rt->registry->find_for_sync(ref.provider);
-  running_order o{loaded.claimed, found.target};
+  running_order o{loaded.claimed.lease_info(), loaded.claimed.item.attempts,
+                  loaded.claimed.item.deferrals, found.target, nullptr};
   if (!found.target) {
     st.rt->log(log_level::info,
                providers::drop_log_line(ref.order, ref.provider, found.drop_reason));
-    return complete(self, key, o, order_end::dropped, {}, nullptr);
+    return complete(self, key, o, order_end::dropped, {}, {});
   }
   if (!loaded.load_error.empty()) {
     return fail(
@@ -77,10 +82,10 @@ void on_loaded(supervisor_actor* self, loaded_order& loaded) {
                                    "Order data could not be loaded", loaded.load_error, "snapshot"),
         {});
   }
-  st.orders.emplace(key, o);
-  auto child = spawn_order_actor(self, st.rt, found.target, std::move(loaded));
-  self->monitor(child);
-  st.actors.emplace(child.address(), std::make_pair(key, child));
+  o.actor = spawn_order_actor(self, st.rt, found.target, std::move(loaded));
+  self->monitor(o.actor);
+  st.keys.emplace(o.actor.address(), key);
+  st.orders.emplace(key, std::move(o));
 }
 
 void on_report(supervisor_actor* self, order_report& r) {
@@ -89,6 +94,11 @@ void on_report(supervisor_actor* self, order_report& r) {
   if (it == st.orders.end()) return;  // already ended (e.g. crash seen first)
   running_order o = std::move(it->second);
   st.orders.erase(it);
+  // Reported: the end of its actor needs no message any more.
+  if (o.actor) {
+    self->demonitor(o.actor);
+    st.keys.erase(o.actor.address());
+  }
   if (r.end == order_end::failed && r.error) {
     return fail(self, r.key, o, std::move(*r.error), std::move(r.results));
   }
@@ -97,20 +107,22 @@ void on_report(supervisor_actor* self, order_report& r) {
 
 /// The node is shutting down: end every order actor (their children are linked) and quit.
 void on_shutdown(supervisor_actor* self) {
-  for (auto& [addr, entry] : self->state.actors)
-    self->send_exit(entry.second, caf::exit_reason::kill);
-  self->state.actors.clear();
+  for (auto& [key, o] : self->state.orders) {
+    if (o.actor) self->send_exit(o.actor, caf::exit_reason::kill);
+  }
+  self->state.orders.clear();
+  self->state.keys.clear();
   self->quit(caf::exit_reason::user_shutdown);
 }
 
 void on_down(supervisor_actor* self, const caf::down_msg& x) {
   auto& st = self->state;
-  auto a = st.actors.find(x.source);
-  if (a == st.actors.end()) return;
-  const std::string key = a->second.first;
-  st.actors.erase(a);
+  auto a = st.keys.find(x.source);
+  if (a == st.keys.end()) return;  // reported before it ended: the normal case
+  const std::string key = std::move(a->second);
+  st.keys.erase(a);
   auto it = st.orders.find(key);
-  if (it == st.orders.end()) return;  // reported before it ended: the normal case
+  if (it == st.orders.end()) return;
   running_order o = std::move(it->second);
   st.orders.erase(it);
   const std::string why = x.reason ? caf::to_string(x.reason) : "ended without an outcome";

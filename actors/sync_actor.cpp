@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 #include <utility>
 
+#include "actors/call_deadlines.hpp"
 #include "actors/protocol.hpp"
 
 namespace tixsync::actors {
@@ -16,6 +17,7 @@ struct sync_state {
   std::size_t mapping_index = 0;
   std::vector<std::optional<providers::sync_result>> results;
   std::size_t outstanding = 0;
+  std::uint64_t deadline = 0;  ///< ticket of the call timeout (call_deadlines)
   static inline const char* name = "sync_actor";
 };
 
@@ -23,6 +25,10 @@ using sync_actor_t = caf::stateful_actor<sync_state>;
 
 void finish(sync_actor_t* self, std::optional<providers::sync_error> error) {
   auto& st = self->state;
+  // A normal end needs no exit message to the order actor, which waits for the result anyway;
+  // a crash (an exception in a handler) still reaches it through the link.
+  self->unlink_from(st.parent);
+  st.rt->deadlines->cancel(st.deadline);
   self->send(st.parent, mapping_result{st.mapping_index, std::move(st.results), std::move(error)});
   self->quit();
 }
@@ -43,7 +49,7 @@ void start_calls(sync_actor_t* self, providers::provider& target, sync_job& job)
     request.event = job.event;
     request.mapping = job.mapping;
     request.mapped_objects =
-        providers::filter_mapped_objects(job.mapped, job.objects[i].position_id);
+        providers::filter_mapped_objects(*job.mapped, job.objects[i].position_id);
     request.previous = std::move(job.previous[i]);
     if (job.force && request.previous) request.previous->fingerprint.clear();
     request.object = std::move(job.objects[i]);
@@ -69,7 +75,7 @@ caf::behavior sync_actor(sync_actor_t* self, runtime_ptr rt, caf::actor parent,
     finish(self, std::nullopt);
     return {};
   }
-  self->delayed_send(self, st.rt->options.provider_call_timeout, timeout_atom::value);
+  st.deadline = st.rt->deadlines->arm(caf::actor_cast<caf::actor>(self));
   start_calls(self, *target, job);
   return {
       [=](object_done& d) {

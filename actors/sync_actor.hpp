@@ -23,7 +23,8 @@ struct sync_job {
   std::shared_ptr<const mapping::order> order;
   std::shared_ptr<const mapping::event_bundle> event;
   std::vector<mapping::evaluated_object> objects;
-  providers::mapped_objects mapped;  ///< of the earlier mappings; filtered per object here
+  /// Results of the earlier mappings (the order actor's, shared); filtered per object here.
+  std::shared_ptr<const providers::mapped_objects> mapped;
   std::vector<std::optional<providers::sync_result>> previous;  ///< one per object
   bool force = false;  ///< ignore change detection (a person asked for a full re-sync)
 };

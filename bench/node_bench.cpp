@@ -3,10 +3,16 @@
 // thread for all calls), the queue in a local redis-server it starts itself. Prints one JSON
 // line and a short table; compares with a one-at-a-time loop over the same provider.
 // Usage: node_bench [--orders N] [--baseline M] [--latency-ms L] [--concurrency C]
-//                   [--batch B] [--rate R] [--fsync always|everysec] [--unix]
+//                   [--batch B] [--rate R] [--fsync always|everysec] [--unix] [--runs K]
 // Without --rate all orders are enqueued before the node starts (a backlog: the latency is
 // mostly waiting in the queue); with --rate R they arrive at R orders/s while it runs.
+// CPU per order is what to compare on a shared machine: the process's CPU (getrusage, all
+// threads, from node start until the last order is synced) and redis-server's (INFO cpu), both
+// per synced order, plus Redis commands per order (INFO commandstats: script-internal calls
+// included). Under callgrind the node's span is also marked (zeroed at start, dumped at the end),
+// so `--dump-instr` totals of that dump divided by the orders give instructions per order.
 #include <sys/resource.h>
+#include <valgrind/callgrind.h>
 
 #include <algorithm>
 #include <chrono>
@@ -45,6 +51,7 @@ struct bench_config {
   std::size_t rate = 0;  ///< orders/s enqueued while the node runs; 0: all before it starts
   std::string fsync = "always";
   bool unix_socket = false;
+  std::size_t runs = 1;  ///< node runs; figures are medians
 };
 
 /// Completes callbacks after a fixed delay, all from one thread.
@@ -198,12 +205,48 @@ std::map<std::string, steady::time_point> enqueue_all(persistence::redis_connect
   return at;
 }
 
-/// Redis's count of commands processed (client commands; script-internal calls not included).
-double redis_commands(persistence::redis_connection& c) {
-  auto info = c.command({"INFO", "stats"});
-  if (!info) return 0;
-  const auto at = info->str.find("total_commands_processed:");
-  return at == std::string::npos ? 0 : std::stod(info->str.substr(at + 25));
+/// The number after "<field>:" in an INFO reply, or 0.
+double info_number(const std::string& info, const std::string& field) {
+  const auto at = info.find(field + ":");
+  return at == std::string::npos ? 0 : std::stod(info.substr(at + field.size() + 1));
+}
+
+/// What redis-server reports about itself: CPU seconds and calls per command.
+struct redis_usage {
+  double cpu_s = 0;
+  std::map<std::string, double> calls;  ///< INFO commandstats: command -> calls (scripts too)
+
+  double total_calls() const {
+    double n = 0;
+    for (const auto& [name, count] : calls) n += count;
+    return n;
+  }
+};
+
+redis_usage redis_now(persistence::redis_connection& c) {
+  redis_usage u;
+  if (auto cpu = c.command({"INFO", "cpu"})) {
+    u.cpu_s = info_number(cpu->str, "used_cpu_user") + info_number(cpu->str, "used_cpu_sys");
+  }
+  auto stats = c.command({"INFO", "commandstats"});
+  if (!stats) return u;
+  // Lines: cmdstat_<name>:calls=<n>,usec=...
+  std::size_t at = 0;
+  while ((at = stats->str.find("cmdstat_", at)) != std::string::npos) {
+    const auto colon = stats->str.find(':', at);
+    const auto calls = stats->str.find("calls=", colon);
+    if (colon == std::string::npos || calls == std::string::npos) break;
+    u.calls[stats->str.substr(at + 8, colon - at - 8)] = std::stod(stats->str.substr(calls + 6));
+    at = calls;
+  }
+  return u;
+}
+
+double process_cpu_s() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 struct node_figures {
@@ -211,6 +254,8 @@ struct node_figures {
   double orders_per_s = 0, objects_per_s = 0;
   double p50_ms = 0, p99_ms = 0;
   double commands_per_order = 0;
+  double node_cpu_ms_per_order = 0, redis_cpu_ms_per_order = 0;
+  std::map<std::string, double> calls_per_order;  ///< by command
   std::uint64_t synced = 0, objects = 0;
 };
 
@@ -235,14 +280,20 @@ node_figures run_node(const bench_config& cfg, const testing::redis_server& serv
   o.concurrency = cfg.concurrency;
   o.claim_batch = cfg.batch;
   o.idle_poll = std::chrono::milliseconds(2);
+  // Leases long enough that a slow run (callgrind, a loaded machine) renews rarely and never
+  // loses one: the figures are of syncing, not of lease expiry.
+  o.lease = std::chrono::minutes(5);
+  o.renew_interval = std::chrono::minutes(1);
   o.store_threads = 2;
   o.scheduler_threads = 2;
   const auto orders = make_orders(cfg.orders);
   std::map<std::string, steady::time_point> enqueued;
   if (cfg.rate == 0) enqueued = enqueue_all(c, orders, 0);
   actors::sync_node node(o, registry);
-  const double commands_before = redis_commands(c);
+  const redis_usage redis_before = redis_now(c);
+  const double cpu_before = process_cpu_s();
   const auto start = steady::now();
+  CALLGRIND_ZERO_STATS;
   node.start();
   if (cfg.rate > 0) {  // paced: the node runs while orders arrive (commands include enqueue)
     persistence::redis_connection producer(connection_of(server, cfg.unix_socket));
@@ -252,12 +303,24 @@ node_figures run_node(const bench_config& cfg, const testing::redis_server& serv
          steady::now() - start < std::chrono::minutes(5)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  CALLGRIND_DUMP_STATS_AT("node: start to last order synced");
   node_figures f;
   f.seconds = std::chrono::duration<double>(steady::now() - start).count();
+  const double cpu_s = process_cpu_s() - cpu_before;
+  const redis_usage redis_after = redis_now(c);
   node.stop(std::chrono::seconds(5));
   const auto stats = node.stats();
-  f.commands_per_order =
-      (redis_commands(c) - commands_before - 1) / std::max<double>(1, cfg.orders);
+  const double synced = std::max<double>(1, stats.orders_synced);
+  // The two INFO calls of redis_before are counted in redis_after: take them off.
+  f.commands_per_order = (redis_after.total_calls() - redis_before.total_calls() - 2) / synced;
+  for (const auto& [name, calls] : redis_after.calls) {
+    auto before = redis_before.calls.find(name);
+    const double n = calls - (before == redis_before.calls.end() ? 0 : before->second) -
+                     (name == "info" ? 2 : 0);
+    if (n > 0) f.calls_per_order[name] = n / synced;
+  }
+  f.node_cpu_ms_per_order = cpu_s * 1000 / synced;
+  f.redis_cpu_ms_per_order = (redis_after.cpu_s - redis_before.cpu_s) * 1000 / synced;
   f.synced = stats.orders_synced;
   f.objects = stats.objects_synced;
   f.orders_per_s = f.synced / f.seconds;
@@ -319,8 +382,17 @@ bench_config parse(int argc, char** argv) {
       c.fsync = next();
     else if (a == "--unix")
       c.unix_socket = true;
+    else if (a == "--runs")
+      c.runs = std::max<std::size_t>(1, std::stoul(next()));
   }
   return c;
+}
+
+/// The median of one figure over the runs.
+double median_of(const std::vector<node_figures>& runs, double node_figures::*field) {
+  std::vector<double> v;
+  for (const auto& r : runs) v.push_back(r.*field);
+  return percentile(v, 0.5);
 }
 
 }  // namespace
@@ -330,27 +402,58 @@ int main(int argc, char** argv) {
   testing::redis_server_options ro;
   ro.extra_args = {"--appendfsync", cfg.fsync};
   testing::redis_server server(ro);
-  const node_figures f = run_node(cfg, server);
-  const double baseline = run_baseline(cfg);
+  std::vector<node_figures> runs;
+  bool all_synced = true;
+  for (std::size_t r = 0; r < cfg.runs; ++r) {
+    runs.push_back(run_node(cfg, server));
+    const auto& f = runs.back();
+    all_synced = all_synced && f.synced == cfg.orders;
+    if (cfg.runs > 1) {
+      std::fprintf(stderr,
+                   "run %zu: %.0f orders/s, node CPU %.4f ms/order, redis CPU %.4f ms/order, "
+                   "%.2f Redis commands/order\n",
+                   r + 1, f.orders_per_s, f.node_cpu_ms_per_order, f.redis_cpu_ms_per_order,
+                   f.commands_per_order);
+    }
+  }
+  node_figures f;  // medians
+  f.synced = runs.front().synced;
+  f.seconds = median_of(runs, &node_figures::seconds);
+  f.orders_per_s = median_of(runs, &node_figures::orders_per_s);
+  f.objects_per_s = median_of(runs, &node_figures::objects_per_s);
+  f.p50_ms = median_of(runs, &node_figures::p50_ms);
+  f.p99_ms = median_of(runs, &node_figures::p99_ms);
+  f.commands_per_order = median_of(runs, &node_figures::commands_per_order);
+  f.node_cpu_ms_per_order = median_of(runs, &node_figures::node_cpu_ms_per_order);
+  f.redis_cpu_ms_per_order = median_of(runs, &node_figures::redis_cpu_ms_per_order);
+  const double baseline = cfg.baseline > 0 ? run_baseline(cfg) : 0;
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   const double rss_mb = usage.ru_maxrss / 1024.0;
+  const double ratio = baseline > 0 ? f.orders_per_s / baseline : 0;
   std::printf(
-      "{\"orders\":%zu,\"synced\":%llu,\"latency_ms\":%d,\"concurrency\":%zu,\"batch\":%zu,"
-      "\"rate\":%zu,\"fsync\":\"%s\",\"seconds\":%.3f,\"orders_per_s\":%.0f,\"objects_per_s\":%.0f,"
-      "\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"baseline_orders_per_s\":%.2f,\"ratio\":%.0f,"
-      "\"redis_commands_per_order\":%.2f,\"peak_rss_mb\":%.1f}\n",
-      cfg.orders, static_cast<unsigned long long>(f.synced), cfg.latency_ms, cfg.concurrency,
-      cfg.batch, cfg.rate, cfg.fsync.c_str(), f.seconds, f.orders_per_s, f.objects_per_s, f.p50_ms,
-      f.p99_ms, baseline, f.orders_per_s / baseline, f.commands_per_order, rss_mb);
-  std::printf("%-34s %12s\n", "figure", "value");
+      "{\"orders\":%zu,\"synced\":%llu,\"runs\":%zu,\"latency_ms\":%d,\"concurrency\":%zu,"
+      "\"batch\":%zu,\"rate\":%zu,\"fsync\":\"%s\",\"seconds\":%.3f,\"orders_per_s\":%.0f,"
+      "\"objects_per_s\":%.0f,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"baseline_orders_per_s\":%.2f,"
+      "\"ratio\":%.0f,\"redis_commands_per_order\":%.2f,\"node_cpu_ms_per_order\":%.4f,"
+      "\"redis_cpu_ms_per_order\":%.4f,\"peak_rss_mb\":%.1f}\n",
+      cfg.orders, static_cast<unsigned long long>(f.synced), cfg.runs, cfg.latency_ms,
+      cfg.concurrency, cfg.batch, cfg.rate, cfg.fsync.c_str(), f.seconds, f.orders_per_s,
+      f.objects_per_s, f.p50_ms, f.p99_ms, baseline, ratio, f.commands_per_order,
+      f.node_cpu_ms_per_order, f.redis_cpu_ms_per_order, rss_mb);
+  std::printf("%-34s %12s\n", "figure (median of runs)", "value");
   std::printf("%-34s %12.0f\n", "orders/s (one node)", f.orders_per_s);
   std::printf("%-34s %12.0f\n", "objects/s", f.objects_per_s);
   std::printf("%-34s %12.1f\n", "enqueue-to-synced p50 (ms)", f.p50_ms);
   std::printf("%-34s %12.1f\n", "enqueue-to-synced p99 (ms)", f.p99_ms);
   std::printf("%-34s %12.2f\n", "one-at-a-time orders/s", baseline);
-  std::printf("%-34s %12.0f\n", "ratio", f.orders_per_s / baseline);
+  std::printf("%-34s %12.0f\n", "ratio", ratio);
+  std::printf("%-34s %12.4f\n", "node CPU ms per order", f.node_cpu_ms_per_order);
+  std::printf("%-34s %12.4f\n", "redis CPU ms per order", f.redis_cpu_ms_per_order);
   std::printf("%-34s %12.2f\n", "Redis commands per order", f.commands_per_order);
+  for (const auto& [name, per_order] : runs.back().calls_per_order) {
+    if (per_order >= 0.01) std::printf("  %-32s %12.2f\n", name.c_str(), per_order);
+  }
   std::printf("%-34s %12.1f\n", "peak RSS (MB)", rss_mb);
-  return f.synced == cfg.orders ? 0 : 1;
+  return all_synced ? 0 : 1;
 }

@@ -17,37 +17,58 @@ std::string json_text(const nlohmann::json& j) {
 
 }  // namespace
 
+encoded_completion encode_completion(const completion& done) {
+  encoded_completion out;
+  out.held = done.held;
+  out.results.reserve(done.results.size());
+  for (const auto& r : done.results) out.results.push_back(store_form(r));
+  if (!done.log_objects.is_null()) out.log_objects = json_text(done.log_objects);
+  return out;
+}
+
 status queue_store::complete(const completion& done, std::int64_t now_ms) {
   auto results = complete_many({done}, now_ms);
   if (!results) return results.error();
   return results->front();
 }
 
-status queue_store::complete_calls(const std::vector<completion>& done, std::int64_t now_ms,
+status queue_store::complete_calls(const std::vector<encoded_completion>& done, std::int64_t now_ms,
                                    std::vector<script_call>& calls,
-                                   std::vector<std::vector<std::size_t>>& members) const {
+                                   std::vector<std::vector<std::size_t>>& members,
+                                   std::vector<lease>& held) const {
   if (auto s = detail::check_time(now_ms); !s) return s;
+  held.reserve(done.size());
   for (const auto& d : done) {
     if (auto s = validate(d.held.ref); !s) return s;
-    if (!d.log_objects.is_null() && !d.log_objects.is_object() && !d.log_objects.is_array()) {
+    const char open = d.log_objects.empty() ? '{' : d.log_objects.front();
+    if (open != '{' && open != '[') {
       return {persistence_errc::invalid_argument, "log_objects must be an object or array"};
     }
+    for (const auto& r : d.results) {
+      if (r.field.empty() || r.json.empty()) {
+        return {persistence_errc::invalid_argument, "a stored result needs a field and JSON"};
+      }
+    }
+    held.push_back(d.held);
   }
-  for (const auto& group : detail::group_by_provider(done, 100)) {
-    script_call call{"complete",
-                     options_.keys.queue(detail::provider_of(done[group.front()])).all(),
+  for (const auto& group : detail::group_by_provider(held, 100)) {
+    script_call call{"complete", options_.keys.queue(held[group.front()].ref.provider).all(),
                      base_args(now_ms)};
+    std::size_t args = call.args.size();
+    for (std::size_t i : group) args += 4 + 2 * done[i].results.size();
+    call.args.reserve(args);
+    call.keys.reserve(call.keys.size() + 2 * group.size());
     for (std::size_t i : group) {
       const auto& d = done[i];
       call.keys.push_back(options_.keys.audit_log(d.held.ref));
       call.keys.push_back(options_.keys.results(d.held.ref));
-      call.args.insert(call.args.end(),
-                       {d.held.ref.id(), std::to_string(d.held.token),
-                        d.log_objects.is_null() ? std::string() : json_text(d.log_objects),
-                        std::to_string(d.results.size())});
+      call.args.push_back(d.held.ref.id());
+      call.args.push_back(std::to_string(d.held.token));
+      call.args.push_back(d.log_objects);
+      call.args.push_back(std::to_string(d.results.size()));
       for (const auto& r : d.results) {
-        call.args.push_back(result_field(r.mapping_id, r.position_id));
-        call.args.push_back(encode_result(r));
+        call.args.push_back(r.field);
+        call.args.push_back(r.json);
       }
     }
     calls.push_back(std::move(call));
@@ -58,12 +79,26 @@ status queue_store::complete_calls(const std::vector<completion>& done, std::int
 
 status_or<std::vector<status>> queue_store::complete_many(const std::vector<completion>& done,
                                                           std::int64_t now_ms) {
+  std::vector<encoded_completion> encoded;
+  encoded.reserve(done.size());
+  for (const auto& d : done) {
+    if (!d.log_objects.is_null() && !d.log_objects.is_object() && !d.log_objects.is_array()) {
+      return status(persistence_errc::invalid_argument, "log_objects must be an object or array");
+    }
+    encoded.push_back(encode_completion(d));
+  }
+  return complete_many_encoded(encoded, now_ms);
+}
+
+status_or<std::vector<status>> queue_store::complete_many_encoded(
+    const std::vector<encoded_completion>& done, std::int64_t now_ms) {
   std::vector<script_call> calls;
   std::vector<std::vector<std::size_t>> members;
-  if (auto s = complete_calls(done, now_ms, calls, members); !s) return s;
+  std::vector<lease> held;
+  if (auto s = complete_calls(done, now_ms, calls, members, held); !s) return s;
   auto replies = scripts_.run_many(calls);
   if (!replies) return replies.error();
-  return detail::per_item_statuses(*replies, members, done, "complete");
+  return detail::per_item_statuses(*replies, members, held, "complete");
 }
 
 status_or<failure_outcome> queue_store::finish(const lease& held, std::vector<std::string> args,

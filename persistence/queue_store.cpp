@@ -161,10 +161,27 @@ status_or<std::pair<std::vector<status>, std::vector<claimed_item>>>
 queue_store::complete_and_claim(const std::vector<completion>& done, const std::string& provider,
                                 const std::string& node, std::size_t max_items,
                                 std::int64_t lease_ms, std::int64_t now_ms) {
+  std::vector<encoded_completion> encoded;
+  encoded.reserve(done.size());
+  for (const auto& d : done) {
+    if (!d.log_objects.is_null() && !d.log_objects.is_object() && !d.log_objects.is_array()) {
+      return status(persistence_errc::invalid_argument, "log_objects must be an object or array");
+    }
+    encoded.push_back(encode_completion(d));
+  }
+  return complete_and_claim_encoded(encoded, provider, node, max_items, lease_ms, now_ms);
+}
+
+status_or<std::pair<std::vector<status>, std::vector<claimed_item>>>
+queue_store::complete_and_claim_encoded(const std::vector<encoded_completion>& done,
+                                        const std::string& provider, const std::string& node,
+                                        std::size_t max_items, std::int64_t lease_ms,
+                                        std::int64_t now_ms) {
   if (auto s = check_claim(provider, node, max_items, lease_ms, now_ms); !s) return s;
   std::vector<script_call> calls;
   std::vector<std::vector<std::size_t>> members;
-  if (auto s = complete_calls(done, now_ms, calls, members); !s) return s;
+  std::vector<lease> held;
+  if (auto s = complete_calls(done, now_ms, calls, members, held); !s) return s;
   calls.push_back(claim_call(provider, node, max_items, lease_ms, now_ms));
   auto replies = scripts_.run_many(calls);
   if (!replies) return replies.error();
@@ -172,7 +189,7 @@ queue_store::complete_and_claim(const std::vector<completion>& done, const std::
   auto expired = read_claim(provider, replies->back(), now_ms, out.second);
   if (!expired) return expired.error();
   replies->pop_back();
-  auto completed = detail::per_item_statuses(*replies, members, done, "complete");
+  auto completed = detail::per_item_statuses(*replies, members, held, "complete");
   if (!completed) return completed.error();
   out.first = std::move(*completed);
   if (*expired > 0 && out.second.size() < max_items) {  // sweep, then top up like claim()

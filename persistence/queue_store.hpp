@@ -15,6 +15,7 @@
 #include "persistence/queue_types.hpp"
 #include "persistence/redis_connection.hpp"
 #include "persistence/script_runner.hpp"
+#include "persistence/stored_json.hpp"
 
 namespace tixsync::persistence {
 
@@ -30,6 +31,17 @@ struct queue_options {
   std::size_t max_full_message = 16 * 1024;  ///< longer full messages are truncated
   std::int64_t snapshot_ttl_ms = 0;  ///< TTL of order snapshots written by enqueue; 0 = none
 };
+
+/// A completion with its results and log objects already as JSON text (stored_json.hpp): the
+/// node renders them on its actor threads, so the store thread only sends them.
+struct encoded_completion {
+  lease held;
+  std::vector<stored_result> results;  ///< stored under the order's results key
+  std::string log_objects;  ///< JSON object or array logged with 'synced'; "": not logged
+};
+
+/// The encoded form of `done` (results as store_form, log objects dumped).
+encoded_completion encode_completion(const completion& done);
 
 /// The queue over one connection (not thread-safe; one per worker thread). Every method
 /// validates its input first (bad input changes nothing) and returns a status instead of
@@ -58,6 +70,10 @@ class queue_store {
   status_or<std::pair<std::vector<status>, std::vector<claimed_item>>> complete_and_claim(
       const std::vector<completion>& done, const std::string& provider, const std::string& node,
       std::size_t max_items, std::int64_t lease_ms, std::int64_t now_ms);
+  /// complete_and_claim for completions already encoded (the node's hot path).
+  status_or<std::pair<std::vector<status>, std::vector<claimed_item>>> complete_and_claim_encoded(
+      const std::vector<encoded_completion>& done, const std::string& provider,
+      const std::string& node, std::size_t max_items, std::int64_t lease_ms, std::int64_t now_ms);
   /// Extends leases to now + lease_ms; per lease ok or stale_lease.
   status_or<std::vector<status>> renew(const std::vector<lease>& leases, std::int64_t lease_ms,
                                        std::int64_t now_ms);
@@ -66,6 +82,9 @@ class queue_store {
   /// complete() for many items in one round trip; per item ok or stale_lease.
   status_or<std::vector<status>> complete_many(const std::vector<completion>& done,
                                                std::int64_t now_ms);
+  /// complete_many for completions already encoded.
+  status_or<std::vector<status>> complete_many_encoded(const std::vector<encoded_completion>& done,
+                                                       std::int64_t now_ms);
   /// After a recoverable error: attempts + 1 (unless `counts` says it is a rate-limit deferral),
   /// the deferral counter set when given, due again at not_before_ms.
   status_or<failure_outcome> reschedule(const lease& held, std::int64_t not_before_ms,
@@ -124,9 +143,10 @@ class queue_store {
   /// Appends the claimed items of a claim reply to `out`; returns the expired leases it saw.
   status_or<std::int64_t> read_claim(const std::string& provider, const redis_value& reply,
                                      std::int64_t now_ms, std::vector<claimed_item>& out);
-  status complete_calls(const std::vector<completion>& done, std::int64_t now_ms,
+  status complete_calls(const std::vector<encoded_completion>& done, std::int64_t now_ms,
                         std::vector<script_call>& calls,
-                        std::vector<std::vector<std::size_t>>& members) const;
+                        std::vector<std::vector<std::size_t>>& members,
+                        std::vector<lease>& held) const;
   status write_snapshots(const std::vector<enqueue_request>& requests);
   status check_provider(const std::string& provider) const;
   status_or<redis_value> run_one(script_call call);

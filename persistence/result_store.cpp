@@ -1,4 +1,5 @@
-// Sync results in Redis hashes: fenced writes through store_results-10.lua, plain reads.
+// Sync results in Redis hashes: fenced writes through store_results-10.lua (text written by
+// stored_json.cpp), plain reads.
 #include "persistence/result_store.hpp"
 
 #include <algorithm>
@@ -10,6 +11,14 @@ result_store::result_store(redis_connection& connection, key_space keys)
 
 status result_store::put(const lease& held, const std::vector<sync_result>& results,
                          std::int64_t now_ms) {
+  std::vector<stored_result> stored;
+  stored.reserve(results.size());
+  for (const auto& r : results) stored.push_back(store_form(r));
+  return put_stored(held, stored, now_ms);
+}
+
+status result_store::put_stored(const lease& held, const std::vector<stored_result>& results,
+                                std::int64_t now_ms) {
   if (!keys_.valid()) return keys_.valid();
   if (auto s = validate(held.ref); !s) return s;
   if (results.empty()) return {};
@@ -18,8 +27,11 @@ status result_store::put(const lease& held, const std::vector<sync_result>& resu
                    {std::to_string(now_ms), "0", "0", held.ref.id(), std::to_string(held.token)}};
   call.keys.push_back(keys_.results(held.ref));
   for (const auto& r : results) {
-    call.args.push_back(result_field(r.mapping_id, r.position_id));
-    call.args.push_back(encode_result(r));
+    if (r.field.empty() || r.json.empty()) {
+      return {persistence_errc::invalid_argument, "a stored result needs a field and JSON"};
+    }
+    call.args.push_back(r.field);
+    call.args.push_back(r.json);
   }
   auto reply = scripts_.run(call);
   if (!reply) return reply.error();

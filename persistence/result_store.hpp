@@ -11,6 +11,7 @@
 #include "persistence/queue_types.hpp"
 #include "persistence/redis_connection.hpp"
 #include "persistence/script_runner.hpp"
+#include "persistence/stored_json.hpp"
 #include "persistence/sync_result.hpp"
 
 namespace tixsync::persistence {
@@ -25,6 +26,9 @@ class result_store {
   /// Upserts results while holding the lease; stale_lease when the lease was lost (nothing
   /// stored), so a zombie node cannot overwrite newer results.
   status put(const lease& held, const std::vector<sync_result>& results, std::int64_t now_ms);
+  /// put() for results already in their stored form (store_form).
+  status put_stored(const lease& held, const std::vector<stored_result>& results,
+                    std::int64_t now_ms);
   /// All results of an order, ordered by mapping id then position (order-level first).
   status_or<std::vector<sync_result>> get(const item_ref& ref);
   /// One result, or nullopt.

@@ -4,26 +4,58 @@
 -- ARGV: now, log cap, log retention, then per item: id, token, objects JSON for the log ('' =
 --       none), n results, then n pairs: results hash field, result JSON.
 -- Result: per item 0 = completed, 1 = stale lease (nothing changed for that item).
-local out = {}
-local a, item_no = 4, 0
+-- The in-flight items and their follow-up twins of the whole call are read with one HMGET each,
+-- and the in-flight items, leases and by-event entries removed with one command each (per 1000),
+-- so a batch costs a few commands per item: its results HSET and its audit log.
+local items = {}  -- per item: id, token, objects, first result arg, n results
+local a = 4
 while a <= #ARGV do
-  item_no = item_no + 1
-  local id, token, objects, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
-  local log_key, results_key = KEYS[9 + 2 * item_no], KEYS[10 + 2 * item_no]
-  local item = running_with_token(id, token)
-  if item then
-    for r = 0, n - 1 do
-      redis.call('HSET', results_key, ARGV[a + 4 + 2 * r], ARGV[a + 5 + 2 * r])
+  local n = tonumber(ARGV[a + 3])
+  items[#items + 1] = {ARGV[a], ARGV[a + 1], ARGV[a + 2], a + 4, n}
+  a = a + 4 + 2 * n
+end
+local ids = {}
+for i, it in ipairs(items) do ids[i] = it[1] end
+local running_raw, twin_raw = {}, {}
+for first = 1, #ids, 1000 do
+  local last = math.min(first + 999, #ids)
+  local r = redis.call('HMGET', K_RUNNING, unpack(ids, first, last))
+  local t = redis.call('HMGET', K_ITEMS, unpack(ids, first, last))
+  for k = 1, last - first + 1 do
+    running_raw[first + k - 1], twin_raw[first + k - 1] = r[k], t[k]
+  end
+end
+
+local out, ended, gone, finished = {}, {}, {}, {}
+for i, it in ipairs(items) do
+  local id, token, objects, first, n = it[1], it[2], it[3], it[4], it[5]
+  local item = (running_raw[i] and not finished[id]) and cjson.decode(running_raw[i]) or nil
+  if item and item.token == tonumber(token) then
+    finished[id] = true  -- the same id twice in one call: the second is stale, as one by one
+    local results_key, log_key = KEYS[10 + 2 * i], KEYS[9 + 2 * i]
+    -- One HSET per 1000 results (field/value pairs), within Lua's unpack limit.
+    for f = first, first + 2 * n - 1, 2000 do
+      redis.call('HSET', results_key, unpack(ARGV, f, math.min(f + 1999, first + 2 * n - 1)))
     end
-    end_running(id, false)
+    ended[#ended + 1] = id
+    if twin_raw[i] then  -- the follow-up becomes claimable (end_running in the prelude)
+      redis.call('ZREM', K_SCHEDULE, id)
+      index(id, cjson.decode(twin_raw[i]), false)
+    else
+      gone[#gone + 1] = id
+    end
     local synced = '{"at":' .. string.format('%d', NOW) .. ',"what":"synced","node":' ..
                    cjson.encode(item.node) .. ',"token":' .. string.format('%d', item.token)
     if objects ~= '' then synced = synced .. ',"objects":' .. objects end
     log_entries(log_key, started_entry(item), synced .. '}')
-    out[item_no] = RC_OK
+    out[i] = RC_OK
   else
-    out[item_no] = RC_STALE
+    out[i] = RC_STALE
   end
-  a = a + 4 + 2 * n
 end
+if #ended > 0 then
+  call_many('HDEL', K_RUNNING, ended, 1)
+  call_many('ZREM', K_LEASES, ended, 1)
+end
+if #gone > 0 then call_many('ZREM', K_BY_EVENT, gone, 1) end
 return out

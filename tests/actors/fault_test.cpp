@@ -1,9 +1,12 @@
-// Faults and shutdown through whole nodes: a provider call that never returns, a node killed
-// mid-sync whose work another node finishes (nothing synced twice), and graceful stops that
-// let running orders finish or give their leases back (not counted as lease expiries).
+// Faults and shutdown through whole nodes: a provider call or finalize that never returns (and
+// answers that come after the timeout), a node killed mid-sync whose work another node finishes
+// (nothing synced twice), and graceful stops that let running orders finish or give their
+// leases back (not counted as lease expiries).
 #include <gtest/gtest.h>
 
 #include <future>
+#include <mutex>
+#include <vector>
 
 #include "actors/node.hpp"
 #include "providers/example/example_providers.hpp"
@@ -53,6 +56,70 @@ TEST_F(faults, a_provider_call_that_never_returns_times_out_and_is_rescheduled) 
   EXPECT_EQ(items.waiting->errors, std::vector<std::string>{"Provider call timed out"});
   // stop() from another thread than start(), as a program's signal thread would call it.
   std::async(std::launch::async, [&] { node.stop(std::chrono::seconds(1)); }).get();
+}
+
+TEST_F(faults, answers_that_come_after_the_call_timeout_change_nothing) {
+  auto p = make_provider();
+  p->mode = call_mode::hang;
+  node_options o = options();
+  o.provider_call_timeout = std::chrono::milliseconds(150);
+  sync_node node(o, registry_of(p));
+  node.start();
+  enqueue("example2", "dummy", {{"2EEE", order_2eee_json()}});
+  ASSERT_TRUE(wait_until([&] { return node.stats().orders_rescheduled == 1; }));
+  p->release_held(true);  // the provider answers now, long after the timeout
+  ASSERT_TRUE(wait_until([&] { return p->forwarded.load() > 0 && p->held() == 0; }));
+  node.stop(std::chrono::seconds(1));
+  const auto stats = node.stats();
+  EXPECT_EQ(stats.orders_synced, 0u);
+  EXPECT_EQ(stats.orders_rescheduled, 1u);
+  EXPECT_EQ(stats.objects_synced, 0u);
+  EXPECT_EQ(stats.store_errors, 0u);
+  auto items = item("example2", "dummy", "2EEE");
+  ASSERT_TRUE(items.waiting.has_value());
+  EXPECT_EQ(items.waiting->attempts, 1);
+}
+
+/// finalize_sync_order keeps its completion and never answers (until answer_held()).
+class hanging_finalize : public wrapping_provider {
+ public:
+  using wrapping_provider::wrapping_provider;
+  void finalize_sync_order(providers::finalize_request request,
+                           providers::finalize_completion done) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    held.push_back(std::move(done));
+  }
+  std::size_t answer_held() {
+    std::vector<providers::finalize_completion> answers;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      answers.swap(held);
+    }
+    for (auto& done : answers) done(providers::finalize_result::succeeded());
+    return answers.size();
+  }
+  std::mutex mutex;
+  std::vector<providers::finalize_completion> held;
+};
+
+TEST_F(faults, a_finalize_that_never_answers_times_out_and_keeps_the_results) {
+  auto p = std::make_shared<hanging_finalize>(std::make_shared<order_and_ticket_sync>(database));
+  node_options o = options();
+  o.provider_call_timeout = std::chrono::milliseconds(150);
+  sync_node node(o, registry_of(p));
+  node.start();
+  enqueue("example2", "dummy", {{"2EEE", order_2eee_json()}});
+  ASSERT_TRUE(wait_until([&] { return node.stats().orders_rescheduled == 1; }));
+  auto items = item("example2", "dummy", "2EEE");
+  ASSERT_TRUE(items.waiting.has_value());
+  EXPECT_EQ(items.waiting->errors, std::vector<std::string>{"finalize_sync_order timed out"});
+  // Every object was synced before finalize: their results are stored (reference 7.5).
+  EXPECT_EQ(results("example2", "dummy", "2EEE").size(),
+            static_cast<std::size_t>(p->forwarded.load()));
+  EXPECT_EQ(p->answer_held(), 1u);  // a late success changes nothing
+  node.stop(std::chrono::seconds(1));
+  EXPECT_EQ(node.stats().orders_synced, 0u);
+  EXPECT_EQ(item("example2", "dummy", "2EEE").waiting->attempts, 1);
 }
 
 TEST_F(faults, a_node_killed_mid_sync_is_resumed_by_another_without_duplicates) {

@@ -64,6 +64,48 @@ TEST(codec, decode_item_derives_the_state) {
   EXPECT_EQ(decode_item(r, R"({"attempts":"x"})", {}).code(), persistence_errc::protocol_error);
 }
 
+// Claimed items are read by a fast reader when they are plain (cjson's flat output without
+// escapes); everything else takes the full parser. Both must give the same item.
+TEST(codec, decode_item_reads_plain_and_escaped_items_alike) {
+  item_ref r{"crm", "ev", "A1"};
+  const std::string plain =
+      R"({"trigger":"order_paid","triggered":1764280000123,"not_before":1764280000456,)"
+      R"("attempts":3,"expiries":1,"deferrals":2,"errors":{},"node":"node-7","token":-42,)"
+      R"("since":1764280001000,"lease_until":1764280031000,"extra":"ignored"})";
+  // The same values, written so that only the full parser reads them (escapes, spaces, float).
+  const std::string escaped =
+      R"({ "trigger" : "order_paid", "triggered":1764280000123,"not_before":1764280000456,)"
+      R"("attempts":3.0,"expiries":1,"deferrals":2,"errors":[],"node":"node\/7","token":-42,)"
+      R"("since":1764280001000,"lease_until":1764280031000,"extra":[1,2]})";
+  auto a = decode_item(r, plain, {true, false, 1}).value();
+  auto b = decode_item(r, escaped, {true, false, 1}).value();
+  for (const auto* item : {&a, &b}) {
+    EXPECT_EQ(item->trigger, "order_paid");
+    EXPECT_EQ(item->triggered_ms, 1764280000123);
+    EXPECT_EQ(item->not_before_ms, 1764280000456);
+    EXPECT_EQ(item->attempts, 3);
+    EXPECT_EQ(item->expiries, 1);
+    EXPECT_EQ(item->deferrals, 2);
+    EXPECT_TRUE(item->errors.empty());
+    EXPECT_EQ(item->node, item == &a ? "node-7" : "node/7");
+    EXPECT_EQ(item->token, -42);
+    EXPECT_EQ(item->since_ms, 1764280001000);
+    EXPECT_EQ(item->lease_until_ms, 1764280031000);
+    EXPECT_EQ(item->state, item_state::in_flight);
+  }
+  EXPECT_EQ(decode_item(r, "{}", {false, false, 5})->state, item_state::due);
+  auto parked = decode_item(r, R"({"state":"timeout","cause":"lease","parked_at":9})", {});
+  EXPECT_EQ(parked->state, item_state::timeout);
+  EXPECT_EQ(parked->cause, "lease");
+  EXPECT_EQ(parked->parked_at_ms, 9);
+  // Wrong types and broken text are reported, whichever reader saw them first.
+  EXPECT_EQ(decode_item(r, R"({"token":"7"})", {}).code(), persistence_errc::protocol_error);
+  EXPECT_EQ(decode_item(r, R"({"node":7})", {}).code(), persistence_errc::protocol_error);
+  EXPECT_EQ(decode_item(r, R"({"trigger":"t")", {}).code(), persistence_errc::protocol_error);
+  EXPECT_EQ(decode_item(r, R"({"trigger":"t"} x)", {}).code(), persistence_errc::protocol_error);
+  EXPECT_EQ(decode_item(r, R"([1])", {}).code(), persistence_errc::protocol_error);
+}
+
 TEST(codec, park_state_names_round_trip) {
   for (auto s : {park_state::exceeded, park_state::permanent, park_state::config,
                  park_state::internal, park_state::timeout}) {

@@ -52,6 +52,48 @@ TEST_F(transitions_test, complete_stores_results_deletes_the_item_and_logs) {
             persistence_errc::stale_lease);
 }
 
+// The node's path: results and log objects rendered beforehand (stored_json.hpp). The same id
+// twice in one call completes once; a bad rendering is refused before anything is sent.
+TEST_F(transitions_test, encoded_completions_store_and_log_the_same_as_plain_ones) {
+  for (const char* code : {"A1", "A2"}) add(ref(code), t0);
+  auto c = take(2, t0);
+  ASSERT_EQ(c.size(), 2u);
+  sync_result order_level =
+      make_result(1, std::nullopt, "Contact", "email", "a@example.org", "https://crm.example/c/1",
+                  "Anna \"A\"", {{"action", "created"}}, t0 + 5, "fp1");
+  sync_result position = make_result(2, 77, "Deal", "ticket", "T-77", "", "", {}, t0 + 5, "");
+  mapping::mapped_objects mapped{{1, {order_level}}, {2, {position}}};
+  encoded_completion first{
+      c[0].lease_info(), {store_form(order_level), store_form(position)}, log_objects_json(mapped)};
+  encoded_completion twice = first;
+  encoded_completion second{c[1].lease_info(), {}, ""};
+  ASSERT_TRUE(script_runner(connection()).load_all().ok());  // no NOSCRIPT reload counted below
+  const auto sent = connection().commands_sent();
+  auto res = queue().complete_many_encoded({first, twice, second}, t0 + 5);
+  ASSERT_TRUE(res.ok());
+  EXPECT_EQ(connection().commands_sent() - sent, 1u);
+  EXPECT_TRUE((*res)[0].ok());
+  EXPECT_EQ((*res)[1].code(), persistence_errc::stale_lease);  // already completed
+  EXPECT_TRUE((*res)[2].ok());
+  EXPECT_EQ(raw({"HLEN", "tixsync:{crm}:running"}).integer, 0);
+  EXPECT_EQ(raw({"ZCARD", "tixsync:{crm}:leases"}).integer, 0);
+  EXPECT_EQ(raw({"ZCARD", "tixsync:{crm}:by_event"}).integer, 0);
+  result_store results(connection());
+  EXPECT_EQ(results.get(ref("A1")).value(), (std::vector<sync_result>{order_level, position}));
+  EXPECT_TRUE(results.get(ref("A2")).value().empty());
+  audit_log log(connection());
+  EXPECT_EQ(log.read(ref("A1"), 1).value()[0].data["objects"], mapping::to_log_objects(mapped));
+  EXPECT_FALSE(log.read(ref("A2"), 1).value()[0].data.contains("objects"));
+  EXPECT_EQ(log_whats(ref("A1")), (std::vector<std::string>{"synced", "started", "enqueued"}));
+  // Refused before sending: log objects that are not an object or array, a result without field.
+  encoded_completion bad_log{c[0].lease_info(), {}, "\"text\""};
+  encoded_completion bad_result{c[0].lease_info(), {{"", "{}"}}, ""};
+  EXPECT_EQ(queue().complete_many_encoded({bad_log}, t0 + 6).code(),
+            persistence_errc::invalid_argument);
+  EXPECT_EQ(queue().complete_many_encoded({bad_result}, t0 + 6).code(),
+            persistence_errc::invalid_argument);
+}
+
 TEST_F(transitions_test, complete_many_is_one_call_with_per_item_results) {
   for (int i = 0; i < 5; ++i) add(ref("A" + std::to_string(i), "ev", i < 3 ? "crm" : "mail"), t0);
   auto a = take(10, t0, "n1", "crm");
