@@ -42,5 +42,7 @@ void register_manual_commands(CLI::App& app, command_action& run);
 void register_explain_command(CLI::App& app, command_action& run);
 void register_resync_command(CLI::App& app, command_action& run);
 void register_run_command(CLI::App& app, command_action& run);
+/// `mock-crm`: the mock CRM server for demos, tests and benchmarks.
+void register_mock_crm_command(CLI::App& app, command_action& run);
 
 }  // namespace tixsync::app

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   register_explain_command(app, run);
   register_resync_command(app, run);
   register_run_command(app, run);
+  register_mock_crm_command(app, run);
 
   try {
     app.parse(argc, argv);

@@ -1,6 +1,6 @@
 // Builds the configured providers. Type "example" syncs into an in-process database the way
 // pretix's documented example does (orders and tickets with associations); "rest" and "webhook"
-// are refused with a clear message until the HTTP providers exist.
+// are built by providers/rest from their settings tables and wrapped in a guarded_provider.
 #include "app/provider_factory.hpp"
 
 #include <algorithm>
@@ -8,38 +8,92 @@
 #include "app/commands.hpp"
 #include "providers/configured_provider.hpp"
 #include "providers/example/example_providers.hpp"
+#include "providers/rest/http_providers.hpp"
 
 namespace tixsync::app {
+namespace {
 
-built_providers build_providers(const config::tixsync_config& config) {
+std::string key_path_of(std::size_t index) { return "providers[" + std::to_string(index) + "]"; }
+
+std::shared_ptr<providers::provider> build_example(const config::provider_section& section,
+                                                   const built_providers& built) {
+  providers::provider_settings settings;
+  settings.identifier = section.id;
+  settings.display_name = section.display_name;
+  settings.mappings = section.mappings;
+  if (section.native_lists) {
+    settings.list_joiner.reset();
+  } else {
+    settings.list_joiner = section.list_joiner;
+  }
+  settings.change_detection = section.change_detection;
+  settings.retry = section.retry;
+  auto inner = std::make_shared<providers::example::order_and_ticket_sync>(built.example_database,
+                                                                          section.mappings);
+  return std::make_shared<providers::configured_provider>(std::move(settings), std::move(inner));
+}
+
+providers::guard::guard_options guard_options_of(const config::tixsync_config& config,
+                                                 const config::provider_section& section,
+                                                 const provider_environment& environment) {
+  providers::guard::guard_options options;
+  options.limits.concurrency = section.limits.concurrency;
+  options.limits.rate = section.limits.rate;
+  options.limits.burst = section.limits.burst;
+  options.limits.shared = section.limits.shared;
+  options.limits.max_wait = section.limits.max_wait;
+  options.limits.max_waiting = static_cast<std::size_t>(section.limits.max_waiting);
+  options.limits.expected_nodes = section.limits.expected_nodes;
+  options.circuit = {section.circuit_breaker.enabled, section.circuit_breaker.failure_threshold,
+                     section.circuit_breaker.cooldown, section.circuit_breaker.max_cooldown};
+  if (section.limits.shared && environment.redis) {
+    options.fleet = providers::guard::fleet_options{*environment.redis, config.redis.prefix};
+  }
+  options.log = environment.log;
+  return options;
+}
+
+}  // namespace
+
+built_providers build_providers(const config::tixsync_config& config,
+                                const provider_environment& environment) {
   built_providers built;
   built.registry = std::make_shared<providers::provider_registry>();
   built.example_database = std::make_shared<providers::example::in_memory_database>();
-  for (const auto& section : config.providers) {
-    if (section.type != "example") {
-      throw command_error(exit_bad_input,
-                          section.location.to_string() + ": provider '" + section.id +
-                              "' has type '" + section.type +
-                              "', which this version cannot run yet (only 'example')");
+  for (std::size_t i = 0; i < config.providers.size(); ++i) {
+    const auto& section = config.providers[i];
+    if (section.type == "example") {
+      built.registry->add(build_example(section, built), section.enabled);
+      continue;
     }
-    providers::provider_settings settings;
-    settings.identifier = section.id;
-    settings.display_name = section.display_name;
-    settings.mappings = section.mappings;
-    if (section.native_lists) {
-      settings.list_joiner.reset();
-    } else {
-      settings.list_joiner = section.list_joiner;
+    std::shared_ptr<providers::provider> http;
+    try {
+      // A null transport: each HTTP provider gets its own client with its own timeouts and CA.
+      http = providers::rest::build_http_provider(section, nullptr, environment.log,
+                                                  {key_path_of(i)});
+    } catch (const providers::rest::settings_error& e) {
+      throw command_error(exit_bad_input, e.what());
+    } catch (const std::exception& e) {
+      throw command_error(exit_bad_input, section.location.to_string() + ": provider '" +
+                                              section.id + "': " + e.what());
     }
-    settings.change_detection = section.change_detection;
-    settings.retry = section.retry;
-    auto inner = std::make_shared<providers::example::order_and_ticket_sync>(
-        built.example_database, section.mappings);
-    built.registry->add(
-        std::make_shared<providers::configured_provider>(std::move(settings), std::move(inner)),
-        section.enabled);
+    auto guarded = std::make_shared<providers::guard::guarded_provider>(
+        guard_options_of(config, section, environment), std::move(http));
+    built.guards.emplace_back(section.id, guarded);
+    built.registry->add(guarded, section.enabled);
   }
   return built;
+}
+
+std::vector<config::config_problem> check_provider_settings(const config::tixsync_config& config) {
+  std::vector<config::config_problem> problems;
+  for (std::size_t i = 0; i < config.providers.size(); ++i) {
+    const auto& section = config.providers[i];
+    if (section.type == "example") continue;
+    auto found = providers::rest::check_http_provider(section, {key_path_of(i)});
+    problems.insert(problems.end(), found.begin(), found.end());
+  }
+  return problems;
 }
 
 bool takes_event(const config::provider_section& provider, const std::string& event) {

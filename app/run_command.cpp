@@ -183,7 +183,10 @@ void run_node(const run_options& options) {
   auto loaded = config::load_config(options.config_path);
   if (!loaded.ok()) throw command_error(exit_bad_input, config::format_problems(loaded.problems));
   const auto& config = loaded.config;
-  auto built = build_providers(config);
+  // Checked before anything starts, so a bad provider table changes nothing.
+  if (auto problems = check_provider_settings(config); !problems.empty()) {
+    throw command_error(exit_bad_input, config::format_problems(problems));
+  }
   if (options.feed_orders.empty() != options.feed_event.empty()) {
     throw command_error(exit_usage, "--feed and --feed-event go together");
   }
@@ -213,6 +216,7 @@ void run_node(const run_options& options) {
   node.context.shop_base_url = config.shop.url;
   node.context.language = config.shop.language;
   node.log = make_log_sink(config.log);
+  auto built = build_providers(config, {node.log, actors::connection_of(node.redis)});
 
   persistence::redis_connection connection(actors::connection_of(node.redis));
   persistence::key_space keys(node.redis.prefix);

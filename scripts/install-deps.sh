@@ -11,7 +11,7 @@ packages=(
   # well-kept libraries instead of hand-written code
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libidn-dev libssl-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev openssl ca-certificates wrk
+  libgtest-dev libgmock-dev libbenchmark-dev openssl ca-certificates wrk python3-prometheus-client
 )
 
 missing=()

@@ -38,7 +38,8 @@ struct http_response {
 
 /// Why a request got no response. Every kind but bad_url and body_too_large is transient.
 enum class transport_error_kind {
-  bad_url,         ///< the URL cannot be parsed or its scheme is not http/https
+  bad_url,         ///< the URL cannot be parsed or its scheme is not http/https (also: a method
+                   ///< or header that cannot be sent, e.g. a header value with a line break)
   resolve,         ///< host name lookup failed
   connect,         ///< TCP connect failed or timed out
   tls,             ///< TLS handshake or certificate/host-name verification failed
@@ -68,7 +69,8 @@ struct http_result {
 
 struct client_options {
   std::chrono::milliseconds connect_timeout{2000};
-  std::chrono::milliseconds read_timeout{10000};   ///< between bytes of the response
+  /// Each read of the response (between bytes), and each write of the request.
+  std::chrono::milliseconds read_timeout{10000};
   std::chrono::milliseconds total_timeout{30000};  ///< the whole request, queueing excluded
   std::size_t max_response_bytes = 4 * 1024 * 1024;
   /// Connections kept per host (scheme, host, port); requests beyond wait in a FIFO queue.
@@ -93,6 +95,9 @@ struct client_stats {
   std::uint64_t connections_reused = 0;
   std::uint64_t in_flight = 0;
   std::uint64_t queued = 0;
+  /// Requests resent on a new connection because a reused keep-alive connection turned out to
+  /// be closed by the server before any response byte arrived.
+  std::uint64_t stale_retries = 0;
 };
 
 /// The interface the providers use, so a test can put a scripted transport in its place.
@@ -107,15 +112,21 @@ class http_transport {
 
 /// The Beast implementation. Thread-safe; stop() (or the destructor) fails pending requests with
 /// `shutdown` and joins the I/O threads. Throws std::runtime_error from the constructor when the
-/// CA file cannot be loaded.
+/// CA file cannot be loaded. Completions must not throw (an exception is dropped) and should not
+/// block: they run on the client's I/O threads.
 class http_client final : public http_transport {
  public:
   explicit http_client(client_options options = {});
+  /// Calls stop().
   ~http_client() override;
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
 
+  /// After stop(), fails inline with `shutdown`.
   void send(http_request request, callback done) override;
+  /// Fails queued and in-flight requests with `shutdown` (each completion runs once), closes every
+  /// connection and joins the I/O threads; returns after the completions ran. Idempotent. Called
+  /// from a completion it cannot join its own threads: it only stops, and the destructor joins.
   void stop();
   client_stats stats() const;
 

@@ -169,13 +169,15 @@ TEST_F(run_test, refuses_an_invalid_config_with_its_location) {
   EXPECT_FALSE(fs::exists(dir_ + "/data")) << "nothing is started for an invalid config";
 }
 
-TEST_F(run_test, refuses_a_provider_type_it_cannot_run) {
+TEST_F(run_test, refuses_a_rest_provider_without_its_settings_and_starts_nothing) {
   const std::string config = dir_ + "/rest.toml";
   std::ofstream(config) << "[[providers]]\nid = \"crm\"\ntype = \"rest\"\nmappings = \"" << examples
                         << "/mappings.json\"\n";
   auto r = run_tixsync({"run", "--config", config, "--data-dir", dir_ + "/data"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_NE(r.err.find("rest"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rest.toml:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("providers[0]"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/data")) << "nothing may start for a refused config";
 }
 
 }  // namespace

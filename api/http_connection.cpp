@@ -1,0 +1,338 @@
+// One connection of the http_server: idle wait -> read one whole request under read_timeout ->
+// route -> handler -> write the answer -> next request (keep-alive) or close. Errors the server
+// answers itself (400, 404, 405, 413, 431, 503) are JSON and close or keep the connection as
+// HTTP requires.
+#include "api/http_connection.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <iterator>
+
+#include "api/url_encoding.hpp"
+
+namespace tixsync::api::detail {
+namespace {
+
+constexpr std::size_t first_read_bytes = 4096;
+constexpr std::size_t linger_read_bytes = 16 * 1024;
+constexpr std::chrono::seconds linger_time{2};
+
+/// The responder's end inside the server: answers reach the connection on its strand, directly
+/// when already there, else posted, and never after the server stopped.
+class connection_slot final : public reply_slot {
+ public:
+  connection_slot(std::weak_ptr<http_connection> connection, std::shared_ptr<answer_gate> gate)
+      : connection_(std::move(connection)), gate_(std::move(gate)) {}
+  ~connection_slot() override {
+    if (!answered()) gate_->unanswered.fetch_add(1, std::memory_order_relaxed);
+    give_up_unanswered();
+  }
+
+  void deliver(http_response response) override {
+    on_connection([response = std::move(response)](http_connection& c) mutable {
+      c.answer(std::move(response));
+    });
+  }
+  void drop_connection() override {
+    on_connection([](http_connection& c) { c.drop(); });
+  }
+
+ private:
+  template <class Action>
+  void on_connection(Action action) {
+    std::shared_lock<std::shared_mutex> lock(gate_->mutex);
+    if (!gate_->open) return;
+    auto connection = connection_.lock();
+    if (!connection) return;
+    if (connection->strand().running_in_this_thread()) {
+      action(*connection);
+      return;
+    }
+    net::post(connection->strand(),
+              [connection, action = std::move(action)]() mutable { action(*connection); });
+  }
+
+  std::weak_ptr<http_connection> connection_;
+  std::shared_ptr<answer_gate> gate_;
+};
+
+/// A header value that cannot split the response (no CR or LF).
+bool safe_header_value(const std::string& value) {
+  return value.find_first_of("\r\n") == std::string::npos;
+}
+
+std::string shortened(std::string_view text) {
+  constexpr std::size_t limit = 200;
+  if (text.size() <= limit) return std::string(text);
+  return std::string(text.substr(0, limit)) + "...";
+}
+
+}  // namespace
+
+http_connection::http_connection(tcp::socket&& socket, strand_type strand, server_core& core)
+    : stream_(std::move(socket)), strand_(strand), core_(core), request_deadline_(strand) {
+  beast::error_code ec;
+  const auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_address_ = endpoint.address().to_string();
+  stream_.socket().set_option(tcp::no_delay(true), ec);
+}
+
+void http_connection::start(bool over_limit) {
+  over_limit_ = over_limit;
+  net::dispatch(strand_, [self = shared_from_this()] { self->wait_for_request(); });
+}
+
+void http_connection::close_now() {
+  closed_ = true;
+  request_deadline_.cancel();
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.socket().close(ec);
+}
+
+// Waiting for the first byte of a request is the idle phase; only then does the whole-request
+// deadline start, so a keep-alive connection may rest while a slow sender may not.
+void http_connection::wait_for_request() {
+  if (buffer_.size() > 0) return read_request();  // a pipelined request is already here
+  stream_.expires_after(core_.options.idle_timeout);
+  stream_.async_read_some(
+      buffer_.prepare(first_read_bytes),
+      beast::bind_front_handler(&http_connection::on_first_bytes, shared_from_this()));
+}
+
+void http_connection::on_first_bytes(beast::error_code ec, std::size_t bytes) {
+  if (ec) return close();  // idle timeout, the client left, or stop
+  buffer_.commit(bytes);
+  read_request();
+}
+
+void http_connection::read_request() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(core_.options.max_header_bytes));
+  parser_->body_limit(static_cast<std::uint64_t>(core_.options.max_body_bytes));
+  reading_request_ = true;
+  request_timed_out_ = false;
+  request_deadline_.expires_after(core_.options.read_timeout);
+  request_deadline_.async_wait(beast::bind_front_handler(&http_connection::on_request_deadline,
+                                                         shared_from_this(), ++requests_started_));
+  stream_.expires_never();
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_connection::on_read, shared_from_this()));
+}
+
+void http_connection::on_request_deadline(std::uint64_t request, beast::error_code ec) {
+  // A timer that fired just as its request completed must not touch the next one.
+  if (ec || !reading_request_ || request != requests_started_ || closed_) return;
+  request_timed_out_ = true;
+  beast::error_code ignored;
+  stream_.socket().cancel(ignored);
+}
+
+void http_connection::on_read(beast::error_code ec, std::size_t) {
+  reading_request_ = false;
+  request_deadline_.cancel();
+  if (ec) return on_read_error(ec);
+  core_.counters.requests.fetch_add(1, std::memory_order_relaxed);
+  auto message = parser_->release();
+  parser_.reset();
+  version_ = message.version();
+  keep_alive_ = message.keep_alive();
+  head_ = message.method() == http::verb::head;
+  if (over_limit_) {
+    core_.counters.connections_rejected.fetch_add(1, std::memory_order_relaxed);
+    auto response = error_response(503, "too many connections; try again later");
+    response.set_header("Retry-After", "1");
+    response.close = true;
+    return write(std::move(response));
+  }
+  route_request(std::move(message));
+}
+
+void http_connection::on_read_error(beast::error_code ec) {
+  http_response response;
+  if (request_timed_out_) {
+    core_.counters.read_timeouts.fetch_add(1, std::memory_order_relaxed);
+    response = error_response(408, "the request did not arrive within " +
+                                       std::to_string(core_.options.read_timeout.count()) + " ms");
+  } else if (ec.category() != http::make_error_code(http::error::bad_method).category() ||
+             ec == http::error::end_of_stream || ec == http::error::partial_message) {
+    return close();  // the client went away (or stop() closed the socket)
+  } else if (ec == http::error::body_limit) {
+    response = error_response(413, "the request body exceeds the limit of " +
+                                       std::to_string(core_.options.max_body_bytes) + " bytes");
+  } else if (ec == http::error::header_limit) {
+    response = error_response(431, "the request head exceeds the limit of " +
+                                       std::to_string(core_.options.max_header_bytes) + " bytes");
+  } else {
+    response = error_response(400, "malformed HTTP request: " + ec.message());
+  }
+  if (!request_timed_out_)
+    core_.counters.malformed_requests.fetch_add(1, std::memory_order_relaxed);
+  // The rest of the request is unread: answer, then read and discard it until the client is done.
+  parser_.reset();
+  version_ = 11;
+  head_ = false;
+  response.close = true;
+  linger_after_write_ = true;
+  write(std::move(response));
+}
+
+void http_connection::route_request(http::request<http::string_body>&& message) {
+  http_request request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  request.version = message.version();
+  request.remote_address = remote_address_;
+  if (request.target.empty() || request.target[0] != '/') {
+    core_.counters.malformed_requests.fetch_add(1, std::memory_order_relaxed);
+    auto response =
+        error_response(400, "the request target must be a path starting with '/', not '" +
+                                shortened(request.target) + "'");
+    response.close = true;
+    return write(std::move(response));
+  }
+  const auto question = request.target.find('?');
+  request.path = request.target.substr(0, question);
+  if (question != std::string::npos) request.query_string = request.target.substr(question + 1);
+  std::string problem;
+  auto query = decode_query(request.query_string, problem);
+  if (!query) return write(error_response(400, problem));
+  request.query = std::move(*query);
+
+  auto found = core_.routes.match(request.method, request.path);
+  using outcome = router::match_result::outcome;
+  if (found.result == outcome::not_found) {
+    return write(
+        error_response(404, "no route for " + request.method + " " + shortened(request.path)));
+  }
+  if (found.result == outcome::method_not_allowed) {
+    auto response =
+        error_response(405, "method " + shortened(request.method) + " is not allowed for " +
+                                shortened(request.path) + " (allowed: " + found.allow + ")");
+    response.set_header("Allow", found.allow);
+    return write(std::move(response));
+  }
+  if (!found.problem.empty()) return write(error_response(400, found.problem));
+
+  request.params = std::move(found.params);
+  request.route = found.matched->pattern;
+  request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
+  for (const auto& field : message) {
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  call_handler(*found.matched, std::move(request));
+}
+
+void http_connection::call_handler(const router::route& route, http_request request) {
+  awaiting_answer_ = true;
+  responder reply(std::make_shared<connection_slot>(weak_from_this(), core_.gate));
+  try {
+    route.handler(std::move(request), reply);
+  } catch (const std::exception& e) {
+    core_.counters.handler_errors.fetch_add(1, std::memory_order_relaxed);
+    if (reply.send(error_response(500, "internal error"))) {
+      core_.log("handler of " + route.method + " " + route.pattern + " threw: " + e.what());
+    }
+  } catch (...) {
+    core_.counters.handler_errors.fetch_add(1, std::memory_order_relaxed);
+    if (reply.send(error_response(500, "internal error"))) {
+      core_.log("handler of " + route.method + " " + route.pattern + " threw a non-exception");
+    }
+  }
+  // When `reply` was the last copy and nobody answered, its slot answers 500 right here.
+}
+
+void http_connection::answer(http_response response) {
+  if (!awaiting_answer_ || closed_) return;
+  awaiting_answer_ = false;
+  write(std::move(response));
+}
+
+void http_connection::drop() {
+  if (!awaiting_answer_ || closed_) return;
+  awaiting_answer_ = false;
+  core_.counters.dropped_connections.fetch_add(1, std::memory_order_relaxed);
+  close();
+}
+
+void http_connection::write(http_response response) {
+  if (closed_) return;
+  if (response.status < 100 || response.status > 999) {
+    core_.log("a handler answered with status " + std::to_string(response.status) +
+              "; sent 500 instead");
+    response = error_response(500, "internal error: invalid status code");
+  }
+  const bool close = response.close || !keep_alive_ || over_limit_;
+  response_.emplace();
+  auto& out = *response_;
+  out.version(version_);
+  out.result(static_cast<unsigned>(response.status));
+  out.set(http::field::server, core_.options.server_name);
+  for (auto& [name, value] : response.headers) {
+    if (safe_header_value(name) && safe_header_value(value)) {
+      out.insert(name, value);
+    } else {
+      core_.log("dropped a response header with CR/LF in it: " + shortened(name));
+    }
+  }
+  out.keep_alive(!close);
+  const int status = response.status;
+  const bool no_body = status < 200 || status == 204 || status == 304;
+  if (no_body) {
+    out.erase(http::field::content_length);
+  } else {
+    out.content_length(response.body.size());
+    // A HEAD answer announces the length of the body it leaves out.
+    if (!head_) out.body() = std::move(response.body);
+  }
+  stream_.expires_after(core_.options.write_timeout);
+  http::async_write(
+      stream_, out,
+      beast::bind_front_handler(&http_connection::on_write, shared_from_this(), close));
+}
+
+void http_connection::on_write(bool close, beast::error_code ec, std::size_t) {
+  response_.reset();
+  if (ec) return this->close();
+  core_.counters.responses.fetch_add(1, std::memory_order_relaxed);
+  if (linger_after_write_) return linger();
+  if (close) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    return this->close();
+  }
+  wait_for_request();
+}
+
+// Closing with unread request bytes makes the kernel send RST, which can destroy the answer
+// before the client reads it; so: FIN first, then discard what still comes, for a bounded time.
+void http_connection::linger() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  buffer_.consume(buffer_.size());
+  stream_.expires_after(linger_time);
+  stream_.async_read_some(
+      buffer_.prepare(linger_read_bytes),
+      beast::bind_front_handler(&http_connection::on_linger, shared_from_this()));
+}
+
+void http_connection::on_linger(beast::error_code ec, std::size_t) {
+  if (ec) return close();  // EOF, timeout or reset: done either way
+  buffer_.consume(buffer_.size());
+  stream_.async_read_some(
+      buffer_.prepare(linger_read_bytes),
+      beast::bind_front_handler(&http_connection::on_linger, shared_from_this()));
+}
+
+void http_connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  awaiting_answer_ = false;
+  request_deadline_.cancel();
+  beast::error_code ignored;
+  stream_.socket().close(ignored);
+  core_.remove_connection(this);
+}
+
+}  // namespace tixsync::api::detail

@@ -1,0 +1,73 @@
+// Internal to api/: one client connection of the http_server, in the shape of Beast's async
+// server session: do_x/on_x pairs on the connection's strand, a deadline before every read and
+// write (idle wait, whole request answered 408, response), explicit header/body limits, keep-alive,
+// and a lingering close after an error answer so the client reads it before the socket goes.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/server_core.hpp"
+
+namespace tixsync::api::detail {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+class http_connection : public std::enable_shared_from_this<http_connection> {
+ public:
+  http_connection(tcp::socket&& socket, strand_type strand, server_core& core);
+
+  /// Starts serving; `over_limit` connections answer their first request with 503 and close.
+  void start(bool over_limit);
+  /// Closes the socket at once. Only while no I/O thread runs (the server's stop()).
+  void close_now();
+
+  const strand_type& strand() const { return strand_; }
+  /// Writes the answer to the request in progress; on the strand. Ignored when none waits.
+  void answer(http_response response);
+  /// Closes without answering the request in progress; on the strand.
+  void drop();
+
+ private:
+  void wait_for_request();
+  void on_first_bytes(beast::error_code ec, std::size_t bytes);
+  void read_request();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void on_request_deadline(std::uint64_t request, beast::error_code ec);
+  void on_read_error(beast::error_code ec);
+  void route_request(http::request<http::string_body>&& message);
+  void call_handler(const router::route& route, http_request request);
+  void write(http_response response);
+  void on_write(bool close, beast::error_code ec, std::size_t bytes);
+  void linger();
+  void on_linger(beast::error_code ec, std::size_t bytes);
+  void close();
+
+  beast::tcp_stream stream_;
+  strand_type strand_;
+  server_core& core_;
+  /// The whole-request deadline: a timer of its own (not the stream's), so that a request that
+  /// does not arrive in time can still be answered 408 before the connection closes.
+  net::steady_timer request_deadline_;
+  std::uint64_t requests_started_ = 0;
+  bool reading_request_ = false;
+  bool request_timed_out_ = false;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;
+  std::string remote_address_;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool head_ = false;
+  bool over_limit_ = false;
+  bool awaiting_answer_ = false;
+  bool linger_after_write_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace tixsync::api::detail

@@ -1,0 +1,343 @@
+// One keep-alive connection (see connection.hpp): the resolve -> connect -> handshake -> write ->
+// read steps as do_x/on_x pairs, a timeout armed before every operation, and the mapping of
+// each failure to a transport_error that says what failed and where.
+#include "providers/http/connection.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "providers/http/host_pool.hpp"
+
+namespace tixsync::providers::http::detail {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+// Response headers beyond this are a protocol error (Beast's default of 8 KiB is too tight for
+// some APIs' cookies and link headers).
+constexpr std::uint32_t header_limit = 64 * 1024;
+
+std::string ms(std::chrono::milliseconds value) {
+  return std::to_string(value.count()) + " ms";
+}
+
+bool is_ip_address(const std::string& host) {
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+/// The server closed or reset the connection.
+bool is_disconnect(const boost::system::error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
+         ec == asio::error::not_connected || ec == asio::ssl::error::stream_truncated ||
+         ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message;
+}
+
+bool is_http_error(const boost::system::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category();
+}
+
+}  // namespace
+
+connection::connection(pool_strand strand, asio::ssl::context& tls_context, parsed_url origin,
+                       const client_options& options, client_counters& counters,
+                       std::shared_ptr<host_pool> pool)
+    : strand_(strand),
+      origin_(std::move(origin)),
+      where_(endpoint_text(origin_)),
+      options_(options),
+      counters_(counters),
+      pool_(std::move(pool)),
+      resolver_(strand),
+      resolve_timer_(strand),
+      idle_timer_(strand) {
+  if (origin_.tls) {
+    tls_.emplace(strand, tls_context);
+  } else {
+    plain_.emplace(strand);
+  }
+}
+
+beast::tcp_stream& connection::lowest() {
+  return tls_ ? beast::get_lowest_layer(*tls_) : *plain_;
+}
+
+template <class Operation>
+void connection::with_stream(Operation&& operation) {
+  if (tls_) {
+    operation(*tls_);
+  } else {
+    operation(*plain_);
+  }
+}
+
+void connection::arm(steady_time limit) {
+  const steady_time deadline = ex_->deadline();
+  deadline_binds_ = deadline <= limit;
+  lowest().expires_at(deadline_binds_ ? deadline : limit);
+}
+
+void connection::run(std::shared_ptr<exchange> ex) {
+  ex_ = std::move(ex);
+  got_response_bytes_ = false;
+  ++idle_generation_;
+  idle_timer_.cancel();
+  if (open_) {
+    write_request();
+  } else {
+    start_resolve();
+  }
+}
+
+void connection::wait_idle() {
+  lowest().expires_never();
+  const std::uint64_t generation = ++idle_generation_;
+  idle_timer_.expires_after(options_.idle_timeout);
+  idle_timer_.async_wait([self = shared_from_this(), generation](error_code ec) {
+    // A newer run() or wait_idle() makes this wait obsolete even when it already fired.
+    if (ec || self->closed_ || self->idle_generation_ != generation) return;
+    self->pool_->idle_expired(self);
+  });
+}
+
+void connection::close() {
+  if (closed_) return;
+  close_socket();
+  if (auto ex = std::move(ex_)) {
+    ex->fail(transport_error_kind::shutdown,
+             "the HTTP client stopped before the request to " + where_ + " finished");
+  }
+}
+
+void connection::close_socket() {
+  closed_ = true;
+  open_ = false;
+  resolve_timer_.cancel();
+  idle_timer_.cancel();
+  resolver_.cancel();
+  lowest().close();
+}
+
+void connection::start_resolve() {
+  step_ = step::resolve;
+  connect_limit_ = std::chrono::steady_clock::now() + options_.connect_timeout;
+  const steady_time deadline = ex_->deadline();
+  deadline_binds_ = deadline <= connect_limit_;
+  // The resolver has no expiry of its own: a timer fails the exchange, the late answer is ignored.
+  resolve_timer_.expires_at(deadline_binds_ ? deadline : connect_limit_);
+  resolve_timer_.async_wait(
+      beast::bind_front_handler(&connection::on_resolve_timer, shared_from_this()));
+  resolver_.async_resolve(origin_.host, std::to_string(origin_.port),
+                          asio::ip::tcp::resolver::numeric_service,
+                          beast::bind_front_handler(&connection::on_resolve, shared_from_this()));
+}
+
+void connection::on_resolve_timer(error_code ec) {
+  if (ec || closed_ || step_ != step::resolve) return;
+  fail(beast::error::timeout);
+}
+
+void connection::on_resolve(error_code ec, asio::ip::tcp::resolver::results_type endpoints) {
+  if (closed_) return;
+  resolve_timer_.cancel();
+  if (ec) return fail(ec);
+  step_ = step::connect;
+  arm(connect_limit_);
+  lowest().async_connect(endpoints,
+                         beast::bind_front_handler(&connection::on_connect, shared_from_this()));
+}
+
+void connection::on_connect(error_code ec, const asio::ip::tcp::endpoint&) {
+  if (closed_) return;
+  if (ec) return fail(ec);
+  counters_.connections_opened++;
+  if (tls_) return start_handshake();
+  open_ = true;
+  write_request();
+}
+
+void connection::start_handshake() {
+  step_ = step::handshake;
+  SSL* ssl = tls_->native_handle();
+  const bool ip = is_ip_address(origin_.host);
+  // SNI carries host names only, never address literals (RFC 6066).
+  if (!ip && SSL_set_tlsext_host_name(ssl, origin_.host.c_str()) != 1) {
+    return fail({transport_error_kind::tls, "cannot set the TLS server name for " + where_}, false);
+  }
+  if (options_.verify_tls) {
+    // OpenSSL checks the name during chain verification, so a mismatch is reported as such.
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    const int set = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, origin_.host.c_str())
+                       : X509_VERIFY_PARAM_set1_host(param, origin_.host.c_str(), 0);
+    if (set != 1) {
+      return fail({transport_error_kind::tls, "cannot verify the host name of " + where_}, false);
+    }
+    tls_->set_verify_mode(asio::ssl::verify_peer);
+  } else {
+    tls_->set_verify_mode(asio::ssl::verify_none);
+  }
+  arm(connect_limit_);
+  tls_->async_handshake(asio::ssl::stream_base::client,
+                        beast::bind_front_handler(&connection::on_handshake, shared_from_this()));
+}
+
+void connection::on_handshake(error_code ec) {
+  if (closed_) return;
+  if (ec) return fail(ec);
+  open_ = true;
+  write_request();
+}
+
+void connection::write_request() {
+  step_ = step::write;
+  arm(std::chrono::steady_clock::now() + options_.read_timeout);
+  with_stream([this](auto& stream) {
+    bhttp::async_write(stream, ex_->message(),
+                       beast::bind_front_handler(&connection::on_write, shared_from_this()));
+  });
+}
+
+void connection::on_write(error_code ec, std::size_t) {
+  if (closed_) return;
+  if (ec) return fail(ec);
+  step_ = step::read;
+  buffer_.clear();
+  start_parser();
+  read_some();
+}
+
+void connection::start_parser() {
+  parser_.emplace();
+  parser_->body_limit(options_.max_response_bytes);
+  parser_->header_limit(header_limit);
+  if (ex_->is_head()) parser_->skip(true);  // a HEAD response has headers only
+}
+
+void connection::read_some() {
+  arm(std::chrono::steady_clock::now() + options_.read_timeout);
+  with_stream([this](auto& stream) {
+    bhttp::async_read_some(stream, buffer_, *parser_,
+                           beast::bind_front_handler(&connection::on_read, shared_from_this()));
+  });
+}
+
+void connection::on_read(error_code ec, std::size_t bytes) {
+  if (closed_) return;
+  if (bytes > 0 || buffer_.size() > 0 || parser_->got_some()) got_response_bytes_ = true;
+  if (ec) return fail(ec);
+  if (!parser_->is_done()) return read_some();
+  const unsigned status = parser_->get().result_int();
+  if (status >= 100 && status < 200 && status != 101) {
+    // An interim response (e.g. 100 Continue): the final one follows on the same connection.
+    start_parser();
+    return read_some();
+  }
+  complete();
+}
+
+void connection::complete() {
+  const bool keep_alive = parser_->keep_alive();
+  auto ex = std::move(ex_);
+  ex->succeed(to_http_response(parser_->release()));
+  parser_.reset();
+  ++exchanges_done_;
+  if (!keep_alive) close_socket();  // the server said Connection: close (or spoke HTTP/1.0)
+  pool_->connection_done(shared_from_this(), keep_alive, nullptr);
+}
+
+void connection::fail(error_code ec) {
+  // A reused connection the server had already closed: nothing of the request was processed,
+  // so it is resent once on a fresh connection. Never after a response byte arrived.
+  const bool resend = ex_ && exchanges_done_ > 0 && !got_response_bytes_ && !ex_->retried() &&
+                      (step_ == step::write || step_ == step::read) && is_disconnect(ec);
+  fail(describe(ec), resend);
+}
+
+void connection::fail(transport_error error, bool resend) {
+  auto ex = std::move(ex_);
+  close_socket();
+  if (ex && resend) {
+    ex->mark_retried();
+    counters_.stale_retries++;
+    pool_->connection_done(shared_from_this(), false, std::move(ex));
+    return;
+  }
+  if (ex) ex->fail(error.kind, std::move(error.message));
+  pool_->connection_done(shared_from_this(), false, nullptr);
+}
+
+std::string connection::verify_failure() {
+  if (!tls_) return "";
+  const long result = SSL_get_verify_result(tls_->native_handle());
+  if (result == X509_V_OK) return "";
+  return std::string(" (") + X509_verify_cert_error_string(result) + ")";
+}
+
+transport_error connection::describe(error_code ec) {
+  using kind = transport_error_kind;
+  if (ec == beast::error::timeout) {
+    if (deadline_binds_) {
+      return {kind::timeout, "request to " + where_ +
+                                 " did not finish within the total timeout of " +
+                                 ms(ex_ ? ex_->total_timeout() : options_.total_timeout)};
+    }
+    switch (step_) {
+      case step::resolve:
+        return {kind::resolve,
+                "resolving " + origin_.host + " timed out after " + ms(options_.connect_timeout)};
+      case step::connect:
+        return {kind::connect,
+                "connect to " + where_ + " timed out after " + ms(options_.connect_timeout)};
+      case step::handshake:
+        return {kind::connect, "TLS handshake with " + where_ + " timed out after " +
+                                   ms(options_.connect_timeout) + " (connect timeout)"};
+      case step::write:
+        return {kind::timeout, "sending the request to " + where_ + " timed out after " +
+                                   ms(options_.read_timeout)};
+      case step::read:
+        return {kind::timeout,
+                "read from " + where_ + " timed out after " + ms(options_.read_timeout)};
+    }
+  }
+  switch (step_) {
+    case step::resolve:
+      return {kind::resolve, "resolving " + origin_.host + " failed: " + ec.message()};
+    case step::connect:
+      return {kind::connect, "connect to " + where_ + " failed: " + ec.message()};
+    case step::handshake:
+      return {kind::tls,
+              "TLS handshake with " + where_ + " failed: " + ec.message() + verify_failure()};
+    case step::write:
+    case step::read:
+      break;
+  }
+  if (ec == bhttp::error::body_limit) {
+    return {kind::body_too_large, "response body from " + where_ + " exceeds the limit of " +
+                                      std::to_string(options_.max_response_bytes) + " bytes"};
+  }
+  if (is_disconnect(ec)) {
+    return {kind::closed,
+            where_ + " closed the connection before a complete response (" + ec.message() + ")"};
+  }
+  if (is_http_error(ec)) {
+    return {kind::protocol, "invalid HTTP response from " + where_ + ": " + ec.message()};
+  }
+  const char* doing =
+      step_ == step::write ? "sending the request to " : "reading the response from ";
+  return {kind::closed, doing + where_ + " failed: " + ec.message()};
+}
+
+}  // namespace tixsync::providers::http::detail

@@ -1,0 +1,104 @@
+// Internal to providers/http: one keep-alive connection to one host, plain TCP or TLS, carrying
+// one exchange at a time. On first use it resolves, connects and does the TLS handshake (SNI,
+// certificate and host-name verification) within the connect timeout; then it writes the request
+// and reads the response, each operation bounded by the read timeout and the exchange's deadline.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "providers/http/exchange.hpp"
+
+namespace tixsync::providers::http::detail {
+
+class host_pool;
+using pool_strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+/// Used only on its pool's strand. Completes each exchange it runs itself, except a request that
+/// found a reused connection closed by the server before any response byte: that one goes back to
+/// the pool to be resent once on a new connection.
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  connection(pool_strand strand, boost::asio::ssl::context& tls_context, parsed_url origin,
+             const client_options& options, client_counters& counters,
+             std::shared_ptr<host_pool> pool);
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  /// Sends the exchange's request, connecting first when the connection is not open yet.
+  void run(std::shared_ptr<exchange> ex);
+  /// Keeps the idle connection open for idle_timeout, then asks the pool to close it.
+  void wait_idle();
+  /// Closes the socket. An exchange in progress fails with `shutdown`: the pool closes busy
+  /// connections only when the client stops.
+  void close();
+
+ private:
+  enum class step { resolve, connect, handshake, write, read };
+  using error_code = boost::system::error_code;
+
+  void start_resolve();
+  void on_resolve_timer(error_code ec);
+  void on_resolve(error_code ec, boost::asio::ip::tcp::resolver::results_type endpoints);
+  void on_connect(error_code ec, const boost::asio::ip::tcp::endpoint& endpoint);
+  void start_handshake();
+  void on_handshake(error_code ec);
+  void write_request();
+  void on_write(error_code ec, std::size_t bytes);
+  void start_parser();
+  void read_some();
+  void on_read(error_code ec, std::size_t bytes);
+  void complete();
+
+  /// Sets the stream's expiry for the next operation: `limit` or the exchange's deadline,
+  /// whichever comes first, and remembers which of them it was for the error message.
+  void arm(steady_time limit);
+  boost::beast::tcp_stream& lowest();
+  template <class Operation>
+  void with_stream(Operation&& operation);
+
+  /// Fails the current exchange with the error `ec` means at the current step, or hands it back
+  /// to the pool for one resend when the server had closed this reused connection.
+  void fail(error_code ec);
+  void fail(transport_error error, bool resend);
+  transport_error describe(error_code ec);
+  std::string verify_failure();
+  void close_socket();
+
+  pool_strand strand_;
+  parsed_url origin_;
+  std::string where_;
+  const client_options& options_;
+  client_counters& counters_;
+  std::shared_ptr<host_pool> pool_;
+
+  boost::asio::ip::tcp::resolver resolver_;
+  boost::asio::steady_timer resolve_timer_;
+  boost::asio::steady_timer idle_timer_;
+  std::optional<boost::beast::tcp_stream> plain_;
+  std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+
+  std::shared_ptr<exchange> ex_;
+  step step_ = step::resolve;
+  steady_time connect_limit_{};
+  bool deadline_binds_ = false;      // the armed expiry is the exchange's deadline
+  bool got_response_bytes_ = false;  // for the current exchange
+  bool open_ = false;                // connected (and handshaken)
+  bool closed_ = false;
+  std::uint64_t exchanges_done_ = 0;
+  std::uint64_t idle_generation_ = 0;
+};
+
+}  // namespace tixsync::providers::http::detail

@@ -1,0 +1,209 @@
+// http_client: owns the I/O threads, the TLS context and one keep-alive pool per (scheme, host,
+// port); send() checks the request and hands it to its pool, stop() fails what is pending and
+// joins the threads. Also the small value helpers of http_client.hpp.
+#include "providers/http/http_client.hpp"
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <cctype>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "providers/http/exchange.hpp"
+#include "providers/http/host_pool.hpp"
+
+namespace tixsync::providers::http {
+
+const char* to_string(transport_error_kind kind) {
+  switch (kind) {
+    case transport_error_kind::bad_url:
+      return "bad_url";
+    case transport_error_kind::resolve:
+      return "resolve";
+    case transport_error_kind::connect:
+      return "connect";
+    case transport_error_kind::tls:
+      return "tls";
+    case transport_error_kind::timeout:
+      return "timeout";
+    case transport_error_kind::closed:
+      return "closed";
+    case transport_error_kind::protocol:
+      return "protocol";
+    case transport_error_kind::body_too_large:
+      return "body_too_large";
+    case transport_error_kind::shutdown:
+      return "shutdown";
+  }
+  return "unknown";
+}
+
+std::optional<std::string> http_response::header(const std::string& name) const {
+  for (const auto& [key, value] : headers) {
+    if (key.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < key.size() && same; ++i) {
+      same = std::tolower(static_cast<unsigned char>(key[i])) ==
+             std::tolower(static_cast<unsigned char>(name[i]));
+    }
+    if (same) return value;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+boost::asio::ssl::context make_tls_context(const client_options& options) {
+  namespace ssl = boost::asio::ssl;
+  ssl::context context(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+  boost::system::error_code ec;
+  context.set_default_verify_paths(ec);  // a machine without a system store still gets ca_file
+  if (!options.ca_file.empty()) {
+    context.load_verify_file(options.ca_file, ec);
+    if (ec) {
+      throw std::runtime_error("cannot load the CA file '" + options.ca_file +
+                               "': " + ec.message());
+    }
+  }
+  context.set_verify_mode(options.verify_tls ? ssl::verify_peer : ssl::verify_none);
+  return context;
+}
+
+}  // namespace
+
+struct http_client::impl {
+  explicit impl(client_options opts)
+      : options(std::move(opts)),
+        tls_context(make_tls_context(options)),
+        work(boost::asio::make_work_guard(io)) {}
+
+  void run_io() {
+    for (;;) {
+      try {
+        io.run();
+        return;
+      } catch (...) {
+        // A completion threw. The client's own state is untouched (completions run outside the
+        // pools' handlers), so the thread keeps serving.
+      }
+    }
+  }
+
+  bool on_io_thread() const {
+    return std::find(thread_ids.begin(), thread_ids.end(), std::this_thread::get_id()) !=
+           thread_ids.end();
+  }
+
+  // Declared before the io_context: what its handlers (connections, requests) refer to must
+  // outlive it.
+  client_options options;
+  detail::client_counters counters;
+  boost::asio::ssl::context tls_context;
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
+
+  std::mutex mutex;  // guards stopped and pools
+  bool stopped = false;
+  std::map<std::string, std::shared_ptr<detail::host_pool>> pools;
+
+  std::mutex join_mutex;
+  std::vector<std::thread> threads;
+  std::vector<std::thread::id> thread_ids;  // written once by the constructor, then read only
+};
+
+http_client::http_client(client_options options)
+    : impl_(std::make_unique<impl>(std::move(options))) {
+  const int count = std::max(1, impl_->options.threads);
+  for (int i = 0; i < count; ++i) {
+    impl_->threads.emplace_back([state = impl_.get()] { state->run_io(); });
+    impl_->thread_ids.push_back(impl_->threads.back().get_id());
+  }
+}
+
+http_client::~http_client() {
+  stop();
+  if (impl_->on_io_thread()) {
+    // Destroyed by a completion on one of its own I/O threads: no I/O thread can be joined (each
+    // waits for this completion to end), so the threads are detached and the state is left alive
+    // (leaked) for them instead of destroyed under them. They end once the work is done.
+    for (auto& thread : impl_->threads) thread.detach();
+    (void)impl_.release();
+  }
+}
+
+void http_client::send(http_request request, callback done) {
+  if (!done) done = [](http_result) {};
+  const auto started = std::chrono::steady_clock::now();
+  impl_->counters.requests++;
+  auto fail_now = [&](transport_error_kind kind, std::string message) {
+    impl_->counters.transport_errors++;
+    http_result result;
+    result.error = transport_error{kind, std::move(message)};
+    result.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    done(std::move(result));
+  };
+
+  parsed_url url;
+  detail::request_message message;
+  try {
+    url = parse_url(request.url);
+    message = detail::build_request_message(request, url, impl_->options.user_agent);
+  } catch (const std::invalid_argument& e) {
+    return fail_now(transport_error_kind::bad_url, e.what());
+  }
+  const auto total_timeout = request.timeout.value_or(impl_->options.total_timeout);
+  const std::string where = detail::endpoint_text(url);
+  const std::string key = (url.tls ? "https://" : "http://") + where;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (!impl_->stopped) {
+      auto& pool = impl_->pools[key];
+      if (!pool) {
+        pool = std::make_shared<detail::host_pool>(impl_->io, url, impl_->tls_context,
+                                                   impl_->options, impl_->counters);
+      }
+      // Submitted under the lock: stop() cannot slip in between and miss this request.
+      pool->submit(std::make_shared<detail::exchange>(std::move(message), std::move(url),
+                                                      total_timeout, std::move(done),
+                                                      impl_->io.get_executor(), impl_->counters));
+      return;
+    }
+  }
+  fail_now(transport_error_kind::shutdown,
+           "the HTTP client is stopped; the request to " + where + " was not sent");
+}
+
+void http_client::stop() {
+  std::vector<std::shared_ptr<detail::host_pool>> pools;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (!impl_->stopped) {
+      impl_->stopped = true;
+      for (auto& [key, pool] : impl_->pools) pools.push_back(pool);
+    }
+  }
+  for (auto& pool : pools) pool->shutdown();
+  impl_->work.reset();
+  // The threads end once every pool has failed its requests and closed its connections and the
+  // completions have run. A stop() from a completion cannot join (the threads wait for that very
+  // completion to end); the destructor, or a later stop() from another thread, joins them.
+  if (impl_->on_io_thread()) return;
+  std::lock_guard<std::mutex> lock(impl_->join_mutex);
+  for (auto& thread : impl_->threads) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+client_stats http_client::stats() const {
+  return impl_->counters.snapshot();
+}
+
+}  // namespace tixsync::providers::http

@@ -1,0 +1,125 @@
+// parse_url: splits an absolute http(s) URL into scheme, host, port and request target, and
+// rejects anything the client cannot send with a message that names the URL and the problem.
+// URLs with user info are rejected without repeating them, since they carry credentials.
+#include <arpa/inet.h>
+
+#include <cctype>
+#include <stdexcept>
+#include <string>
+
+#include "providers/http/http_client.hpp"
+
+namespace tixsync::providers::http {
+namespace {
+
+[[noreturn]] void reject(const std::string& url, const std::string& problem) {
+  throw std::invalid_argument("invalid URL '" + url + "': " + problem);
+}
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+bool starts_with_ci(const std::string& text, const std::string& prefix) {
+  return text.size() >= prefix.size() && lower(text.substr(0, prefix.size())) == prefix;
+}
+
+// Letters, digits, '-', '.', '_' and '~': what a registered name may contain once decoded (we
+// do not decode percent escapes in host names).
+bool valid_host_name(const std::string& host) {
+  for (char c : host) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!std::isalnum(u) && c != '-' && c != '.' && c != '_' && c != '~') return false;
+  }
+  return true;
+}
+
+bool valid_target(const std::string& target) {
+  for (char c : target) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) return false;  // controls and spaces would break the request line
+  }
+  return true;
+}
+
+std::uint16_t parse_port(const std::string& url, const std::string& text, std::uint16_t fallback) {
+  if (text.empty()) return fallback;  // "http://host:/" means the default port (RFC 3986)
+  if (text.size() > 5) reject(url, "port '" + text + "' is out of range 1-65535");
+  unsigned value = 0;
+  for (char c : text) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) {
+      reject(url, "port '" + text + "' is not a number");
+    }
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value == 0 || value > 65535) reject(url, "port '" + text + "' is out of range 1-65535");
+  return static_cast<std::uint16_t>(value);
+}
+
+}  // namespace
+
+parsed_url parse_url(const std::string& url) {
+  parsed_url result;
+  std::size_t rest = 0;
+  if (starts_with_ci(url, "https://")) {
+    result.tls = true;
+    rest = 8;
+  } else if (starts_with_ci(url, "http://")) {
+    rest = 7;
+  } else {
+    const auto colon = url.find("://");
+    if (colon == std::string::npos || colon == 0) {
+      reject(url, "not an absolute URL (expected http://host[:port]/path or https://...)");
+    }
+    reject(url, "scheme '" + url.substr(0, colon) + "' is not supported (only http and https)");
+  }
+  const std::uint16_t default_port = result.tls ? 443 : 80;
+
+  const std::size_t authority_end = url.find_first_of("/?#", rest);
+  const std::string authority = url.substr(
+      rest, authority_end == std::string::npos ? std::string::npos : authority_end - rest);
+  if (authority.find('@') != std::string::npos) {
+    // Do not echo the URL: the part before '@' is a user name and password.
+    throw std::invalid_argument(
+        "invalid URL: user info (user:password@) in URLs is not supported; send credentials in a "
+        "header");
+  }
+  if (authority.empty()) reject(url, "the host is missing");
+
+  std::string port_text;
+  if (authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string::npos) reject(url, "IPv6 address without closing ']'");
+    result.host = lower(authority.substr(1, close - 1));
+    in6_addr address{};
+    if (result.host.empty() || inet_pton(AF_INET6, result.host.c_str(), &address) != 1) {
+      reject(url, "'" + result.host + "' is not a valid IPv6 address");
+    }
+    const std::string after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':') reject(url, "unexpected text after ']'");
+    if (!after.empty()) port_text = after.substr(1);
+  } else {
+    const auto colon = authority.find(':');
+    result.host = lower(authority.substr(0, colon));
+    if (colon != std::string::npos) port_text = authority.substr(colon + 1);
+    if (result.host.empty()) reject(url, "the host is missing");
+    if (!valid_host_name(result.host)) {
+      reject(url, "host '" + result.host + "' contains characters not allowed in a host name");
+    }
+  }
+  result.port = parse_port(url, port_text, default_port);
+
+  std::string target;
+  if (authority_end != std::string::npos) {
+    const auto fragment = url.find('#', authority_end);
+    target = url.substr(authority_end, fragment == std::string::npos ? std::string::npos
+                                                                     : fragment - authority_end);
+  }
+  if (target.empty() || target.front() == '?') target.insert(0, "/");
+  if (!valid_target(target)) reject(url, "the path or query contains a space or control character");
+  result.target = std::move(target);
+  return result;
+}
+
+}  // namespace tixsync::providers::http

@@ -1,0 +1,174 @@
+// Reading the connection and auth settings shared by the HTTP providers, with every problem
+// reported at its key path; secrets resolved from the environment and never echoed.
+#include "providers/rest/connection_settings.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+
+namespace tixsync::providers::rest {
+namespace {
+
+using std::chrono::milliseconds;
+
+bool is_header_value(const std::string& value) {
+  return std::none_of(value.begin(), value.end(),
+                      [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+}
+
+std::string lower(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+void read_auth(settings_table& parent, const env_lookup& env, auth_settings& auth) {
+  const json* node = parent.table("auth");
+  if (!node) return;
+  settings_table table(node, parent.path_of("auth"), parent.problems());
+  std::string type;
+  if (!table.choice("type", type, {"bearer", "api_key", "basic"}, true)) {
+    // Still mark the other keys known, so only the type is reported.
+    for (const char* key : {"token_env", "header", "username", "password_env"}) table.known(key);
+    table.finish();
+    return;
+  }
+  auth.type = type == "bearer"    ? auth_type::bearer
+              : type == "api_key" ? auth_type::api_key
+                                  : auth_type::basic;
+  auto not_for_type = [&](const char* key) {
+    if (table.get(key)) table.problem(key, "not used with type = \"" + type + "\"");
+  };
+  if (auth.type == auth_type::basic) {
+    table.string("username", auth.username, true);
+    if (auth.username.find(':') != std::string::npos) {
+      table.problem("username", "must not contain \":\"");
+    }
+    read_secret_env(table, "password_env", env, auth.password_env, auth.password, true);
+    not_for_type("token_env");
+    not_for_type("header");
+  } else {
+    read_secret_env(table, "token_env", env, auth.token_env, auth.token, true);
+    if (auth.type == auth_type::api_key) {
+      if (table.string("header", auth.header, true) && !is_header_name(auth.header)) {
+        table.problem("header", "\"" + auth.header + "\" is not a valid header name");
+      }
+    } else {
+      not_for_type("header");
+    }
+    not_for_type("username");
+    not_for_type("password_env");
+  }
+  table.finish();
+}
+
+void read_headers(settings_table& parent, connection_settings& out) {
+  const json* node = parent.table("headers");
+  if (!node) return;
+  static const std::vector<std::string> reserved{"host", "content-length", "transfer-encoding",
+                                                 "connection", "authorization"};
+  for (const auto& [name, value] : node->items()) {
+    const std::string path = parent.path_of("headers") + "." + key_segment(name);
+    if (!is_header_name(name)) {
+      parent.problems().push_back({path, "\"" + name + "\" is not a valid header name"});
+    } else if (std::find(reserved.begin(), reserved.end(), lower(name)) != reserved.end()) {
+      parent.problems().push_back(
+          {path, lower(name) == "authorization"
+                     ? "set credentials in the auth table (secrets come from the environment)"
+                     : "set by the HTTP client; cannot be configured"});
+    } else if (!value.is_string()) {
+      parent.problems().push_back(
+          {path, std::string("expected a string, got ") + value.type_name()});
+    } else if (!is_header_value(value.get<std::string>())) {
+      parent.problems().push_back({path, "must not contain line breaks"});
+    } else {
+      out.headers.emplace_back(name, value.get<std::string>());
+    }
+  }
+}
+
+}  // namespace
+
+bool is_header_name(const std::string& name) {
+  static const std::string extra = "!#$%&'*+-.^_`|~";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || extra.find(c) != std::string::npos;
+  });
+}
+
+bool is_environment_name(const std::string& name) {
+  return !name.empty() && name.size() <= 128 &&
+         !std::isdigit(static_cast<unsigned char>(name.front())) &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+         });
+}
+
+bool read_secret_env(settings_table& table, const std::string& key, const env_lookup& env,
+                     std::string& name, config::secret& value, bool required) {
+  if (!table.string(key, name, required)) return false;
+  if (name.empty()) return table.problem(key, "names no environment variable"), false;
+  if (!is_environment_name(name)) {
+    // Not echoed: this is often the secret itself, written where its variable's name belongs.
+    table.problem(key,
+                  "is not the name of an environment variable (letters, digits and _, "
+                  "e.g. CRM_TOKEN); the secret itself belongs in that variable");
+    return false;
+  }
+  const auto found = env ? env(name) : std::nullopt;
+  if (!found || found->empty()) {
+    table.problem(key, "environment variable " + name + " is not set (or empty)");
+    return false;
+  }
+  value = config::secret(*found);
+  return true;
+}
+
+std::optional<std::string> process_environment(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (!value) return std::nullopt;
+  return std::string(value);
+}
+
+const char* to_string(auth_type type) {
+  switch (type) {
+    case auth_type::none:
+      return "none";
+    case auth_type::bearer:
+      return "bearer";
+    case auth_type::api_key:
+      return "api_key";
+    case auth_type::basic:
+      return "basic";
+  }
+  return "none";
+}
+
+void read_connection_settings(settings_table& table, const env_lookup& env,
+                              connection_settings& out) {
+  if (table.string("ca_file", out.ca_file) && !out.ca_file.empty()) {
+    std::ifstream file(out.ca_file);
+    if (!file) table.problem("ca_file", "cannot read " + out.ca_file);
+  }
+  const milliseconds hour(3600 * 1000);
+  table.duration("connect_timeout", out.connect_timeout, milliseconds(1), hour);
+  table.duration("request_timeout", out.request_timeout, milliseconds(1), hour);
+  std::int64_t limit = 0;
+  if (table.integer("max_response_bytes", limit, 1, std::int64_t(1) << 32)) {
+    out.max_response_bytes = static_cast<std::size_t>(limit);
+  }
+  read_headers(table, out);
+  read_auth(table, env, out.auth);
+}
+
+http::client_options client_options_for(const connection_settings& settings) {
+  http::client_options options;
+  options.connect_timeout = settings.connect_timeout;
+  options.read_timeout = settings.request_timeout;
+  options.total_timeout = settings.request_timeout;
+  options.max_response_bytes = settings.max_response_bytes;
+  options.ca_file = settings.ca_file;
+  return options;
+}
+
+}  // namespace tixsync::providers::rest

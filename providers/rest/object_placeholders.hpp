@@ -1,0 +1,20 @@
+// The placeholder values of one object request ({id_value}, {order_code}, {event}, ...), shared
+// by the REST and the webhook provider.
+#pragma once
+
+#include <string>
+
+#include "providers/provider.hpp"
+#include "providers/rest/text_template.hpp"
+
+namespace tixsync::providers::rest {
+
+/// The values for `request`; {external_id} stays empty (set once it is known) and {base_url}
+/// is `base_url`. The id value is its text as pretix's str() gives it; {position_id} is "" for
+/// Order objects; {event} and {organizer} come from the event (or the order's event slug).
+placeholder_values placeholders_for(const object_request& request, const std::string& base_url);
+
+/// An external id as text: a string as is, an integer in digits; nullopt for anything else.
+std::optional<std::string> external_id_text(const json& value);
+
+}  // namespace tixsync::providers::rest

@@ -1,0 +1,47 @@
+// The REST provider: the shared context of its object syncs and the entry point that starts one.
+#include "providers/rest/rest_provider.hpp"
+
+#include <stdexcept>
+
+#include "providers/rest/rest_object_sync.hpp"
+
+namespace tixsync::providers::rest {
+
+rest_provider::rest_provider(provider_settings settings, rest_settings rest,
+                             std::shared_ptr<http::http_transport> transport, log_sink log)
+    : settings_(std::move(settings)) {
+  if (!transport) throw std::invalid_argument("rest_provider: no HTTP transport");
+  auto context = std::make_shared<rest_context>();
+  context->provider_id = settings_.identifier;
+  context->joiner = settings_.list_joiner;
+  if (context->joiner && context->joiner->empty()) context->joiner.reset();
+  context->transport = std::move(transport);
+  context->log = std::move(log);
+  context->redact.add(rest.connection.auth);
+  context->headers = request_headers(rest.connection);
+  context->settings = std::move(rest);
+  context_ = std::move(context);
+}
+
+rest_provider::~rest_provider() {
+  close();
+}
+
+void rest_provider::close() {
+  if (closed_.exchange(true)) return;
+  if (release_) release_();
+}
+
+std::string rest_provider::display_name() const {
+  return settings_.display_name.empty() ? settings_.identifier : settings_.display_name;
+}
+
+void rest_provider::sync_object(object_request request, object_completion done) {
+  rest_object_sync::start(context_, std::move(request), std::move(done));
+}
+
+const rest_settings& rest_provider::settings() const {
+  return context_->settings;
+}
+
+}  // namespace tixsync::providers::rest

@@ -1,0 +1,98 @@
+// The templates of the HTTP providers' settings: URLs, links and display names with placeholders
+// such as {id_value} or {external_id}, parsed and checked once when the provider is built and
+// expanded per object (values percent-encoded inside URLs). Also the dotted paths ("results.0",
+// "data.id") that pick values out of response JSON.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tixsync::providers::rest {
+
+using json = nlohmann::json;
+
+/// The names a template may use.
+enum class placeholder {
+  id_value,     ///< the pretix id value (text)
+  id_field,     ///< the external id field of the mapping
+  external_id,  ///< the external system's id of the object (get, update, link, display name)
+  object_type,  ///< the external object type
+  order_code,
+  event,        ///< the event slug
+  organizer,    ///< the organizer slug
+  position_id,  ///< the position id ("" for Order objects)
+  mapping_id,
+  base_url,  ///< the provider's base URL, inserted as is (never encoded)
+};
+
+/// The name without braces, e.g. "id_value".
+const char* to_string(placeholder name);
+
+/// The values of one object's placeholders.
+struct placeholder_values {
+  std::string id_value;
+  std::string id_field;
+  std::string external_id;
+  std::string object_type;
+  std::string order_code;
+  std::string event;
+  std::string organizer;
+  std::string position_id;
+  std::string mapping_id;
+  std::string base_url;
+
+  const std::string& get(placeholder name) const;
+};
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (A-Z a-z 0-9 - . _ ~).
+std::string percent_encode(const std::string& text);
+
+/// A parsed template: literal text and placeholders; "{{" and "}}" stand for literal braces.
+class text_template {
+ public:
+  text_template() = default;
+
+  /// Parses `text`, allowing only the `allowed` placeholders. Each problem (unknown or not
+  /// allowed placeholder, unbalanced brace) is appended to `problems` as a message.
+  static text_template parse(const std::string& text, const std::vector<placeholder>& allowed,
+                             std::vector<std::string>& problems);
+
+  /// The text with the placeholders replaced; with `url_encode`, values are percent-encoded
+  /// (all but {base_url}).
+  std::string expand(const placeholder_values& values, bool url_encode) const;
+
+  /// Whether the template uses `name`.
+  bool uses(placeholder name) const;
+  /// The template as written.
+  const std::string& text() const { return text_; }
+  bool empty() const { return text_.empty(); }
+
+ private:
+  struct part {
+    std::string literal;
+    std::optional<placeholder> name;  ///< set for a placeholder, else `literal` is used
+  };
+  std::string text_;
+  std::vector<part> parts_;
+};
+
+/// A dotted path into JSON: object keys, and array indexes for numeric segments ("results.0",
+/// "data.id"); "" is the document itself.
+class json_path {
+ public:
+  json_path() = default;
+  /// Parses `text`; appends a message to `problems` for empty segments ("a..b", ".a").
+  static json_path parse(const std::string& text, std::vector<std::string>& problems);
+
+  /// The value at the path, or nullptr when a segment is missing or the type does not fit.
+  const json* find(const json& document) const;
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+  std::vector<std::string> segments_;
+};
+
+}  // namespace tixsync::providers::rest
