@@ -157,6 +157,10 @@ void read_connection_settings(settings_table& table, const env_lookup& env,
   if (table.integer("max_response_bytes", limit, 1, std::int64_t(1) << 32)) {
     out.max_response_bytes = static_cast<std::size_t>(limit);
   }
+  std::int64_t connections = 0;
+  if (table.integer("max_connections", connections, 1, 4096)) {
+    out.max_connections = static_cast<std::size_t>(connections);
+  }
   read_headers(table, out);
   read_auth(table, env, out.auth);
 }
@@ -167,6 +171,7 @@ http::client_options client_options_for(const connection_settings& settings) {
   options.read_timeout = settings.request_timeout;
   options.total_timeout = settings.request_timeout;
   options.max_response_bytes = settings.max_response_bytes;
+  options.max_connections_per_host = settings.max_connections;
   options.ca_file = settings.ca_file;
   return options;
 }

@@ -46,11 +46,14 @@ struct connection_settings {
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds request_timeout{10000};  ///< the whole request
   std::size_t max_response_bytes = 1024 * 1024;
+  /// Keep-alive connections to the external system per node (requests beyond wait for one).
+  std::size_t max_connections = 64;
   http::header_list headers;  ///< extra headers sent with every request
   auth_settings auth;
 };
 
-/// Reads ca_file, connect_timeout, request_timeout, max_response_bytes, [headers] and [auth]
+/// Reads ca_file, connect_timeout, request_timeout, max_response_bytes, max_connections,
+/// [headers] and [auth]
 /// from `table`, reporting problems there (an unreadable CA file, an unset environment variable,
 /// a forbidden header such as Authorization or Host, ...).
 void read_connection_settings(settings_table& table, const env_lookup& env,
