@@ -17,6 +17,7 @@ struct dispatcher_state {
   runtime_ptr rt;
   caf::actor supervisor;
   std::map<std::string, persistence::lease> in_flight;  ///< by item key
+  std::map<std::string, std::int64_t> triggered_ms;     ///< by item key: when it was enqueued
   std::vector<complete_request> pending;                ///< waiting for the next cycle
   std::size_t next_provider = 0;
   std::size_t empty_cycles = 0;  ///< consecutive cycles that claimed nothing
@@ -67,6 +68,15 @@ void on_completed(dispatcher_actor* self, complete_request& c, const persistence
                     : c.end == order_end::skipped ? counters.orders_skipped
                                                   : counters.orders_dropped;
     counter.fetch_add(1, std::memory_order_relaxed);
+    const auto& on_synced = st.rt->options.on_order_synced;
+    auto lease = st.in_flight.find(c.key);
+    auto triggered = st.triggered_ms.find(c.key);
+    if (on_synced && c.end == order_end::synced && lease != st.in_flight.end() &&
+        triggered != st.triggered_ms.end() && triggered->second > 0) {
+      const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch());
+      on_synced(lease->second.ref.provider, now - std::chrono::milliseconds(triggered->second));
+    }
   } else if (s.code() == persistence::persistence_errc::stale_lease) {
     counters.orders_zombie.fetch_add(1, std::memory_order_relaxed);
     st.rt->log(log_level::warning, c.key + ": lease lost, completion refused (zombie)");
@@ -80,6 +90,7 @@ void on_completed(dispatcher_actor* self, complete_request& c, const persistence
     st.rt->log(log_level::error, c.key + ": completion refused: " + s.to_string());
   }
   st.in_flight.erase(c.key);
+  st.triggered_ms.erase(c.key);
 }
 
 void on_cycle(dispatcher_actor* self, cycle_result& r) {
@@ -89,6 +100,7 @@ void on_cycle(dispatcher_actor* self, cycle_result& r) {
   for (auto& [c, s] : r.completed) on_completed(self, c, s, !r.error.empty());
   for (auto& loaded : r.claimed) {
     st.in_flight[loaded.key()] = loaded.claimed.lease_info();
+    st.triggered_ms[loaded.key()] = loaded.claimed.item.triggered_ms;
     self->send(st.supervisor, std::move(loaded));
   }
   st.rt->counters.orders_claimed.fetch_add(r.claimed.size(), std::memory_order_relaxed);
@@ -123,6 +135,7 @@ caf::behavior dispatcher(dispatcher_actor* self, runtime_ptr rt, caf::actor supe
       },
       [=](slot_freed& f) {
         self->state.in_flight.erase(f.key);
+        self->state.triggered_ms.erase(f.key);
         set_in_flight(self->state);
         cycle(self);
       },

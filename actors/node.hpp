@@ -53,6 +53,10 @@ struct node_options {
   mapping::evaluation_context context;  ///< shop URL and language of the evaluation
   bool close_providers_on_stop = true;  ///< call registry close_all() when the node ends
   log_sink log;                         ///< empty: warnings and errors to stderr
+  /// Called (on a runtime thread; must be cheap and thread-safe) when an order was synced, with
+  /// its provider and the time from its enqueue (the queue item's trigger time) to now.
+  std::function<void(const std::string& provider, std::chrono::milliseconds latency)>
+      on_order_synced;
 };
 
 /// What a graceful stop achieved.

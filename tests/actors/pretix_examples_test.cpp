@@ -3,6 +3,8 @@
 // 1AAA is paid, and re-enqueues that must not duplicate external objects.
 #include <gtest/gtest.h>
 
+#include <mutex>
+
 #include "actors/node.hpp"
 #include "mapping/mapping_definition.hpp"
 #include "providers/example/example_providers.hpp"
@@ -120,6 +122,42 @@ TEST_F(pretix_examples, many_orders_in_parallel_sync_once_each_and_resync_duplic
   EXPECT_EQ(database->calls(call::create), orders.size() + positions);
   node.stop(std::chrono::seconds(5));  // the counters trail Redis until the node stopped
   EXPECT_EQ(node.stats().orders_synced, 2 * orders.size());
+}
+
+}  // namespace
+}  // namespace tixsync::actors::testing
+
+namespace tixsync::actors::testing {
+namespace {
+
+class synced_hook : public node_fixture {};
+
+TEST_F(synced_hook, every_synced_order_reports_its_provider_and_enqueue_to_synced_latency) {
+  put_event("dummy", example_event_json());
+  std::mutex mutex;
+  std::vector<std::pair<std::string, std::chrono::milliseconds>> reported;
+  node_options o = options();
+  o.on_order_synced = [&](const std::string& provider, std::chrono::milliseconds latency) {
+    std::lock_guard<std::mutex> lock(mutex);
+    reported.emplace_back(provider, latency);
+  };
+  auto database = std::make_shared<providers::example::in_memory_database>();
+  sync_node node(o, registry_of(std::make_shared<providers::example::simple_order_sync>(database)));
+  node.start();
+  enqueue("example1", "dummy", {{"1AAA", order_1aaa_json(false)}, {"2EEE", order_2eee_json()}});
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return reported.size() >= 2;
+  }));
+  node.stop(std::chrono::seconds(5));
+  std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_EQ(reported.size(), 2u);  // exactly once per synced order
+  for (const auto& [provider, latency] : reported) {
+    EXPECT_EQ(provider, "example1");
+    EXPECT_GE(latency.count(), 0);
+    EXPECT_LT(latency.count(), 60'000);  // a sanity bound on the clock arithmetic, not a timing
+  }
+  EXPECT_EQ(node.stats().orders_synced, 2u);
 }
 
 }  // namespace
