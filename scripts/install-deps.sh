@@ -10,6 +10,7 @@ packages=(
   libcaf-dev libboost-dev libboost-system-dev libsimdjson-dev libhiredis-dev redis-server redis-tools
   # well-kept libraries instead of hand-written code
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libidn-dev libssl-dev
+  libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev openssl ca-certificates wrk python3-prometheus-client
 )
