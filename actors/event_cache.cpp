@@ -25,7 +25,12 @@ std::shared_ptr<const event_context> event_cache::get(const std::string& event,
     return nullptr;
   }
   auto context = std::make_shared<event_context>();
-  context->catalogue = std::make_shared<const mapping::field_catalogue>(*bundle);
+  try {
+    context->catalogue = std::make_shared<const mapping::field_catalogue>(*bundle);
+  } catch (const std::exception& e) {  // e.g. mapping::field_internal_error: never escape a store thread
+    error = "event snapshot of " + event + ": " + e.what();
+    return nullptr;
+  }
   context->bundle = std::move(bundle);
   std::lock_guard<std::mutex> lock(mutex_);
   entries_[event] = {hash, json.size(), context};

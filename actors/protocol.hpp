@@ -62,6 +62,9 @@ struct loaded_order {
   std::shared_ptr<const event_context> event;    ///< null when load_error is set
   std::vector<providers::sync_result> previous;  ///< stored results of earlier syncs
   std::string load_error;                        ///< missing or malformed snapshot
+  /// The snapshots could not be read from Redis (not: are missing or malformed): a temporary
+  /// problem, retried like a recoverable error instead of parking the order.
+  bool load_retryable = false;
   std::string key() const;                       ///< item_key of the item
 };
 

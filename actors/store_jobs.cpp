@@ -47,8 +47,10 @@ void load_snapshots(store_worker& worker, runtime& rt, std::vector<loaded_order>
   auto batch = worker.snapshots.get_many(keys);
   if (!batch) {
     store_failed(rt, "loading snapshots", batch.error());
-    for (auto& o : orders)
+    for (auto& o : orders) {
       o.load_error = "snapshots could not be loaded: " + batch.error().to_string();
+      o.load_retryable = true;
+    }
     return;
   }
   // Each event of the batch is looked up (hashed) in the cache once, not once per order.

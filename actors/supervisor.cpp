@@ -76,11 +76,14 @@ void on_loaded(supervisor_actor* self, loaded_order& loaded) {
     return complete(self, key, o, order_end::dropped, {}, {});
   }
   if (!loaded.load_error.empty()) {
-    return fail(
-        self, key, o,
-        providers::make_sync_error(providers::sync_error_kind::internal,
-                                   "Order data could not be loaded", loaded.load_error, "snapshot"),
-        {});
+    // Redis not answering is temporary (retried); a missing or malformed snapshot is not.
+    const auto kind = loaded.load_retryable ? providers::sync_error_kind::recoverable
+                                            : providers::sync_error_kind::internal;
+    return fail(self, key, o,
+                providers::make_sync_error(kind, "Order data could not be loaded",
+                                           loaded.load_error,
+                                           loaded.load_retryable ? "redis-unavailable" : "snapshot"),
+                {});
   }
   o.actor = spawn_order_actor(self, st.rt, found.target, std::move(loaded));
   self->monitor(o.actor);

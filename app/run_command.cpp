@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include "app/commands.hpp"
 #include "app/embedded_redis.hpp"
 #include "app/input_files.hpp"
+#include "app/node_http.hpp"
 #include "app/provider_factory.hpp"
 #include "app/queue_access.hpp"
 #include "config/config_loader.hpp"
@@ -83,13 +85,6 @@ actors::redis_endpoint endpoint_of(const config::redis_section& redis,
   endpoint.password = redis.password.reveal();
   endpoint.db = redis.database;
   return endpoint;
-}
-
-bool takes_trigger(const config::provider_section& provider, const std::string& trigger) {
-  for (const auto& t : provider.triggers) {
-    if (t == "*" || t == trigger) return true;
-  }
-  return false;
 }
 
 /// Stores the event snapshot and enqueues every order for every provider that takes it.
@@ -224,12 +219,65 @@ void run_node(const run_options& options) {
   const std::size_t fed =
       options.feed_orders.empty() ? 0 : feed_orders(options, config, connection, keys);
 
+  // Each synced order's enqueue-to-synced latency goes to the API's metrics once it listens.
+  auto latency_sink = std::make_shared<std::atomic<api::node_api*>>(nullptr);
+  node.on_order_synced = [latency_sink](const std::string& provider,
+                                        std::chrono::milliseconds latency) {
+    if (auto* metrics = latency_sink->load()) metrics->record_synced(provider, latency);
+  };
   actors::sync_node worker(node, built.registry);
   try {
     worker.start();
   } catch (const std::exception& e) {
     throw command_error(exit_unavailable, std::string("cannot start the node: ") + e.what());
   }
+  // 0 starting, 1 running, 2 draining: what /readyz reports.
+  std::atomic<int> phase{1};
+  std::unique_ptr<node_http> http;
+  if (config.http.enabled) {
+    node_http::node_view view;
+    view.node_name = node.node_name;
+    view.redis = actors::connection_of(node.redis);
+    view.key_prefix = node.redis.prefix;
+    view.stats = [&worker] {
+      const auto s = worker.stats();
+      api::node_counters c;
+      c.orders_claimed = s.orders_claimed;
+      c.orders_synced = s.orders_synced;
+      c.orders_skipped = s.orders_skipped;
+      c.orders_rescheduled = s.orders_rescheduled;
+      c.orders_parked = s.orders_parked;
+      c.objects_synced = s.objects_synced;
+      c.objects_unchanged = s.objects_unchanged;
+      c.objects_empty = s.objects_empty;
+      c.in_flight = s.in_flight;
+      c.store_errors = s.store_errors;
+      return c;
+    };
+    view.state = [&phase] {
+      const int p = phase.load();
+      return std::string(p == 0 ? "starting" : p == 1 ? "running" : "draining");
+    };
+    view.log = [log = node.log](const std::string& message) {
+      log(actors::log_level::warning, message);
+    };
+    try {
+      http = std::make_unique<node_http>(config, built, std::move(view));
+      latency_sink->store(&http->node_api());
+      std::cerr << "dashboard: " << http->address() << "/\n";
+    } catch (const command_error& e) {
+      // Without an [http] table the listener is a default: a node whose port is taken (e.g.
+      // several nodes on one machine) still syncs. A configured listener must work.
+      if (config.http.configured) {
+        worker.hard_stop();
+        throw;
+      }
+      std::cerr << "warning: " << e.what() << " (set [http] port, or enabled = false)\n";
+    }
+  }
+  auto stop_http = [&http] {
+    if (http) http->stop_accepting();
+  };
   std::cerr << "node " << node.node_name << " running; Ctrl-C stops it\n";
 
   // The heartbeat: `tixsync jobs --nodes` (and redis-cli) tell live nodes from gone ones.
@@ -240,6 +288,7 @@ void run_node(const run_options& options) {
   beat.pid = static_cast<std::int64_t>(getpid());
   beat.started_ms = now_ms();
   beat.concurrency = static_cast<int>(node.concurrency);
+  if (http) beat.http = http->address();
   for (const auto& provider : config.providers) {
     if (provider.enabled) beat.providers.push_back(provider.id);
   }
@@ -269,6 +318,8 @@ void run_node(const run_options& options) {
       }
       std::cerr << "\nstopping: draining for up to " << config.node.grace.count() << " ms\n";
       stopping = true;
+      phase = 2;
+      stop_http();
       stopper = std::thread([&] { report = worker.stop(); });
     }
     send_beat();
@@ -280,10 +331,14 @@ void run_node(const run_options& options) {
     if (options.exit_when_drained && pending_items(queue, config) == 0 &&
         worker.stats().in_flight == 0) {
       stopping = true;
+      phase = 2;
+      stop_http();
       stopper = std::thread([&] { report = worker.stop(); });
     }
   }
   if (stopper.joinable()) stopper.join();
+  latency_sink->store(nullptr);
+  if (http) http->stop();
   if (auto s = nodes.leave(beat.name); !s.ok()) {
     node.log(actors::log_level::warning, "heartbeat not removed: " + s.to_string());
   }

@@ -75,9 +75,16 @@ void read_http(table_reader& root, http_section& http) {
   const toml::table* table = root.table("http");
   if (!table) return;
   table_reader r(*table, "http", root.sink());
+  http.configured = true;
+  r.boolean("enabled", http.enabled);
   r.string("listen", http.listen);
-  r.integer("port", http.port, 1, 65535);
+  r.integer("port", http.port, 0, 65535);
   r.secret_env("api_token_env", http.api_token_env, http.api_token);
+  r.integer("max_body", http.max_body, 1024, 64 * 1024 * 1024);
+  r.duration("request_timeout", http.request_timeout, std::chrono::milliseconds(100),
+             std::chrono::milliseconds(600000));
+  r.integer("threads", http.threads, 1, 64);
+  r.integer("redis_threads", http.redis_threads, 1, 64);
   r.finish();
 }
 

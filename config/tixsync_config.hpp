@@ -48,11 +48,18 @@ struct node_section {
   int claim_batch = 32;
 };
 
+/// [http]: the node's HTTP listener (API, webhooks, dashboard, metrics; docs/http-api.md).
 struct http_section {
+  bool enabled = true;   ///< false: the node serves no HTTP
+  bool configured = false;  ///< the file has an [http] table (a bind failure is then fatal)
   std::string listen = "127.0.0.1";
-  int port = 8080;
+  int port = 8080;       ///< 0: a free port is chosen (printed at start)
   std::string api_token_env;
   secret api_token;
+  int max_body = 1024 * 1024;  ///< bytes; larger request bodies get 413
+  std::chrono::milliseconds request_timeout{10000};  ///< a request must arrive within this
+  int threads = 2;  ///< I/O threads of the listener
+  int redis_threads = 2;  ///< threads doing the API's Redis work
 };
 
 struct shop_section {

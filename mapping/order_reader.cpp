@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mapping/json_walk.hpp"
+#include "mapping/person_name.hpp"
 
 namespace tixsync::mapping {
 
@@ -244,7 +245,14 @@ bool read(od::value& value, voucher& out, read_error& err) {
 
 bool read_settings(od::value& value, event_settings& out, read_error& err) {
   return for_each_field(value, err, [&](std::string_view key, od::value& v) {
-    if (is(key, "name_scheme")) return read_or_default(v, out.name_scheme, err);
+    if (is(key, "name_scheme")) {
+      if (!read_or_default(v, out.name_scheme, err)) return false;
+      // Checked here, so an event pretix could not have sent never reaches the catalogue.
+      if (find_name_scheme(out.name_scheme) == nullptr) {
+        return fail(err, "unknown person name scheme '" + out.name_scheme + "'");
+      }
+      return true;
+    }
     if (is(key, "locale")) return read_or_default(v, out.locale, err);
     if (is(key, "locales")) return read_or_default(v, out.locales, err);
     return skip_value(v, err);

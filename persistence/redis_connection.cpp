@@ -156,6 +156,7 @@ status redis_connection::ensure_connected() {
 status_or<redis_value> redis_connection::command(const std::vector<std::string>& argv) {
   if (argv.empty()) return {persistence_errc::invalid_argument, "empty Redis command"};
   if (auto s = ensure_connected(); !s) return s;
+  const auto started = std::chrono::steady_clock::now();
   append_argv(ctx_.get(), argv);
   ++commands_sent_;
   void* raw = nullptr;
@@ -163,6 +164,7 @@ status_or<redis_value> redis_connection::command(const std::vector<std::string>&
     return fail(persistence_errc::connection_lost, ("Redis " + argv[0] + " failed on").c_str());
   }
   reply_ptr reply(static_cast<redisReply*>(raw));
+  observe_round_trip(started);
   return convert(reply.get());
 }
 
@@ -171,6 +173,7 @@ status_or<std::vector<redis_value>> redis_connection::pipeline(
   std::vector<redis_value> out;
   if (cmds.empty()) return out;
   if (auto s = ensure_connected(); !s) return s;
+  const auto started = std::chrono::steady_clock::now();
   for (const auto& argv : cmds) append_argv(ctx_.get(), argv);
   commands_sent_ += cmds.size();
   out.reserve(cmds.size());
@@ -182,7 +185,14 @@ status_or<std::vector<redis_value>> redis_connection::pipeline(
     reply_ptr reply(static_cast<redisReply*>(raw));
     out.push_back(convert(reply.get()));
   }
+  observe_round_trip(started);
   return out;
+}
+
+void redis_connection::observe_round_trip(std::chrono::steady_clock::time_point started) const {
+  if (!options_.round_trip) return;
+  options_.round_trip(std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started));
 }
 
 }  // namespace tixsync::persistence

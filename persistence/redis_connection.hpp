@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ struct connection_options {
   int connect_attempts = 3;                       ///< per call, before giving up (>= 1)
   std::chrono::milliseconds initial_backoff{50};  ///< sleep before the 2nd attempt, doubling
   std::chrono::milliseconds max_backoff{1000};
+  /// Called after each successful round trip (one command or one whole pipeline) with its
+  /// duration, for the Redis round-trip histogram; empty: not measured. Must be cheap and
+  /// thread-safe (each connection calls it from its own thread).
+  std::function<void(std::chrono::microseconds)> round_trip;
 
   /// "unix:<path>" or "<host>:<port>", for messages.
   std::string endpoint() const;
@@ -82,6 +87,7 @@ class redis_connection {
   status connect_once();
   status ensure_connected();
   status fail(persistence_errc fallback, const char* doing);
+  void observe_round_trip(std::chrono::steady_clock::time_point started) const;
 
   connection_options options_;
   std::unique_ptr<redisContext, context_deleter> ctx_;

@@ -11,6 +11,8 @@ packages=(
   # well-kept libraries instead of hand-written code
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libidn-dev libssl-dev
   libjemalloc-dev
+  # fuzzing only (scripts/fuzz.sh): clang with libFuzzer and the sanitizers
+  clang libclang-rt-14-dev llvm
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev openssl ca-certificates wrk python3-prometheus-client
 )

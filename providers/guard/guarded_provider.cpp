@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <deque>
 #include <mutex>
 #include <stdexcept>
@@ -40,6 +41,9 @@ milliseconds whole_ms(guard_duration d) {
 
 class guarded_provider::state : public std::enable_shared_from_this<state> {
  public:
+  /// Duration of each call of the inner provider (the external request), lock-free.
+  latency_histogram request_latency;
+
   state(guard_options options, std::shared_ptr<provider> inner)
       : options_(std::move(options)),
         inner_(std::move(inner)),
@@ -210,7 +214,10 @@ void guarded_provider::state::start_call(call c) {
   auto self = shared_from_this();
   const circuit_breaker::ticket ticket = c.ticket;
   object_completion outer = std::move(c.done);
-  object_completion wrapped = make_object_completion([self, ticket, outer](object_result result) {
+  const auto started = std::chrono::steady_clock::now();
+  object_completion wrapped = make_object_completion([self, ticket, outer, started](object_result result) {
+    self->request_latency.record(std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started));
     self->finished(ticket, result.error);
     outer(std::move(result));
   });
@@ -384,6 +391,10 @@ void guarded_provider::close() {
 
 guard_stats guarded_provider::stats() const {
   return state_->stats();
+}
+
+histogram_snapshot guarded_provider::request_latency() const {
+  return state_->request_latency.snapshot();
 }
 
 }  // namespace tixsync::providers::guard

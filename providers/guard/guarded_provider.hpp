@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "providers/guard/guard_options.hpp"
+#include "providers/latency_histogram.hpp"
 #include "providers/provider.hpp"
 
 namespace tixsync::providers::guard {
@@ -57,6 +58,9 @@ class guarded_provider final : public provider {
 
   /// A snapshot of the counters and gauges.
   guard_stats stats() const;
+  /// How long the inner provider's calls (the external requests) took, from admission to
+  /// completion (tixsync_external_request_seconds).
+  histogram_snapshot request_latency() const;
 
   class state;
 

@@ -27,7 +27,7 @@ TEST(check_config, ExampleConfigIsOk) {
 }
 
 TEST(check_config, EveryProblemWithItsLocation) {
-  temp_file config("[node]\nlease = \"soon\"\nconcurency = 3\n[http]\nport = 0\n", ".toml");
+  temp_file config("[node]\nlease = \"soon\"\nconcurency = 3\n[http]\nport = 70000\n", ".toml");
   auto r = run_tixsync({"check-config", config.path()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find(config.path() + ":2:9: node.lease: bad duration"), std::string::npos)

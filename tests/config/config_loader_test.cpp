@@ -82,7 +82,7 @@ TEST(ConfigLoader, WrongTypeAndOutOfRange) {
             std::vector<std::string>{"cfg.toml:2:8: http.port: expected an integer"});
   EXPECT_EQ(problems_of("[http]\nport = 70000\n"),
             std::vector<std::string>{
-                "cfg.toml:2:8: http.port: out of range: 70000 is not within 1..65535"});
+                "cfg.toml:2:8: http.port: out of range: 70000 is not within 0..65535"});
   EXPECT_EQ(problems_of("[log]\nlevel = \"loud\"\n"),
             std::vector<std::string>{"cfg.toml:2:9: log.level: \"loud\" is not one of trace, "
                                      "debug, info, warn, error"});

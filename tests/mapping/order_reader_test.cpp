@@ -810,5 +810,20 @@ TEST_F(OrderReaderTest, NeverCrashesOnDamagedInput) {
   ASSERT_TRUE(reader_.read_order(base, out, error)) << error.to_string();
 }
 
+// Found by the fuzzer (fuzz/regressions/order_reader_fuzz/unknown-name-scheme.json): an event
+// bundle with a name scheme pretix does not have must be a read error, not a catalogue exception.
+TEST_F(OrderReaderTest, UnknownNameSchemeIsAReadErrorAtItsPath) {
+  event_bundle event;
+  read_error error;
+  EXPECT_FALSE(reader_.read_event_bundle(
+      R"({"organizer":"","event":{"slug":""},"settings":{"name_scheme":""}})", event, error));
+  EXPECT_EQ(error.path, "settings.name_scheme");
+  EXPECT_NE(error.message.find("unknown person name scheme"), std::string::npos);
+  EXPECT_TRUE(reader_.read_event_bundle(
+      R"({"organizer":"o","event":{"slug":"e"},"settings":{"name_scheme":"given_family"}})", event,
+      error))
+      << error.to_string();
+}
+
 }  // namespace
 }  // namespace tixsync::mapping

@@ -1,0 +1,313 @@
+// node_api: construction, the shared helpers of the route files (auth, Redis work on the worker
+// pool, error mapping, JSON views) and the small routes: health, readiness and the dashboard.
+#include "api/node_api.hpp"
+
+#include <ctime>
+
+#include "api/dashboard_files.hpp"
+#include "api/json_response.hpp"
+#include "api/node_api_impl.hpp"
+#include "persistence/errors.hpp"
+#include "providers/http/http_client.hpp"
+
+namespace tixsync::api {
+namespace {
+
+/// Equal strings, in time that depends only on the lengths (no early exit on the first
+/// differing byte), so a token cannot be guessed byte by byte.
+bool same_secret(const std::string& a, const std::string& b) {
+  const std::size_t n = a.size() > b.size() ? a.size() : b.size();
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+/// The deepest nesting of arrays and objects in `text` (strings skipped).
+std::size_t nesting_depth(const std::string& text) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > deepest) deepest = depth;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+constexpr std::size_t max_json_depth = 64;
+
+}  // namespace
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+nlohmann::json iso_time_or_null(std::int64_t ms) {
+  if (ms <= 0) return nullptr;
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(buffer);
+}
+
+http_response persistence_error(const persistence::status& status, const std::string& doing) {
+  using persistence::persistence_errc;
+  const auto code = status.code();
+  int http = 503;
+  if (code == persistence_errc::invalid_identifier || code == persistence_errc::invalid_argument) {
+    http = 400;
+  } else if (code == persistence_errc::not_found) {
+    http = 404;
+  } else if (code == persistence_errc::in_flight) {
+    http = 409;
+  } else if (code == persistence_errc::protocol_error || code == persistence_errc::server_error ||
+             code == persistence_errc::stale_lease) {
+    http = 500;
+  }
+  return error_response(http, doing + ": " + status.message());
+}
+
+nlohmann::json item_json(const persistence::queue_item& item) {
+  return {{"event", item.ref.event},
+          {"order", item.ref.order},
+          {"state", persistence::to_string(item.state)},
+          {"trigger", item.trigger},
+          {"attempts", item.attempts},
+          {"not_before", iso_time_or_null(item.not_before_ms)},
+          {"triggered", iso_time_or_null(item.triggered_ms)},
+          {"node", item.node},
+          {"lease_until", iso_time_or_null(item.lease_until_ms)},
+          {"cause", item.cause},
+          {"errors", item.errors},
+          {"full_message", item.full_message}};
+}
+
+http_response bad_request(const std::string& where, const std::string& what) {
+  return error_response(400, where + ": " + what);
+}
+
+std::optional<nlohmann::json> json_body(const http_request& request, const responder& reply) {
+  if (request.body.empty()) {
+    reply.send(bad_request("body", "expected a JSON value, the body is empty"));
+    return std::nullopt;
+  }
+  if (nesting_depth(request.body) > max_json_depth) {
+    reply.send(bad_request("body", "JSON nested deeper than " + std::to_string(max_json_depth) +
+                                       " levels"));
+    return std::nullopt;
+  }
+  std::string problem;
+  auto parsed = parse_json_body(request, problem);
+  if (!parsed) reply.send(bad_request("body", problem));
+  return parsed;
+}
+
+std::string event_id_of(const std::string& organizer, const std::string& event,
+                        std::string& problem) {
+  for (const auto& [what, value] : {std::pair<const char*, const std::string*>{"organizer", &organizer},
+                                    {"event", &event}}) {
+    auto s = persistence::validate_identifier(what, *value);
+    if (!s.ok() || value->find('/') != std::string::npos) {
+      problem = std::string("path: invalid ") + what + " '" + *value + "'" +
+                (s.ok() ? "" : " (" + s.message() + ")");
+      return "";
+    }
+  }
+  return organizer + "/" + event;
+}
+
+namespace {
+
+/// The options with the API's Redis connections reporting their round trips to `api`.
+node_api_options observed(node_api_options o, node_api::impl* api) {
+  auto previous = o.redis.round_trip;
+  o.redis.round_trip = [api, previous](std::chrono::microseconds d) {
+    api->redis_round_trip.record(d);
+    if (previous) previous(d);
+  };
+  return o;
+}
+
+}  // namespace
+
+node_api::impl::impl(node_api_options o)
+    : options(observed(std::move(o), this)),
+      keys(options.key_prefix),
+      pool(options.redis, keys, options.redis_threads) {
+  for (const auto& p : options.providers) metrics.emplace(p.id, std::make_unique<provider_metrics>());
+  providers::http::client_options client;
+  client.total_timeout = options.shop_timeout;
+  client.read_timeout = options.shop_timeout;
+  client.max_connections_per_host = 8;
+  client.user_agent = "tixsync-webhook";
+  shop_client = std::make_unique<providers::http::http_client>(client);
+}
+
+const api_provider* node_api::impl::find_provider(const std::string& id) const {
+  for (const auto& p : options.providers) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+node_counters node_api::impl::counters() const {
+  return options.node_stats ? options.node_stats() : node_counters{};
+}
+
+std::uint64_t node_api::impl::enqueued_total() const {
+  std::uint64_t total = 0;
+  for (const auto& [id, m] : metrics) total += m->enqueued.load(std::memory_order_relaxed);
+  return total;
+}
+
+void node_api::impl::count_enqueued(const std::vector<persistence::enqueue_request>& requests) {
+  for (const auto& r : requests) {
+    auto it = metrics.find(r.ref.provider);
+    if (it != metrics.end()) it->second->enqueued.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+bool node_api::impl::authorize(const http_request& request, const responder& reply,
+                               bool query_token) const {
+  if (options.api_token.empty()) {
+    reply.send(error_response(403, "no API token configured: set [http] api_token_env and the "
+                                   "variable it names; changes are refused until then"));
+    return false;
+  }
+  std::string given;
+  bool found = false;
+  if (auto header = request.header("Authorization")) {
+    const std::string prefix = "Bearer ";
+    if (header->size() >= prefix.size() && equals_ignoring_case(header->substr(0, prefix.size()), prefix)) {
+      given = header->substr(prefix.size());
+      found = true;
+    }
+  }
+  if (!found && query_token) {
+    if (auto token = request.query_param("token")) {
+      given = *token;
+      found = true;
+    }
+  }
+  if (!found) {
+    reply.send(error_response(401, std::string("missing API token: send 'Authorization: Bearer <token>'") +
+                                       (query_token ? " or ?token=<token>" : "")));
+    return false;
+  }
+  if (!same_secret(given, options.api_token)) {
+    reply.send(error_response(401, "wrong API token"));
+    return false;
+  }
+  return true;
+}
+
+void node_api::impl::on_redis(const responder& reply,
+                              std::function<http_response(redis_worker& worker)> work) {
+  auto job = [reply, work = std::move(work), this](redis_worker& worker) {
+    try {
+      reply.send(work(worker));
+    } catch (const std::exception& e) {
+      log(std::string("API handler failed: ") + e.what());
+      reply.send(error_response(500, std::string("internal error: ") + e.what()));
+    }
+  };
+  if (!pool.post(std::move(job))) {
+    reply.send(error_response(503, "the node is busy or stopping: too much Redis work queued; "
+                                   "retry later"));
+  }
+}
+
+void node_api::impl::log(const std::string& message) const {
+  if (options.log) options.log(message);
+}
+
+void add_health_routes(router& routes, node_api::impl& api) {
+  routes.add_sync("GET", "/healthz", [](const http_request&) {
+    return json_response(200, {{"status", "ok"}});
+  });
+  routes.add("GET", "/readyz", [&api](http_request, responder reply) {
+    const std::string state = api.options.node_state ? api.options.node_state() : "running";
+    if (state != "running") {
+      reply.send(json_response(503, {{"error", {{"status", 503}, {"message", "node is " + state}}},
+                                     {"status", state}}));
+      return;
+    }
+    api.on_redis(reply, [](redis_worker& worker) {
+      auto pong = worker.connection.command({"PING"});
+      if (!pong.ok()) {
+        return json_response(503, {{"error", {{"status", 503},
+                                              {"message", "Redis unreachable: " + pong.error().message()}}},
+                                   {"status", "not ready"},
+                                   {"redis", "unreachable"}});
+      }
+      return json_response(200, {{"status", "ready"}, {"redis", "ok"}});
+    });
+  });
+}
+
+void add_dashboard_routes(router& routes, node_api::impl&) {
+  auto serve = [](const http_request& request) {
+    const auto* file = find_dashboard_file(request.path);
+    if (!file) return error_response(404, "no dashboard file at " + request.path);
+    auto response = http_response::text(200, std::string(file->body), std::string(file->content_type));
+    response.set_header("Cache-Control", "no-cache");
+    response.set_header("X-Content-Type-Options", "nosniff");
+    response.set_header("Content-Security-Policy",
+                        "default-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                        "form-action 'none'; frame-ancestors 'none'");
+    response.set_header("Referrer-Policy", "no-referrer");
+    return response;
+  };
+  for (const char* path : {"/", "/index.html", "/dashboard.js", "/dashboard.css"}) {
+    routes.add_sync("GET", path, serve);
+  }
+}
+
+node_api::node_api(node_api_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+
+node_api::~node_api() { stop(); }
+
+router node_api::routes() {
+  router routes;
+  add_health_routes(routes, *impl_);
+  add_dashboard_routes(routes, *impl_);
+  add_ingest_routes(routes, *impl_);
+  add_webhook_routes(routes, *impl_);
+  add_jobs_routes(routes, *impl_);
+  add_order_routes(routes, *impl_);
+  add_overview_routes(routes, *impl_);
+  add_metrics_routes(routes, *impl_);
+  return routes;
+}
+
+void node_api::record_synced(const std::string& provider, std::chrono::microseconds latency) {
+  auto it = impl_->metrics.find(provider);
+  if (it != impl_->metrics.end()) it->second->sync_latency.record(latency);
+}
+
+void node_api::record_redis_round_trip(std::chrono::microseconds duration) {
+  impl_->redis_round_trip.record(duration);
+}
+
+void node_api::stop() {
+  impl_->pool.stop();
+  impl_->shop_client->stop();
+}
+
+}  // namespace tixsync::api

@@ -1,0 +1,107 @@
+// The node's HTTP API (docs/http-api.md): health and readiness, events and orders in, pretix's
+// webhook, the queue's jobs with retry/cancel, order lookup, the dashboard's overview and files,
+// and the Prometheus metrics. It only builds the routes; the caller runs them on an http_server.
+// Redis work runs on its own worker pool and pretix is fetched with the async HTTP client, so no
+// handler blocks an I/O thread. Beast, hiredis and the guard stay out of this header.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/router.hpp"
+#include "persistence/redis_connection.hpp"
+
+namespace tixsync::providers::guard {
+class guarded_provider;
+}
+
+namespace tixsync::api {
+
+/// One configured provider as the API shows it.
+struct api_provider {
+  std::string id;
+  std::string display_name;
+  std::string type;  ///< "example", "rest", "webhook", ...
+  bool enabled = true;
+};
+
+/// The node's counters (sync_node::stats() of the running node; node-wide, not per provider).
+struct node_counters {
+  std::uint64_t orders_claimed = 0;
+  std::uint64_t orders_synced = 0;
+  std::uint64_t orders_skipped = 0;
+  std::uint64_t orders_rescheduled = 0;
+  std::uint64_t orders_parked = 0;
+  std::uint64_t objects_synced = 0;
+  std::uint64_t objects_unchanged = 0;
+  std::uint64_t objects_empty = 0;
+  std::uint64_t in_flight = 0;
+  std::uint64_t store_errors = 0;
+};
+
+/// Everything the API needs from the node that runs it.
+struct node_api_options {
+  std::string node_name;
+  std::vector<api_provider> providers;
+  /// The enabled providers that take orders of `event` ("org/slug") for `trigger`.
+  std::function<std::vector<std::string>(const std::string& event, const std::string& trigger)>
+      providers_for;
+  persistence::connection_options redis;
+  std::string key_prefix = "tixsync";
+  /// The bearer token of mutating requests; empty: every mutating request gets 403.
+  std::string api_token;
+  /// pretix: base URL (https://pretix.example), the organizer it may fetch, and its API token.
+  std::string shop_url;
+  std::string shop_organizer;
+  std::string shop_token;
+  /// How long a fetched event bundle is reused for webhooks.
+  std::chrono::milliseconds event_cache_ttl{60000};
+  /// Timeout of each request to pretix.
+  std::chrono::milliseconds shop_timeout{10000};
+  /// The node's counters; empty: reported as zero.
+  std::function<node_counters()> node_stats;
+  /// "starting", "running" or "draining"; /readyz is 200 only when "running". Empty: "running".
+  std::function<std::string()> node_state;
+  /// The guards of the HTTP providers (circuit state, counters, request latency).
+  std::vector<std::pair<std::string, std::shared_ptr<providers::guard::guarded_provider>>> guards;
+  /// Threads of the Redis worker pool.
+  int redis_threads = 2;
+  /// Problems worth a log line (pretix unreachable, Redis errors); may be empty. Never secrets.
+  std::function<void(const std::string& message)> log;
+};
+
+class node_api {
+ public:
+  /// Starts the Redis worker pool and the pretix client (no connection is made yet).
+  explicit node_api(node_api_options options);
+  /// stop().
+  ~node_api();
+  node_api(const node_api&) = delete;
+  node_api& operator=(const node_api&) = delete;
+
+  /// The routes of docs/http-api.md. They refer to this object: it must outlive the server
+  /// that runs them (stop the server first).
+  router routes();
+
+  /// Records one order synced by `provider`, `latency` after it was enqueued
+  /// (tixsync_sync_latency_seconds). Thread-safe, lock-free for known providers.
+  void record_synced(const std::string& provider, std::chrono::microseconds latency);
+  /// Records one Redis round trip (tixsync_redis_roundtrip_seconds); for
+  /// connection_options::round_trip observers. Thread-safe.
+  void record_redis_round_trip(std::chrono::microseconds duration);
+
+  /// Finishes queued Redis work and stops the pretix client. Call after the server stopped.
+  void stop();
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tixsync::api

@@ -1,0 +1,129 @@
+// Internal to the node API: the state its route files share (options, worker pool, pretix client,
+// metrics, rates) and the helpers every handler uses (auth, Redis work off the I/O threads, error
+// mapping, JSON views of queue items). Not for use outside api/*_routes.cpp and node_api.cpp.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/api_worker_pool.hpp"
+#include "api/http_message.hpp"
+#include "api/node_api.hpp"
+#include "api/responder.hpp"
+#include "persistence/queue_types.hpp"
+#include "providers/latency_histogram.hpp"
+
+namespace tixsync::providers::http {
+class http_client;
+}
+
+namespace tixsync::api {
+
+/// Counters and histograms of one provider held by the API.
+struct provider_metrics {
+  std::atomic<std::uint64_t> enqueued{0};  ///< queue items created or updated through the API
+  providers::latency_histogram sync_latency;
+};
+
+/// A cached event bundle fetched from pretix.
+struct cached_event {
+  std::string bundle;
+  std::chrono::steady_clock::time_point fetched;
+};
+
+struct node_api::impl {
+  explicit impl(node_api_options o);
+
+  node_api_options options;
+  persistence::key_space keys;
+  api_worker_pool pool;
+  std::unique_ptr<providers::http::http_client> shop_client;
+  /// One entry per configured provider, fixed at construction (lock-free lookups).
+  std::map<std::string, std::unique_ptr<provider_metrics>> metrics;
+  providers::latency_histogram redis_round_trip;
+  std::atomic<std::uint64_t> webhooks_received{0};
+
+  std::mutex rate_mutex;
+  std::int64_t rate_at_ms = 0;
+  std::uint64_t rate_synced = 0;
+  std::uint64_t rate_enqueued = 0;
+  double synced_rate = 0;
+  double enqueued_rate = 0;
+
+  std::mutex event_mutex;
+  std::map<std::string, cached_event> events;
+
+  const api_provider* find_provider(const std::string& id) const;
+  node_counters counters() const;
+  std::uint64_t enqueued_total() const;
+  /// Counts created-or-updated items per provider after an enqueue.
+  void count_enqueued(const std::vector<persistence::enqueue_request>& requests);
+
+  /// True when the request may change things; otherwise answers 401/403 and returns false.
+  bool authorize(const http_request& request, const responder& reply, bool query_token) const;
+  /// Runs `work` on a Redis worker and sends what it returns; 503 when the pool is full.
+  void on_redis(const responder& reply,
+                std::function<http_response(redis_worker& worker)> work);
+  void log(const std::string& message) const;
+};
+
+/// Unix milliseconds now.
+std::int64_t unix_ms_now();
+/// "2025-05-03T10:03:27Z" for unix milliseconds; null for 0.
+nlohmann::json iso_time_or_null(std::int64_t ms);
+/// The error answer for a failed persistence call: 400 bad identifiers/arguments, 404 not found,
+/// 409 in flight, 503 Redis trouble; `doing` says what was attempted.
+http_response persistence_error(const persistence::status& status, const std::string& doing);
+/// A queue item as the jobs endpoints show it.
+nlohmann::json item_json(const persistence::queue_item& item);
+/// The body as a JSON value, or an answered 400 (nullopt). Refuses nesting deeper than 64.
+std::optional<nlohmann::json> json_body(const http_request& request, const responder& reply);
+/// 400 naming `where`.
+http_response bad_request(const std::string& where, const std::string& what);
+/// "organizer/event" from route parameters after checking both slugs; "" and `problem` set
+/// when one is invalid.
+std::string event_id_of(const std::string& organizer, const std::string& event,
+                        std::string& problem);
+
+void add_health_routes(router& routes, node_api::impl& api);
+void add_ingest_routes(router& routes, node_api::impl& api);
+void add_webhook_routes(router& routes, node_api::impl& api);
+void add_jobs_routes(router& routes, node_api::impl& api);
+void add_order_routes(router& routes, node_api::impl& api);
+void add_overview_routes(router& routes, node_api::impl& api);
+void add_metrics_routes(router& routes, node_api::impl& api);
+void add_dashboard_routes(router& routes, node_api::impl& api);
+
+}  // namespace tixsync::api
+
+namespace tixsync::api {
+
+/// One order to put into the queues of the providers that take it (the orders endpoint, the
+/// webhook, sync-now).
+struct order_enqueue {
+  std::string event_id;  ///< "org/slug"
+  std::string code;
+  std::string trigger;
+  std::optional<std::int64_t> not_before_ms;
+  std::optional<std::string> order_json;  ///< stored as the order snapshot when set
+  std::vector<std::string> providers;     ///< the providers to queue for
+};
+
+/// Enqueues `order` for each of its providers in one call; 202 with what was done, or the
+/// persistence error. Counts tixsync_orders_enqueued_total.
+http_response enqueue_order(node_api::impl& api, redis_worker& worker, const order_enqueue& order);
+
+/// Checks the order JSON with the mapping reader (thread-local); "" when it is a valid order of
+/// `event_slug`, else what is wrong and where. Sets `code` to the order's code.
+std::string check_order_json(const std::string& json, const std::string& event_slug,
+                             std::string& code);
+
+}  // namespace tixsync::api

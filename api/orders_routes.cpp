@@ -1,0 +1,218 @@
+// One order: GET /api/v1/orders/{organizer}/{event}/{code} (queue state, sync results with their
+// links and the audit log, per provider), POST .../sync-now (due now from the stored snapshot) and
+// POST /api/v1/resync (every order of an event with a snapshot queued again).
+#include <chrono>
+#include <set>
+
+#include "api/json_response.hpp"
+#include "api/node_api_impl.hpp"
+#include "mapping/sync_result.hpp"
+
+namespace tixsync::api {
+namespace {
+
+constexpr std::size_t log_entries_shown = 50;
+constexpr std::chrono::seconds resync_scan_limit{30};
+
+nlohmann::json result_json(const persistence::sync_result& r) {
+  nlohmann::json action = nullptr;
+  if (r.sync_info.is_object()) {
+    auto it = r.sync_info.find("action");
+    if (it != r.sync_info.end() && it->is_string()) action = *it;
+  }
+  return {{"mapping_id", r.mapping_id},
+          {"position_id", r.position_id ? nlohmann::json(*r.position_id) : nlohmann::json(nullptr)},
+          {"object_type", r.external_object_type},
+          {"id_field", r.external_id_field},
+          {"id_value", r.id_value},
+          {"external_link_href", r.external_link_href ? nlohmann::json(*r.external_link_href) : nlohmann::json(nullptr)},
+          {"external_link_display_name", r.external_link_display_name
+                                             ? nlohmann::json(*r.external_link_display_name)
+                                             : nlohmann::json(nullptr)},
+          {"action", action},
+          {"sync_info", r.sync_info},
+          {"transmitted", iso_time_or_null(r.transmitted_ms)}};
+}
+
+void get_order(node_api::impl& api, http_request request, responder reply) {
+  std::string problem;
+  const std::string event_id = event_id_of(request.param("organizer"), request.param("event"), problem);
+  if (event_id.empty()) return void(reply.send(error_response(400, problem)));
+  const std::string code = request.param("code");
+  if (auto s = persistence::validate_identifier("order", code); !s.ok()) {
+    return void(reply.send(bad_request("path", s.message())));
+  }
+  api.on_redis(reply, [&api, event_id, code](redis_worker& worker) {
+    nlohmann::json providers = nlohmann::json::array();
+    const auto now = unix_ms_now();
+    for (const auto& p : api.options.providers) {
+      const persistence::item_ref ref{p.id, event_id, code};
+      auto items = worker.queue.get(ref, now);
+      if (!items.ok()) return persistence_error(items.error(), "reading the queue of " + p.id);
+      auto results = worker.results.get(ref);
+      if (!results.ok()) return persistence_error(results.error(), "reading the results of " + p.id);
+      auto log = worker.audit.read(ref, log_entries_shown);
+      if (!log.ok()) return persistence_error(log.error(), "reading the audit log of " + p.id);
+      if (!items->waiting && !items->in_flight && results->empty() && log->empty()) continue;
+      nlohmann::json entry = {{"provider", p.id}, {"display_name", p.display_name}};
+      entry["items"] = nlohmann::json::array();
+      if (items->in_flight) entry["items"].push_back(item_json(*items->in_flight));
+      if (items->waiting) entry["items"].push_back(item_json(*items->waiting));
+      entry["results"] = nlohmann::json::array();
+      for (const auto& r : *results) entry["results"].push_back(result_json(r));
+      entry["log"] = nlohmann::json::array();
+      for (const auto& e : *log) {
+        nlohmann::json line = e.data.is_object() ? e.data : nlohmann::json::object();
+        line["at"] = iso_time_or_null(e.at_ms);
+        line["what"] = e.what;
+        entry["log"].push_back(std::move(line));
+      }
+      providers.push_back(std::move(entry));
+    }
+    if (providers.empty()) {
+      return error_response(404, "no provider knows order " + code + " of " + event_id);
+    }
+    return json_response(200, {{"event", event_id}, {"order", code}, {"providers", providers}});
+  });
+}
+
+/// The optional {"provider": "..."} of sync-now; "" for all. Sends the error and returns false.
+bool sync_now_provider(node_api::impl& api, const http_request& request, const responder& reply,
+                       std::string& provider) {
+  if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) return true;
+  auto body = json_body(request, reply);
+  if (!body) return false;
+  if (!body->is_object()) return reply.send(bad_request("body", "expected a JSON object")), false;
+  for (const auto& [key, value] : body->items()) {
+    if (key != "provider") {
+      return reply.send(bad_request("body." + key, "unknown key (expected provider)")), false;
+    }
+    if (!value.is_string()) return reply.send(bad_request("body.provider", "expected a string")), false;
+    provider = value.get<std::string>();
+  }
+  if (!provider.empty() && !api.find_provider(provider)) {
+    return reply.send(error_response(422, "body.provider: unknown provider '" + provider + "'")), false;
+  }
+  return true;
+}
+
+void post_sync_now(node_api::impl& api, http_request request, responder reply) {
+  if (!api.authorize(request, reply, false)) return;
+  std::string problem;
+  const std::string event_id = event_id_of(request.param("organizer"), request.param("event"), problem);
+  if (event_id.empty()) return void(reply.send(error_response(400, problem)));
+  order_enqueue order;
+  order.event_id = event_id;
+  order.code = request.param("code");
+  order.trigger = "sync_now";
+  if (auto s = persistence::validate_identifier("order", order.code); !s.ok()) {
+    return void(reply.send(bad_request("path", s.message())));
+  }
+  std::string provider;
+  if (!sync_now_provider(api, request, reply, provider)) return;
+  if (!provider.empty()) {
+    order.providers = {provider};
+  } else if (api.options.providers_for) {
+    order.providers = api.options.providers_for(event_id, "");
+  }
+  api.on_redis(reply, [&api, order](redis_worker& worker) {
+    auto snapshot = worker.snapshots.get_order(order.event_id, order.code);
+    if (!snapshot.ok()) return persistence_error(snapshot.error(), "reading the order snapshot");
+    if (!*snapshot) {
+      return error_response(404, "no stored snapshot of order " + order.code + " of " +
+                                     order.event_id + ": post the order first");
+    }
+    return enqueue_order(api, worker, order);
+  });
+}
+
+/// Redis glob characters escaped.
+std::string glob_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+void post_resync(node_api::impl& api, http_request request, responder reply) {
+  if (!api.authorize(request, reply, false)) return;
+  auto body = json_body(request, reply);
+  if (!body) return;
+  if (!body->is_object()) return void(reply.send(bad_request("body", "expected a JSON object")));
+  std::string provider, event, source = "snapshots";
+  for (const auto& [key, value] : body->items()) {
+    if (key != "provider" && key != "event" && key != "source") {
+      return void(reply.send(bad_request("body." + key, "unknown key (expected provider, event, source)")));
+    }
+    if (!value.is_string()) return void(reply.send(bad_request("body." + key, "expected a string")));
+  }
+  if (!body->contains("provider")) return void(reply.send(bad_request("body.provider", "missing")));
+  if (!body->contains("event")) return void(reply.send(bad_request("body.event", "missing")));
+  provider = (*body)["provider"].get<std::string>();
+  event = (*body)["event"].get<std::string>();
+  if (body->contains("source")) source = (*body)["source"].get<std::string>();
+  if (auto s = persistence::validate_identifier("event", event, true); !s.ok()) {
+    return void(reply.send(bad_request("body.event", s.message())));
+  }
+  if (source != "snapshots" && source != "pretix") {
+    return void(reply.send(bad_request("body.source", "expected \"snapshots\" or \"pretix\"")));
+  }
+  if (!api.find_provider(provider)) {
+    return void(reply.send(error_response(422, "body.provider: unknown provider '" + provider + "'")));
+  }
+  if (source == "pretix") {
+    return void(reply.send(error_response(
+        422, "body.source: resync from pretix is not supported yet; use \"snapshots\"")));
+  }
+  api.on_redis(reply, [&api, provider, event](redis_worker& worker) {
+    const std::string key_start = worker.keys.order_snapshot(event, "");
+    const std::string pattern = glob_escape(key_start) + "*";
+    const auto deadline = std::chrono::steady_clock::now() + resync_scan_limit;
+    std::set<std::string> orders;
+    std::string cursor = "0";
+    do {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return error_response(503, "the snapshot scan did not finish in time; nothing was queued");
+      }
+      auto scanned = worker.connection.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+      if (!scanned.ok()) return persistence_error(scanned.error(), "scanning snapshots");
+      if (!scanned->is_array() || scanned->elements.size() != 2) {
+        return error_response(500, "unexpected SCAN reply");
+      }
+      cursor = scanned->elements[0].str;
+      for (const auto& key : scanned->elements[1].elements) {
+        const std::string code = key.str.substr(key_start.size());
+        if (persistence::validate_identifier("order", code).ok()) orders.insert(code);
+      }
+    } while (cursor != "0");
+    std::vector<persistence::enqueue_request> requests;
+    for (const auto& code : orders) {
+      requests.push_back({{provider, event, code}, "resync", std::nullopt, std::nullopt});
+    }
+    if (!requests.empty()) {
+      auto done = worker.queue.enqueue_many(requests, unix_ms_now());
+      if (!done.ok()) return persistence_error(done.error(), "enqueueing the resync");
+      api.count_enqueued(requests);
+    }
+    return json_response(202, {{"provider", provider}, {"event", event}, {"queued", requests.size()}});
+  });
+}
+
+}  // namespace
+
+void add_order_routes(router& routes, node_api::impl& api) {
+  routes.add("GET", "/api/v1/orders/{organizer}/{event}/{code}", [&api](http_request r, responder reply) {
+    get_order(api, std::move(r), std::move(reply));
+  });
+  routes.add("POST", "/api/v1/orders/{organizer}/{event}/{code}/sync-now",
+             [&api](http_request r, responder reply) {
+               post_sync_now(api, std::move(r), std::move(reply));
+             });
+  routes.add("POST", "/api/v1/resync", [&api](http_request r, responder reply) {
+    post_resync(api, std::move(r), std::move(reply));
+  });
+}
+
+}  // namespace tixsync::api

@@ -1,0 +1,178 @@
+// POST /webhooks/pretix: pretix's order notification. The payload is checked, the order (and the
+// event bundle, cached for a while) fetched from the shop's REST API with the async client, then
+// the event stored and the order enqueued on a Redis worker. pretix down, 5xx or refusing the shop
+// token: 503 and nothing enqueued (pretix retries the webhook); order 404: 200 ignored.
+#include <memory>
+
+#include "api/json_response.hpp"
+#include "api/node_api_impl.hpp"
+#include "api/pretix_client.hpp"
+#include "api/url_encoding.hpp"
+#include "mapping/order_reader.hpp"
+#include "providers/http/http_client.hpp"
+
+namespace tixsync::api {
+namespace {
+
+struct webhook_call {
+  std::string organizer, event, code, action, event_id;
+  order_enqueue order;
+  std::string bundle;  ///< the event bundle JSON (fetched or cached)
+  bool bundle_fetched = false;
+};
+
+/// "" when the payload is usable, else what is wrong and where.
+std::string check_payload(const nlohmann::json& body, webhook_call& call) {
+  if (!body.is_object()) return "body: expected a JSON object";
+  for (const char* key : {"organizer", "event", "code", "action"}) {
+    auto it = body.find(key);
+    if (it == body.end() || !it->is_string() || it->get<std::string>().empty()) {
+      return std::string("body.") + key + ": expected a non-empty string";
+    }
+  }
+  if (body.contains("notification_id") && !body["notification_id"].is_number_integer()) {
+    return "body.notification_id: expected an integer";
+  }
+  call.organizer = body["organizer"].get<std::string>();
+  call.event = body["event"].get<std::string>();
+  call.code = body["code"].get<std::string>();
+  call.action = body["action"].get<std::string>();
+  std::string problem;
+  call.event_id = event_id_of(call.organizer, call.event, problem);
+  if (call.event_id.empty()) return "body" + problem.substr(4);
+  if (auto s = persistence::validate_identifier("order", call.code); !s.ok()) {
+    return "body.code: " + s.message();
+  }
+  return "";
+}
+
+/// pretix's action as a trigger: "pretix.event.order.placed" -> "order_placed".
+std::string trigger_of(const std::string& action) {
+  std::string trigger = action.rfind("pretix.event.", 0) == 0 ? action.substr(13) : action;
+  for (auto& c : trigger) {
+    if (c == '.') c = '_';
+  }
+  return trigger;
+}
+
+http_response pretix_unavailable(node_api::impl& api, const std::string& what, const pretix_answer& a) {
+  const std::string why = a.status == 0 ? a.problem
+                          : a.status == 401 || a.status == 403
+                              ? "pretix refused the shop token (HTTP " + std::to_string(a.status) + ")"
+                              : "pretix answered HTTP " + std::to_string(a.status);
+  api.log("webhook: " + what + ": " + why);
+  return error_response(503, "pretix: " + what + ": " + why + "; nothing was enqueued, retry later");
+}
+
+void store_and_enqueue(node_api::impl& api, std::shared_ptr<webhook_call> call, const responder& reply) {
+  api.on_redis(reply, [&api, call](redis_worker& worker) {
+    if (call->bundle_fetched) {
+      auto stored = worker.snapshots.put_event(call->event_id, call->bundle);
+      if (!stored.ok()) return persistence_error(stored, "storing event " + call->event_id);
+    }
+    auto answer = enqueue_order(api, worker, call->order);
+    if (answer.status != 202) return answer;
+    return json_response(200, {{"queued_for", call->order.providers},
+                               {"event", call->event_id},
+                               {"order", call->code},
+                               {"trigger", call->order.trigger}});
+  });
+}
+
+/// Fetches event, items and questions and builds the event bundle, then stores and enqueues.
+void fetch_bundle(node_api::impl& api, std::shared_ptr<pretix_client> shop,
+                  std::shared_ptr<webhook_call> call, responder reply) {
+  const std::string base = "/api/v1/organizers/" + percent_encode(call->organizer) + "/events/" +
+                           percent_encode(call->event) + "/";
+  shop->get(base, [&api, shop, call, reply, base](pretix_answer event) {
+    if (event.status != 200) return void(reply.send(pretix_unavailable(api, "fetching the event", event)));
+    shop->get_all(base + "items/", [&api, shop, call, reply, base, event](pretix_answer a, nlohmann::json items) {
+      if (a.status != 200) return void(reply.send(pretix_unavailable(api, "fetching the items", a)));
+      shop->get_all(base + "questions/", [&api, call, reply, event, items](pretix_answer q, nlohmann::json questions) {
+        if (q.status != 200) return void(reply.send(pretix_unavailable(api, "fetching the questions", q)));
+        nlohmann::json event_json = nlohmann::json::parse(event.body, nullptr, false);
+        if (!event_json.is_object()) {
+          return void(reply.send(error_response(503, "pretix: the event is not a JSON object")));
+        }
+        nlohmann::json bundle = {{"organizer", call->organizer}, {"event", event_json},
+                                 {"settings", nlohmann::json::object()}, {"items", items},
+                                 {"questions", questions}, {"checkinlists", nlohmann::json::array()},
+                                 {"subevents", nlohmann::json::array()}, {"vouchers", nlohmann::json::array()}};
+        call->bundle = bundle.dump();
+        thread_local mapping::order_reader reader;
+        mapping::event_bundle parsed;
+        mapping::read_error error;
+        if (!reader.read_event_bundle(call->bundle, parsed, error)) {
+          return void(reply.send(error_response(503, "pretix: the event bundle cannot be read: " + error.to_string())));
+        }
+        call->bundle_fetched = true;
+        {
+          std::lock_guard<std::mutex> lock(api.event_mutex);
+          api.events[call->event_id] = {call->bundle, std::chrono::steady_clock::now()};
+        }
+        store_and_enqueue(api, call, reply);
+      });
+    });
+  });
+}
+
+void post_webhook(node_api::impl& api, http_request request, responder reply) {
+  if (!api.authorize(request, reply, true)) return;
+  auto body = json_body(request, reply);
+  if (!body) return;
+  auto call = std::make_shared<webhook_call>();
+  if (auto problem = check_payload(*body, *call); !problem.empty()) {
+    return void(reply.send(error_response(400, problem)));
+  }
+  api.webhooks_received.fetch_add(1, std::memory_order_relaxed);
+  if (!api.options.shop_organizer.empty() && call->organizer != api.options.shop_organizer) {
+    return void(reply.send(error_response(
+        422, "body.organizer: '" + call->organizer + "' is not the configured shop organizer")));
+  }
+  if (api.options.shop_url.empty()) {
+    return void(reply.send(error_response(422, "no [shop] url configured: the order cannot be fetched")));
+  }
+  call->order.event_id = call->event_id;
+  call->order.code = call->code;
+  call->order.trigger = trigger_of(call->action);
+  call->order.providers = api.options.providers_for
+                              ? api.options.providers_for(call->event_id, call->order.trigger)
+                              : std::vector<std::string>{};
+  if (call->order.providers.empty()) {
+    return void(reply.send(json_response(200, {{"ignored", call->action}})));
+  }
+  auto shop = std::make_shared<pretix_client>(*api.shop_client, api.options.shop_url,
+                                              api.options.shop_token, api.options.shop_timeout);
+  const std::string path = "/api/v1/organizers/" + percent_encode(call->organizer) + "/events/" +
+                           percent_encode(call->event) + "/orders/" + percent_encode(call->code) + "/";
+  shop->get(path, [&api, shop, call, reply](pretix_answer order) {
+    if (order.status == 404) return void(reply.send(json_response(200, {{"ignored", "order not found"}})));
+    if (order.status != 200) return void(reply.send(pretix_unavailable(api, "fetching the order", order)));
+    std::string code;
+    if (auto problem = check_order_json(order.body, call->event, code); !problem.empty() || code != call->code) {
+      return void(reply.send(error_response(
+          503, "pretix: the order it sent cannot be read: " + (problem.empty() ? "another code" : problem))));
+    }
+    call->order.order_json = std::move(order.body);
+    {
+      std::lock_guard<std::mutex> lock(api.event_mutex);
+      auto it = api.events.find(call->event_id);
+      if (it != api.events.end() &&
+          std::chrono::steady_clock::now() - it->second.fetched < api.options.event_cache_ttl) {
+        call->bundle = it->second.bundle;
+      }
+    }
+    if (!call->bundle.empty()) return store_and_enqueue(api, call, reply);
+    fetch_bundle(api, shop, call, reply);
+  });
+}
+
+}  // namespace
+
+void add_webhook_routes(router& routes, node_api::impl& api) {
+  routes.add("POST", "/webhooks/pretix", [&api](http_request r, responder reply) {
+    post_webhook(api, std::move(r), std::move(reply));
+  });
+}
+
+}  // namespace tixsync::api

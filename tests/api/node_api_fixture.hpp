@@ -1,0 +1,167 @@
+// Shared by the node API tests: a real redis-server, the node API on an http_server on a free
+// loopback port (no sync node runs, so what is enqueued stays put), a fake pretix (another
+// http_server serving tests/data's event and orders), and small helpers for requests and Redis.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "api/http_server.hpp"
+#include "api/json_response.hpp"
+#include "api/node_api.hpp"
+#include "persistence/queue_store.hpp"
+#include "tests/support/http_fetch.hpp"
+#include "tests/support/redis_server.hpp"
+#include "tests/support/test_data.hpp"
+
+namespace tixsync::api::testing {
+
+inline const std::string api_token = "test-token-123";
+inline const std::string shop_token = "shop-token-456";
+inline const std::string event_id = "nordlicht/ndd25";
+
+/// The fake pretix: the event of tests/data/event.json and the orders of orders.jsonl, behind
+/// "Authorization: Token <shop_token>"; `status_override` answers every request with that status.
+class fake_pretix {
+ public:
+  fake_pretix() {
+    const auto bundle = nlohmann::json::parse(tixsync::testing::read_test_data("event.json"));
+    event_ = bundle["event"].dump();
+    items_ = nlohmann::json{{"count", bundle["items"].size()}, {"next", nullptr}, {"results", bundle["items"]}}.dump();
+    questions_ = nlohmann::json{{"count", bundle["questions"].size()}, {"next", nullptr},
+                                {"results", bundle["questions"]}}.dump();
+    for (const auto& line : tixsync::testing::read_test_data_lines("orders.jsonl")) {
+      orders_[nlohmann::json::parse(line)["code"].get<std::string>()] = line;
+    }
+    router routes;
+    routes.add_sync("GET", "/api/v1/organizers/{org}/events/{ev}/{rest...}",
+                    [this](const http_request& r) { return answer(r); });
+    server_ = std::make_unique<http_server>(server_options{}, std::move(routes));
+    server_->start();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+  std::atomic<int> status_override{0};
+  std::atomic<int> requests{0};
+
+ private:
+  http_response answer(const http_request& r) {
+    ++requests;
+    if (status_override) return error_response(status_override, "forced");
+    if (r.header("Authorization").value_or("") != "Token " + shop_token) {
+      return error_response(401, "Invalid token.");
+    }
+    if (r.param("org") != "nordlicht" || r.param("ev") != "ndd25") return error_response(404, "Not found.");
+    const std::string& rest = r.param("rest");
+    auto json = [](const std::string& body) { return http_response::text(200, body, "application/json"); };
+    if (rest.empty()) return json(event_);
+    if (rest == "items/") return json(items_);
+    if (rest == "questions/") return json(questions_);
+    if (rest.rfind("orders/", 0) == 0) {
+      std::string code = rest.substr(7);
+      if (!code.empty() && code.back() == '/') code.pop_back();
+      auto it = orders_.find(code);
+      if (it != orders_.end()) return json(it->second);
+    }
+    return error_response(404, "Not found.");
+  }
+  std::string event_, items_, questions_;
+  std::map<std::string, std::string> orders_;
+  std::unique_ptr<http_server> server_;
+};
+
+/// The node API over a fresh Redis: providers "crm" (every trigger) and "diet" (order_placed).
+class node_api_test : public ::testing::Test {
+ protected:
+  void SetUp() override { start_api(api_token, ""); }
+
+  void start_api(const std::string& token, const std::string& shop_url,
+                 server_options server = {}) {
+    server_.reset();
+    api_.reset();
+    node_api_options o;
+    o.node_name = "test-node";
+    o.providers = {{"crm", "Example CRM", "example", true}, {"diet", "Diet list", "example", true}};
+    // "crm" takes every trigger but order_comment (so some actions are taken by nobody).
+    o.providers_for = [](const std::string&, const std::string& trigger) {
+      if (trigger == "order_comment") return std::vector<std::string>{};
+      std::vector<std::string> out{"crm"};
+      if (trigger.empty() || trigger == "order_placed") out.push_back("diet");
+      return out;
+    };
+    o.redis = connection();
+    o.api_token = token;
+    o.shop_url = shop_url;
+    o.shop_organizer = "nordlicht";
+    o.shop_token = shop_token;
+    o.shop_timeout = std::chrono::milliseconds(5000);
+    o.node_stats = [this] {
+      node_counters c;
+      c.orders_synced = synced;
+      return c;
+    };
+    o.guards = guards;
+    o.node_state = [this] {
+      std::lock_guard<std::mutex> lock(state_mutex);
+      return state;
+    };
+    api_ = std::make_unique<node_api>(std::move(o));
+    server_ = std::make_unique<http_server>(server, api_->routes());
+    server_->start();
+  }
+
+  void TearDown() override {
+    if (server_) server_->stop();
+    if (api_) api_->stop();
+  }
+
+  persistence::connection_options connection() const {
+    persistence::connection_options c;
+    c.host = "127.0.0.1";
+    c.port = redis_.port();
+    c.connect_attempts = 1;
+    c.command_timeout = std::chrono::milliseconds(2000);
+    return c;
+  }
+
+  tixsync::testing::fetch_response get(const std::string& target) {
+    return tixsync::testing::fetch("GET", server_->port(), target);
+  }
+  tixsync::testing::fetch_response post(const std::string& target, const std::string& body,
+                                        const std::string& token = api_token) {
+    tixsync::testing::http_headers headers{{"Content-Type", "application/json"}};
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    return tixsync::testing::fetch("POST", server_->port(), target, body, headers);
+  }
+  static nlohmann::json json_of(const tixsync::testing::fetch_response& r) {
+    return nlohmann::json::parse(r.body, nullptr, false);
+  }
+  /// Items of a provider's queue, all states.
+  std::int64_t queued(const std::string& provider) {
+    persistence::redis_connection c(connection());
+    persistence::queue_store q(c);
+    auto counts = q.count(provider, 0);
+    EXPECT_TRUE(counts.ok());
+    return counts.ok() ? counts->total() : -1;
+  }
+  std::vector<std::string> orders() { return tixsync::testing::read_test_data_lines("orders.jsonl"); }
+  std::string order_path(const std::string& query = "") {
+    return "/api/v1/events/nordlicht/ndd25/orders" + query;
+  }
+
+  tixsync::testing::redis_server redis_;
+  std::unique_ptr<node_api> api_;
+  std::unique_ptr<http_server> server_;
+  std::atomic<std::uint64_t> synced{0};
+  std::mutex state_mutex;
+  std::string state = "running";
+  /// The HTTP providers' guards start_api() passes on.
+  std::vector<std::pair<std::string, std::shared_ptr<providers::guard::guarded_provider>>> guards;
+};
+
+}  // namespace tixsync::api::testing

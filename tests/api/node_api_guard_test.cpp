@@ -1,0 +1,37 @@
+// The metrics of an HTTP provider's guard in the node API: circuit state, admitted calls and the
+// external request latency histogram measured by the guard around each call of the provider.
+#include "api/node_api.hpp"
+
+#include "providers/guard/guarded_provider.hpp"
+#include "tests/api/node_api_fixture.hpp"
+#include "tests/providers/guard/guard_test_support.hpp"
+#include "tests/support/prometheus_parser.hpp"
+
+namespace tixsync::api::testing {
+namespace {
+
+using providers::guard::testing::result_log;
+using providers::guard::testing::scripted_provider;
+
+TEST_F(node_api_test, reports_the_guard_of_an_http_provider) {
+  auto inner = std::make_shared<scripted_provider>();
+  auto guard = std::make_shared<providers::guard::guarded_provider>(providers::guard::guard_options{}, inner);
+  guards = {{"crm", guard}};
+  start_api(api_token, "");
+  result_log results(3);
+  for (std::size_t i = 0; i < 3; ++i) guard->sync_object(providers::object_request{}, results.completion_for(i));
+  ASSERT_EQ(results.delivered(), 3u);
+
+  auto metrics = tixsync::testing::parse_prometheus_text(get("/metrics").body);
+  ASSERT_TRUE(metrics.ok) << metrics.error;
+  EXPECT_EQ(metrics.value("tixsync_external_request_seconds_count{provider=crm}"), 3);
+  EXPECT_EQ(metrics.value("tixsync_guard_admitted_total{provider=crm}"), 3);
+  EXPECT_EQ(metrics.value("tixsync_circuit_state{provider=crm}"), 0);
+  auto overview = json_of(get("/api/v1/overview"));
+  EXPECT_EQ(overview["providers"][0]["circuit"], "closed");
+  server_->stop();
+  guard->close();
+}
+
+}  // namespace
+}  // namespace tixsync::api::testing

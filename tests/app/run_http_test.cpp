@@ -1,0 +1,154 @@
+// `tixsync run` with its HTTP listener: [http] port 0 picks a free port printed as "dashboard:
+// http://...", the node answers /readyz, takes an event and orders through the API and syncs
+// them, its heartbeat carries the address, a SIGTERM stops it with exit 0; a taken port in a
+// configured [http] stops the node with exit 3.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/http_fetch.hpp"
+#include "tests/support/redis_server.hpp"
+#include "tests/support/test_data.hpp"
+
+namespace tixsync::testing {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string examples = std::string(TIXSYNC_TEST_DATA_DIR) + "/../../examples";
+
+class run_http_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char name[] = "/tmp/tixsync-run-http-XXXXXX";
+    ASSERT_NE(mkdtemp(name), nullptr);
+    dir_ = name;
+  }
+  void TearDown() override {
+    if (child_ > 0) {
+      kill(child_, SIGKILL);
+      waitpid(child_, nullptr, 0);
+    }
+    fs::remove_all(dir_);
+  }
+
+  std::string write_config(int port) {
+    const std::string path = dir_ + "/tixsync.toml";
+    std::ofstream(path) << "[redis]\nurl = \"redis://127.0.0.1:" << redis_.port() << "/0\"\n"
+                        << "[node]\nname = \"http-node\"\n"
+                        << "[http]\nport = " << port << "\napi_token_env = \"RUN_HTTP_TOKEN\"\n"
+                        << "[[providers]]\nid = \"crm\"\ntype = \"example\"\nmappings = \""
+                        << examples << "/mappings.json\"\n";
+    return path;
+  }
+
+  void spawn(const std::string& config) {
+    child_ = fork();
+    ASSERT_GE(child_, 0);
+    if (child_ == 0) {
+      FILE* err = std::freopen((dir_ + "/stderr").c_str(), "w", stderr);
+      FILE* out = std::freopen((dir_ + "/stdout").c_str(), "w", stdout);
+      (void)err;
+      (void)out;
+      setenv("RUN_HTTP_TOKEN", "run-token", 1);
+      execl(TIXSYNC_BINARY, TIXSYNC_BINARY, "run", "--config", config.c_str(), nullptr);
+      _exit(127);
+    }
+  }
+
+  std::string stderr_text() const {
+    std::ifstream in(dir_ + "/stderr");
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  /// The port of the "dashboard: http://127.0.0.1:PORT/" line, waiting (bounded) for it.
+  int dashboard_port() const {
+    const std::regex line("dashboard: http://127\\.0\\.0\\.1:([0-9]+)/");
+    for (int i = 0; i < 1000; ++i) {
+      std::smatch m;
+      const std::string text = stderr_text();
+      if (std::regex_search(text, m, line)) return std::stoi(m[1]);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+  int wait_child(std::chrono::seconds limit = std::chrono::seconds(60)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (waitpid(child_, &status, WNOHANG) == child_) {
+        child_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+  /// Polls `probe` every 100 ms for up to 30 s.
+  template <class F>
+  bool eventually(F probe) {
+    for (int i = 0; i < 300; ++i) {
+      if (probe()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  redis_server redis_;
+  std::string dir_;
+  pid_t child_ = -1;
+};
+
+TEST_F(run_http_test, serves_the_api_on_a_free_port_and_stops_on_sigterm) {
+  spawn(write_config(0));
+  const int port = dashboard_port();
+  ASSERT_GT(port, 0) << stderr_text();
+  ASSERT_TRUE(eventually([&] { return fetch("GET", port, "/readyz").status == 200; })) << stderr_text();
+  const http_headers auth{{"Authorization", "Bearer run-token"}};
+  auto stored = fetch("POST", port, "/api/v1/events/nordlicht/ndd25",
+                      read_test_data("event.json"), auth);
+  ASSERT_EQ(stored.status, 200) << stored.body;
+  const auto lines = read_test_data_lines("orders.jsonl");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(fetch("POST", port, "/api/v1/events/nordlicht/ndd25/orders", lines[i], auth).status, 202);
+  }
+  EXPECT_TRUE(eventually([&] {
+    auto counts = nlohmann::json::parse(fetch("GET", port, "/api/v1/jobs/counts?provider=crm").body, nullptr, false);
+    return counts.is_object() && counts["total"] == 0;
+  }));
+  auto found = nlohmann::json::parse(fetch("GET", port, "/api/v1/orders/nordlicht/ndd25/" +
+                                                     nlohmann::json::parse(lines[0])["code"].get<std::string>()).body,
+                                     nullptr, false);
+  ASSERT_TRUE(found.is_object());
+  EXPECT_FALSE(found["providers"][0]["results"].empty());
+  EXPECT_TRUE(eventually([&] {
+    auto overview = nlohmann::json::parse(fetch("GET", port, "/api/v1/overview").body, nullptr, false);
+    if (!overview.is_object() || overview["nodes"].empty()) return false;
+    return overview["nodes"][0]["http"] == "http://127.0.0.1:" + std::to_string(port);
+  }));
+  ASSERT_EQ(kill(child_, SIGTERM), 0);
+  EXPECT_EQ(wait_child(), 0) << stderr_text();
+  EXPECT_NE(fetch("GET", port, "/healthz", "", {}, std::chrono::milliseconds(2000)).status, 200);
+}
+
+TEST_F(run_http_test, a_configured_port_that_is_taken_stops_the_node) {
+  spawn(write_config(redis_.port()));  // taken by redis-server
+  EXPECT_EQ(wait_child(), 3);
+  EXPECT_NE(stderr_text().find("cannot serve HTTP"), std::string::npos) << stderr_text();
+}
+
+}  // namespace
+}  // namespace tixsync::testing

@@ -1,0 +1,72 @@
+// Tests of the [http] section: its defaults, every key read, port 0, and the problems of bad
+// values, each with its location.
+#include "config/config_loader.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tixsync::config {
+namespace {
+
+env_lookup token_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (name == "API_TOKEN") return std::string("s3cret");
+    return std::nullopt;
+  };
+}
+
+std::vector<std::string> problems_of(const std::string& text) {
+  std::vector<std::string> out;
+  for (const auto& p : parse_config(text, "cfg.toml", token_env()).problems) out.push_back(p.to_string());
+  return out;
+}
+
+TEST(ConfigHttp, DefaultsWithoutTheTable) {
+  auto result = parse_config("", "cfg.toml", token_env());
+  ASSERT_TRUE(result.ok());
+  const auto& http = result.config.http;
+  EXPECT_TRUE(http.enabled);
+  EXPECT_FALSE(http.configured);
+  EXPECT_EQ(http.listen, "127.0.0.1");
+  EXPECT_EQ(http.port, 8080);
+  EXPECT_EQ(http.max_body, 1024 * 1024);
+  EXPECT_EQ(http.request_timeout.count(), 10000);
+  EXPECT_EQ(http.threads, 2);
+  EXPECT_EQ(http.redis_threads, 2);
+}
+
+TEST(ConfigHttp, ReadsEveryKey) {
+  auto result = parse_config(
+      "[http]\nenabled = false\nlisten = \"0.0.0.0\"\nport = 0\napi_token_env = \"API_TOKEN\"\n"
+      "max_body = 4096\nrequest_timeout = \"2s\"\nthreads = 3\nredis_threads = 4\n",
+      "cfg.toml", token_env());
+  ASSERT_TRUE(result.ok()) << format_problems(result.problems);
+  const auto& http = result.config.http;
+  EXPECT_FALSE(http.enabled);
+  EXPECT_TRUE(http.configured);
+  EXPECT_EQ(http.listen, "0.0.0.0");
+  EXPECT_EQ(http.port, 0);
+  EXPECT_EQ(http.api_token.reveal(), "s3cret");
+  EXPECT_EQ(http.max_body, 4096);
+  EXPECT_EQ(http.request_timeout.count(), 2000);
+  EXPECT_EQ(http.threads, 3);
+  EXPECT_EQ(http.redis_threads, 4);
+}
+
+TEST(ConfigHttp, BadValuesAreReportedWithTheirPlace) {
+  EXPECT_EQ(problems_of("[http]\nmax_body = 10\n"),
+            std::vector<std::string>{
+                "cfg.toml:2:12: http.max_body: out of range: 10 is not within 1024..67108864"});
+  EXPECT_EQ(problems_of("[http]\nthreads = 0\n"),
+            std::vector<std::string>{"cfg.toml:2:11: http.threads: out of range: 0 is not within 1..64"});
+  EXPECT_EQ(problems_of("[http]\nenabled = \"yes\"\n"),
+            std::vector<std::string>{"cfg.toml:2:11: http.enabled: expected true or false"});
+  auto timeout = problems_of("[http]\nrequest_timeout = \"1ms\"\n");
+  ASSERT_EQ(timeout.size(), 1u);
+  EXPECT_NE(timeout[0].find("cfg.toml:2:19: http.request_timeout:"), std::string::npos) << timeout[0];
+  auto unknown = problems_of("[http]\nmax_bdy = 1\n");
+  ASSERT_EQ(unknown.size(), 1u);
+  EXPECT_NE(unknown[0].find("did you mean 'max_body'"), std::string::npos) << unknown[0];
+}
+
+}  // namespace
+}  // namespace tixsync::config

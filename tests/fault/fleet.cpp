@@ -1,0 +1,387 @@
+// The fault-test fleet: child processes (mock CRM, nodes) started by fork/exec and stopped by
+// PID, the node configs and mappings it writes, the synthetic orders, and bounded polling of
+// the queue through `tixsync jobs --json`.
+#include "tests/fault/fleet.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "tests/support/command.hpp"
+#include "tests/support/http_fetch.hpp"
+
+namespace tixsync::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string examples = std::string(TIXSYNC_TEST_DATA_DIR) + "/../../examples";
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<char*> raw_argv(std::vector<std::string>& argv) {
+  std::vector<char*> raw;
+  for (auto& a : argv) raw.push_back(a.data());
+  raw.push_back(nullptr);
+  return raw;
+}
+
+/// SIGTERM, a bounded wait, then SIGKILL; always reaped.
+void stop_child(pid_t pid) {
+  if (pid <= 0) return;
+  kill(pid, SIGTERM);
+  for (int i = 0; i < 1500; ++i) {
+    if (waitpid(pid, nullptr, WNOHANG) == pid) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+}
+
+// Contact per e-mail (locale through a value map that knows only the event's locales), ticket
+// per position linked to its contact.
+const char* const mappings_json = R"([
+  {"id": 1, "pretix_model": "Order", "external_object_type": "Contact",
+   "pretix_id_field": "email", "external_id_field": "email",
+   "property_mappings": [
+     {"pretix_field": "invoice_address_name", "external_field": "name", "value_map": "", "overwrite": "overwrite"},
+     {"pretix_field": "order_locale", "external_field": "language", "value_map": {"en": "English", "de": "German"}, "overwrite": "overwrite"},
+     {"pretix_field": "order_code", "external_field": "orders", "value_map": "", "overwrite": "append"}]},
+  {"id": 2, "pretix_model": "OrderPosition", "external_object_type": "Ticket",
+   "pretix_id_field": "ticket_id", "external_id_field": "ticket_id",
+   "property_mappings": [
+     {"pretix_field": "attendee_name", "external_field": "attendee", "value_map": "", "overwrite": "overwrite"},
+     {"pretix_field": "ticket_price", "external_field": "price", "value_map": "", "overwrite": "overwrite"}]}
+])";
+
+}  // namespace
+
+std::string synthetic_code(int index) {
+  char code[16];
+  std::snprintf(code, sizeof code, "Q%05d", index);
+  return code;
+}
+
+std::string synthetic_orders(int count, int first, const std::set<int>& poison) {
+  std::ifstream in(examples + "/sample-orders.jsonl");
+  std::string line;
+  std::getline(in, line);
+  const json templ = json::parse(line);
+  std::string out;
+  for (int i = first; i < first + count; ++i) {
+    json order = templ;
+    const std::string code = synthetic_code(i);
+    order["code"] = code;
+    order["email"] = "buyer" + std::to_string(i) + "@example.org";
+    order["locale"] = poison.count(i) ? "fr" : (i % 2 ? "de" : "en");
+    json position = templ["positions"][0];
+    json positions = json::array();
+    for (int p = 1; p <= 2; ++p) {
+      position["id"] = 1000000 + i * 2 + p;
+      position["positionid"] = p;
+      position["order"] = code;
+      position["attendee_name"] = "Attendee " + std::to_string(i) + "-" + std::to_string(p);
+      positions.push_back(position);
+    }
+    order["positions"] = positions;
+    out += order.dump() + "\n";
+  }
+  return out;
+}
+
+mock_crm_process::mock_crm_process(const std::vector<std::string>& extra_args) {
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  std::vector<std::string> argv{TIXSYNC_BINARY, "mock-crm", "--port", "0", "--threads", "2"};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  auto raw = raw_argv(argv);
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    close(out[1]);
+    execv(raw[0], raw.data());
+    _exit(127);
+  }
+  close(out[1]);
+  out_ = out[0];
+  std::string first;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  char c = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{out_, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    if (read(out_, &c, 1) != 1 || c == '\n') break;
+    first.push_back(c);
+  }
+  const std::string prefix = "mock-crm listening on http://127.0.0.1:";
+  if (first.rfind(prefix, 0) == 0) port_ = std::stoi(first.substr(prefix.size()));
+}
+
+mock_crm_process::~mock_crm_process() {
+  stop_child(pid_);
+  if (out_ >= 0) close(out_);
+}
+
+json mock_crm_process::stats() const {
+  return json::parse(fetch("GET", port_, "/_mock/stats").body, nullptr, false);
+}
+
+json mock_crm_process::dump() const {
+  return json::parse(fetch("GET", port_, "/_mock/dump", "", {}, std::chrono::seconds(30)).body,
+                     nullptr, false);
+}
+
+int mock_crm_process::set_faults(const json& body) const {
+  return fetch("POST", port_, "/_mock/faults", body.dump(), {{"Content-Type", "application/json"}})
+      .status;
+}
+
+node_process::node_process(const std::vector<std::string>& argv, const std::string& log_path)
+    : log_path_(log_path) {
+  std::vector<std::string> args = argv;
+  auto raw = raw_argv(args);
+  pid_ = fork();
+  if (pid_ == 0) {
+    const int err = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int out = open((log_path + ".out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(err, 2);
+    dup2(out, 1);
+    execv(raw[0], raw.data());
+    _exit(127);
+  }
+}
+
+node_process::~node_process() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+void node_process::signal(int signo) const {
+  if (pid_ > 0) kill(pid_, signo);
+}
+
+int node_process::wait_exit(std::chrono::seconds limit) {
+  if (pid_ <= 0) return -1;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -2;
+}
+
+std::string node_process::log() const { return read_text(log_path_); }
+
+long queue_snapshot::unfinished() const {
+  long n = 0;
+  for (const char* s : {"due", "scheduled", "follow_up", "in_flight"}) {
+    auto it = states.find(s);
+    if (it != states.end()) n += it->second;
+  }
+  return n;
+}
+
+long queue_snapshot::parked() const {
+  long n = 0;
+  for (const char* s : {"exceeded", "permanent", "config", "internal", "timeout"}) {
+    auto it = states.find(s);
+    if (it != states.end()) n += it->second;
+  }
+  return n;
+}
+
+fleet::fleet(fleet_options options) : options_(std::move(options)) {
+  char name[] = "/tmp/tixsync-fault-XXXXXX";
+  if (!mkdtemp(name)) throw std::runtime_error("mkdtemp failed");
+  dir_ = name;
+  std::ofstream(dir_ + "/mappings.json") << mappings_json;
+  redis_ = std::make_unique<redis_server>();
+  crm_ = std::make_unique<mock_crm_process>(options_.mock_args);
+}
+
+fleet::~fleet() {
+  for (auto& [name, node] : nodes_) {
+    if (node->running()) node->signal(SIGKILL);
+  }
+  nodes_.clear();
+  crm_.reset();
+  redis_.reset();
+  std::error_code ignored;
+  fs::remove_all(dir_, ignored);
+}
+
+std::string fleet::redis_url() const {
+  return "redis://127.0.0.1:" + std::to_string(redis_->port()) + "/0";
+}
+
+std::string fleet::write_orders(const std::string& name, const std::string& orders) const {
+  const std::string path = dir_ + "/" + name;
+  std::ofstream(path) << orders;
+  return path;
+}
+
+std::string fleet::config_for(const std::string& name) {
+  const std::string path = dir_ + "/" + name + ".toml";
+  if (fs::exists(path)) return path;
+  const fleet_options& o = options_;
+  std::ostringstream t;
+  t << "[redis]\nurl = \"" << redis_url() << "\"\nconnect_timeout = \"300ms\"\n"
+    << "command_timeout = \"2s\"\n\n"
+    << "[node]\nname = \"" << name << "\"\nconcurrency = " << o.node_concurrency
+    << "\nlease = \"" << o.lease << "\"\ngrace = \"" << o.grace << "\"\nclaim_batch = 16\n\n"
+    << "[http]\nenabled = false\n\n"
+    << "[shop]\nurl = \"https://tickets.nordlicht.example\"\norganizer = \"nordlicht\"\n\n"
+    << "[log]\nlevel = \"info\"\n\n"
+    << "[[providers]]\nid = \"crm\"\ntype = \"rest\"\nlist_joiner = \",\"\nmappings = \"" << dir_
+    << "/mappings.json\"\n\n"
+    << "[providers.retry]\nmode = \"exponential\"\nbase = \"" << o.retry_base
+    << "\"\ncap = \"1s\"\njitter = 0.2\nmax_attempts = " << o.max_attempts
+    << "\nmax_rate_limit_deferrals = " << o.max_rate_limit_deferrals << "\n\n"
+    << "[providers.limits]\nconcurrency = 16\n\n"
+    << "[providers.circuit_breaker]\nfailure_threshold = " << o.failure_threshold
+    << "\ncooldown = \"" << o.cooldown << "\"\nmax_cooldown = \"" << o.max_cooldown << "\"\n\n"
+    << "[providers.rest]\nbase_url = \"" << crm_->url()
+    << "\"\nconnect_timeout = \"2s\"\nrequest_timeout = \"5s\"\n\n"
+    << "[providers.rest.objects.Contact]\n"
+    << "lookup = { url = \"/api/contact?{id_field}={id_value}\", results = \"results\" }\n"
+    << "get = { url = \"/api/contact/{external_id}\" }\n"
+    << "create = { method = \"POST\", url = \"/api/contact\", id = \"id\" }\n"
+    << "update = { method = \"PATCH\", url = \"/api/contact/{external_id}\" }\n\n"
+    << "[providers.rest.objects.Ticket]\n"
+    << "lookup = { url = \"/api/ticket?{id_field}={id_value}\", results = \"results\" }\n"
+    << "get = { url = \"/api/ticket/{external_id}\" }\n"
+    << "create = { url = \"/api/ticket\" }\n"
+    << "update = { url = \"/api/ticket/{external_id}\" }\n\n"
+    << "[providers.rest.objects.Ticket.associations]\n"
+    << "contact = { mapping = 1, value = \"external_id\" }\n";
+  std::ofstream(path) << t.str();
+  return path;
+}
+
+node_process& fleet::start_node(const std::string& name, const std::string& feed) {
+  std::vector<std::string> argv{TIXSYNC_BINARY, "run", "--config", config_for(name)};
+  if (!feed.empty()) {
+    argv.insert(argv.end(), {"--feed", feed, "--feed-event", examples + "/sample-event.json"});
+  }
+  auto node = std::make_unique<node_process>(argv, dir_ + "/" + name + ".log");
+  auto& ref = *node;
+  nodes_[name] = std::move(node);
+  return ref;
+}
+
+bool fleet::enqueue(const std::string& orders_path) {
+  const auto r = run_command({TIXSYNC_BINARY, "enqueue", "--redis", redis_url(), "--provider",
+                              "crm", "--event", "nordlicht/ndd25", "--order", orders_path},
+                             "", std::chrono::seconds(60));
+  return r.exit_code == 0;
+}
+
+queue_snapshot fleet::queue() const {
+  queue_snapshot q;
+  const auto r = run_command(
+      {TIXSYNC_BINARY, "jobs", "--redis", redis_url(), "--provider", "crm", "--json"}, "",
+      std::chrono::seconds(20));
+  const json doc = json::parse(r.out, nullptr, false);
+  if (r.exit_code != 0 || !doc.is_object() || !doc["states"].is_object()) return q;
+  for (const auto& [state, n] : doc["states"].items()) q.states[state] = n.get<long>();
+  q.total = doc.value("total", 0L);
+  q.ok = true;
+  return q;
+}
+
+std::map<std::pair<std::string, std::string>, long> fleet::causes() const {
+  std::map<std::pair<std::string, std::string>, long> out;
+  const auto r = run_command({TIXSYNC_BINARY, "jobs", "--redis", redis_url(), "--provider", "crm",
+                              "--causes", "--json"},
+                             "", std::chrono::seconds(20));
+  const json doc = json::parse(r.out, nullptr, false);
+  if (!doc.is_object() || !doc["causes"].is_array()) return out;
+  for (const auto& g : doc["causes"]) {
+    out[{g.value("state", ""), g.value("cause", "")}] += g.value("count", 0L);
+  }
+  return out;
+}
+
+std::vector<std::string> fleet::in_flight_on(const std::string& name) const {
+  std::vector<std::string> codes;
+  const auto r = run_command({TIXSYNC_BINARY, "jobs", "--redis", redis_url(), "--provider", "crm",
+                              "--state", "in_flight", "--limit", "1000", "--json"},
+                             "", std::chrono::seconds(20));
+  const json doc = json::parse(r.out, nullptr, false);
+  if (!doc.is_object() || !doc["items"].is_array()) return codes;
+  for (const auto& item : doc["items"]) {
+    if (item.value("node", "") == name) codes.push_back(item.value("order", ""));
+  }
+  return codes;
+}
+
+bool fleet::wait_until_finished(std::chrono::seconds limit) const {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  int quiet = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto q = queue();
+    quiet = q.ok && q.unfinished() == 0 ? quiet + 1 : 0;
+    if (quiet >= 2) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  return false;
+}
+
+bool fleet::wait_until_created(std::uint64_t n, std::chrono::seconds limit) const {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const json s = crm_->stats();
+    if (s.is_object() && s.value("created", std::uint64_t{0}) >= n) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+void fleet::stop_nodes() {
+  for (auto& [name, node] : nodes_) {
+    if (node->running()) node->signal(SIGTERM);
+  }
+  for (auto& [name, node] : nodes_) {
+    if (node->running() && node->wait_exit(std::chrono::seconds(30)) == -2) {
+      node->signal(SIGKILL);
+      node->wait_exit(std::chrono::seconds(10));
+    }
+  }
+}
+
+object_count count_objects(const json& dump, const std::string& type, const std::string& field) {
+  object_count c;
+  if (!dump.is_object() || !dump.contains(type)) return c;
+  std::set<std::string> values;
+  for (const auto& object : dump[type]) {
+    ++c.objects;
+    values.insert(object.value(field, std::string()));
+  }
+  c.distinct = values.size();
+  return c;
+}
+
+}  // namespace tixsync::testing
