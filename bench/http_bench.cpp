@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "actors/node.hpp"
+#include "bench/bench_support.hpp"
 #include "app/provider_factory.hpp"
 #include "config/config_loader.hpp"
 #include "persistence/queue_store.hpp"
@@ -119,12 +120,7 @@ double process_cpu_s(pid_t pid) {
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-double self_cpu_s() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
+double self_cpu_s() { return bench::self_cpu_seconds(); }
 
 /// The provider the node sees: forwards to the guarded REST provider and records when each
 /// order was finalized (all its objects synced).
@@ -219,25 +215,7 @@ link = "{base_url}/api/ticket/{external_id}"
   return loaded.config;
 }
 
-std::string order_code(std::size_t i) {
-  return "H" + std::to_string(1000000 + i);
-}
-
-/// N orders of 2 positions: the fixture order with 2 positions, with new codes (as node_bench);
-/// its ticket ids ("CODE-positionid") differ with the code.
-std::vector<std::string> make_orders(std::size_t n) {
-  json model;
-  for (const auto& line : testing::read_test_data_lines("orders.jsonl")) {
-    model = json::parse(line);
-    if (model["positions"].size() == 2) break;
-  }
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < n; ++i) {
-    model["code"] = order_code(i);
-    out.push_back(model.dump());
-  }
-  return out;
-}
+std::string order_code(std::size_t i) { return bench::order_code("H", i); }
 
 std::map<std::string, steady::time_point> enqueue_all(persistence::redis_connection& c,
                                                       const std::vector<std::string>& orders) {
@@ -270,11 +248,7 @@ double redis_cpu_s(persistence::redis_connection& c) {
   return number("used_cpu_user") + number("used_cpu_sys");
 }
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * (v.size() - 1) + 0.5))];
-}
+using bench::percentile;
 
 struct figures {
   double seconds = 0, orders_per_s = 0, requests_per_s = 0, p50_ms = 0, p99_ms = 0;
@@ -305,7 +279,7 @@ figures run_once(const bench_config& cfg, const testing::redis_server& redis) {
   o.renew_interval = std::chrono::minutes(1);
   o.store_threads = 2;
   o.scheduler_threads = 2;
-  const auto enqueued = enqueue_all(c, make_orders(cfg.orders));
+  const auto enqueued = enqueue_all(c, bench::make_orders("H", cfg.orders));
   actors::sync_node node(o, registry);
   const double requests_before = mock.get("/_mock/stats")["requests"]["total"].get<double>();
   const double cpu_before = self_cpu_s(), mock_before = process_cpu_s(mock.pid()),

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "actors/node.hpp"
+#include "bench/bench_support.hpp"
 #include "mapping/evaluate.hpp"
 #include "mapping/order_reader.hpp"
 #include "persistence/queue_store.hpp"
@@ -150,24 +151,7 @@ class latency_provider : public providers::provider {
   std::map<std::string, steady::time_point> synced_at_;
 };
 
-std::string order_code(std::size_t i) {
-  return "B" + std::to_string(1000000 + i);
-}
-
-/// N orders of 2 positions: the fixture order L7QXM with new codes.
-std::vector<std::string> make_orders(std::size_t n) {
-  json model;
-  for (const auto& line : testing::read_test_data_lines("orders.jsonl")) {
-    model = json::parse(line);
-    if (model["positions"].size() == 2) break;
-  }
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < n; ++i) {
-    model["code"] = order_code(i);
-    out.push_back(model.dump());
-  }
-  return out;
-}
+std::string order_code(std::size_t i) { return bench::order_code("B", i); }
 
 persistence::connection_options connection_of(const testing::redis_server& s, bool unix_socket) {
   persistence::connection_options o;
@@ -242,12 +226,7 @@ redis_usage redis_now(persistence::redis_connection& c) {
   return u;
 }
 
-double process_cpu_s() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
+double process_cpu_s() { return bench::self_cpu_seconds(); }
 
 struct node_figures {
   double seconds = 0;
@@ -259,11 +238,7 @@ struct node_figures {
   std::uint64_t synced = 0, objects = 0;
 };
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * (v.size() - 1) + 0.5))];
-}
+using bench::percentile;
 
 node_figures run_node(const bench_config& cfg, const testing::redis_server& server) {
   persistence::redis_connection c(connection_of(server, cfg.unix_socket));
@@ -286,7 +261,7 @@ node_figures run_node(const bench_config& cfg, const testing::redis_server& serv
   o.renew_interval = std::chrono::minutes(1);
   o.store_threads = 2;
   o.scheduler_threads = 2;
-  const auto orders = make_orders(cfg.orders);
+  const auto orders = bench::make_orders("B", cfg.orders);
   std::map<std::string, steady::time_point> enqueued;
   if (cfg.rate == 0) enqueued = enqueue_all(c, orders, 0);
   actors::sync_node node(o, registry);
@@ -342,7 +317,7 @@ double run_baseline(const bench_config& cfg) {
   auto event = std::make_shared<mapping::event_bundle>();
   reader.read_event_bundle(testing::read_test_data("event.json"), *event, error);
   mapping::field_catalogue catalogue(*event);
-  const auto orders = make_orders(cfg.baseline);
+  const auto orders = bench::make_orders("B", cfg.baseline);
   const auto start = steady::now();
   for (const auto& text : orders) {
     auto order = std::make_shared<mapping::order>();

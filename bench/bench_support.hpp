@@ -1,0 +1,24 @@
+// What the node benchmarks (node_bench, http_bench) share: the deterministic synthetic orders (the
+// 2-position fixture order under new codes), this process's CPU time, and percentiles.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace tixsync::bench {
+
+/// The code of synthetic order `i`: `prefix` followed by 1000000 + i.
+std::string order_code(const std::string& prefix, std::size_t i);
+
+/// N orders of 2 positions: the fixture order with 2 positions (tests/data/orders.jsonl) under the
+/// codes order_code(prefix, 0..n-1), as JSON text.
+std::vector<std::string> make_orders(const std::string& prefix, std::size_t n);
+
+/// User + system CPU seconds of this process, every thread (getrusage).
+double self_cpu_seconds();
+
+/// The p-quantile (0..1) of `values` by nearest rank; 0 for none.
+double percentile(std::vector<double> values, double p);
+
+}  // namespace tixsync::bench
