@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tixsync::bench {
@@ -20,5 +21,13 @@ double self_cpu_seconds();
 
 /// The p-quantile (0..1) of `values` by nearest rank; 0 for none.
 double percentile(std::vector<double> values, double p);
+
+/// The median of one figure over several runs of a benchmark.
+template <class Run>
+double median_of(const std::vector<Run>& runs, double Run::*field) {
+  std::vector<double> values;
+  for (const auto& run : runs) values.push_back(run.*field);
+  return percentile(std::move(values), 0.5);
+}
 
 }  // namespace tixsync::bench

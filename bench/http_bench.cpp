@@ -345,11 +345,7 @@ bench_config parse(int argc, char** argv) {
   return c;
 }
 
-double median_of(const std::vector<figures>& runs, double figures::*field) {
-  std::vector<double> v;
-  for (const auto& r : runs) v.push_back(r.*field);
-  return percentile(v, 0.5);
-}
+using bench::median_of;
 
 }  // namespace
 

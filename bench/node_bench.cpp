@@ -363,12 +363,7 @@ bench_config parse(int argc, char** argv) {
   return c;
 }
 
-/// The median of one figure over the runs.
-double median_of(const std::vector<node_figures>& runs, double node_figures::*field) {
-  std::vector<double> v;
-  for (const auto& r : runs) v.push_back(r.*field);
-  return percentile(v, 0.5);
-}
+using bench::median_of;
 
 }  // namespace
 
