@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "tests/support/http_fetch.hpp"
+#include "tests/support/node_child.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/test_data.hpp"
 
@@ -26,21 +27,8 @@ namespace {
 namespace fs = std::filesystem;
 const std::string examples = std::string(TIXSYNC_TEST_DATA_DIR) + "/../../examples";
 
-class run_http_test : public ::testing::Test {
+class run_http_test : public node_child_test {
  protected:
-  void SetUp() override {
-    char name[] = "/tmp/tixsync-run-http-XXXXXX";
-    ASSERT_NE(mkdtemp(name), nullptr);
-    dir_ = name;
-  }
-  void TearDown() override {
-    if (child_ > 0) {
-      kill(child_, SIGKILL);
-      waitpid(child_, nullptr, 0);
-    }
-    fs::remove_all(dir_);
-  }
-
   std::string write_config(int port) {
     const std::string path = dir_ + "/tixsync.toml";
     std::ofstream(path) << "[redis]\nurl = \"redis://127.0.0.1:" << redis_.port() << "/0\"\n"
@@ -51,26 +39,11 @@ class run_http_test : public ::testing::Test {
     return path;
   }
 
-  void spawn(const std::string& config) {
-    child_ = fork();
-    ASSERT_GE(child_, 0);
-    if (child_ == 0) {
-      FILE* err = std::freopen((dir_ + "/stderr").c_str(), "w", stderr);
-      FILE* out = std::freopen((dir_ + "/stdout").c_str(), "w", stdout);
-      (void)err;
-      (void)out;
-      setenv("RUN_HTTP_TOKEN", "run-token", 1);
-      execl(TIXSYNC_BINARY, TIXSYNC_BINARY, "run", "--config", config.c_str(), nullptr);
-      _exit(127);
-    }
+  void spawn_node(const std::string& config) {
+    spawn({TIXSYNC_BINARY, "run", "--config", config}, {{"RUN_HTTP_TOKEN", "run-token"}});
   }
 
-  std::string stderr_text() const {
-    std::ifstream in(dir_ + "/stderr");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string stderr_text() const { return file("stderr"); }
 
   /// The port of the "dashboard: http://127.0.0.1:PORT/" line, waiting (bounded) for it.
   int dashboard_port() const {
@@ -79,19 +52,6 @@ class run_http_test : public ::testing::Test {
       std::smatch m;
       const std::string text = stderr_text();
       if (std::regex_search(text, m, line)) return std::stoi(m[1]);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1;
-  }
-
-  int wait_child(std::chrono::seconds limit = std::chrono::seconds(60)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (waitpid(child_, &status, WNOHANG) == child_) {
-        child_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return -1;
@@ -108,12 +68,10 @@ class run_http_test : public ::testing::Test {
   }
 
   redis_server redis_;
-  std::string dir_;
-  pid_t child_ = -1;
 };
 
 TEST_F(run_http_test, serves_the_api_on_a_free_port_and_stops_on_sigterm) {
-  spawn(write_config(0));
+  spawn_node(write_config(0));
   const int port = dashboard_port();
   ASSERT_GT(port, 0) << stderr_text();
   ASSERT_TRUE(eventually([&] { return fetch("GET", port, "/readyz").status == 200; })) << stderr_text();
@@ -145,7 +103,7 @@ TEST_F(run_http_test, serves_the_api_on_a_free_port_and_stops_on_sigterm) {
 }
 
 TEST_F(run_http_test, a_configured_port_that_is_taken_stops_the_node) {
-  spawn(write_config(redis_.port()));  // taken by redis-server
+  spawn_node(write_config(redis_.port()));  // taken by redis-server
   EXPECT_EQ(wait_child(), 3);
   EXPECT_NE(stderr_text().find("cannot serve HTTP"), std::string::npos) << stderr_text();
 }

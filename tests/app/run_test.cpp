@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/command.hpp"
+#include "tests/support/node_child.hpp"
 #include "tests/support/test_data.hpp"
 
 namespace tixsync::testing {
@@ -25,22 +26,9 @@ namespace {
 namespace fs = std::filesystem;
 const std::string examples = std::string(TIXSYNC_TEST_DATA_DIR) + "/../../examples";
 
-/// A temporary folder for the node's data, removed afterwards.
-class run_test : public ::testing::Test {
+/// A temporary folder for the node's data (node_child_test), removed afterwards.
+class run_test : public node_child_test {
  protected:
-  void SetUp() override {
-    char name[] = "/tmp/tixsync-run-XXXXXX";
-    ASSERT_NE(mkdtemp(name), nullptr);
-    dir_ = name;
-  }
-  void TearDown() override {
-    if (child_ > 0) {
-      kill(child_, SIGKILL);
-      waitpid(child_, nullptr, 0);
-    }
-    fs::remove_all(dir_);
-  }
-
   std::vector<std::string> run_args(bool drained) const {
     std::vector<std::string> args = {TIXSYNC_BINARY, "run", "--config", examples + "/demo.toml",
                                      "--data-dir", dir_ + "/data", "--feed",
@@ -48,30 +36,6 @@ class run_test : public ::testing::Test {
                                      examples + "/sample-event.json"};
     if (drained) args.push_back("--exit-when-drained");
     return args;
-  }
-
-  /// Starts the node in the background with stderr in a file.
-  void spawn(const std::vector<std::string>& argv) {
-    child_ = fork();
-    ASSERT_GE(child_, 0);
-    if (child_ == 0) {
-      FILE* err = std::freopen((dir_ + "/stderr").c_str(), "w", stderr);
-      FILE* out = std::freopen((dir_ + "/stdout").c_str(), "w", stdout);
-      (void)err;
-      (void)out;
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-  }
-
-  std::string file(const std::string& name) const {
-    std::ifstream in(dir_ + "/" + name);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
   }
 
   /// The embedded redis-server's pid from the node's stderr, waiting (bounded) for the line.
@@ -86,20 +50,6 @@ class run_test : public ::testing::Test {
     return -1;
   }
 
-  /// Waits (bounded) for the child to exit; its exit code, or -1.
-  int wait_child(std::chrono::seconds limit = std::chrono::seconds(60)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (waitpid(child_, &status, WNOHANG) == child_) {
-        child_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1;
-  }
-
   static bool gone_within(pid_t pid, std::chrono::seconds limit) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -109,8 +59,6 @@ class run_test : public ::testing::Test {
     return false;
   }
 
-  std::string dir_;
-  pid_t child_ = -1;
 };
 
 TEST_F(run_test, feeds_the_sample_orders_syncs_them_and_exits_when_drained) {
