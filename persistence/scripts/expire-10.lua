@@ -1,6 +1,7 @@
 -- expire-10.lua: returns in-flight items whose lease ran out (their node died or hung) to due,
 -- counting the expiry; an item reaching max expiries is parked as 'timeout' (poison order).
 -- With a waiting follow-up twin the expired item is deleted and the twin carries on (quirk 11).
+-- A requeued item goes to the front of the due items, ahead of any backlog.
 -- Two-phase so every key is named: the caller reads candidates (ZRANGEBYSCORE leases -inf now)
 -- and passes them; each is checked again here.
 -- KEYS: the 10 queue keys (prelude), then one audit log key per candidate.
@@ -39,7 +40,13 @@ for i = 5, #ARGV do
         out[#out + 1] = RC_OK
       end
       save_item(K_ITEMS, id, item)
-      index(id, item, false)
+      if item.state then
+        index(id, item, false)
+      else
+        -- It was claimed once already: it goes to the front (the last claimed fair score), not
+        -- behind its event's backlog, so a dead node's orders are taken over at once.
+        redis.call('ZADD', K_READY, current_vtime(), id)
+      end
     end
   end
 end

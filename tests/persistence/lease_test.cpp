@@ -1,6 +1,7 @@
 // Leases: renewal, expiry returning items to due (counted), the poison item parked as timeout
 // after max expiries, expiry with a waiting follow-up, claim sweeping automatically, and the
-// graceful give-back (release) that is not counted as an expiry.
+// graceful give-back (release) that is not counted as an expiry. An expired item goes to the
+// front of the due items.
 #include "persistence/queue_store.hpp"
 #include "tests/persistence/redis_fixture.hpp"
 
@@ -61,6 +62,23 @@ TEST_F(lease_test, claim_sweeps_expired_leases_by_itself) {
   EXPECT_EQ(c[0].item.expiries, 1);
 }
 
+TEST_F(lease_test, an_expired_item_is_taken_over_before_the_backlog_of_its_event) {
+  add(ref("FIRST"), t0);
+  for (int i = 0; i < 20; ++i) add(ref("B" + std::to_string(100 + i)), t0);
+  auto dead = take(1, t0, "dead");
+  ASSERT_EQ(dead.size(), 1u);
+  ASSERT_EQ(dead[0].item.ref.order, "FIRST");
+  ASSERT_EQ(queue().expire_leases("crm", t0 + lease_ms).value().requeued, 1u);
+  auto next = take(1, t0 + lease_ms + 1, "alive");
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].item.ref.order, "FIRST");
+  EXPECT_EQ(next[0].item.expiries, 1);
+  // The backlog then follows in its own order.
+  auto rest = take(20, t0 + lease_ms + 2, "alive");
+  ASSERT_EQ(rest.size(), 20u);
+  EXPECT_EQ(rest[0].item.ref.order, "B100");
+}
+
 TEST_F(lease_test, poison_item_is_parked_as_timeout) {
   add(ref("POISON"), t0);
   add(ref("OK1"), t0 + 1);
@@ -83,7 +101,11 @@ TEST_F(lease_test, poison_item_is_parked_as_timeout) {
   EXPECT_EQ(item.waiting->state, item_state::timeout);
   EXPECT_EQ(item.waiting->expiries, 3);
   EXPECT_EQ(item.waiting->cause, "lease expired");
-  EXPECT_TRUE(take(10, now + 1).empty());
+  // The parked poison is never claimed again; the good order still is (it may have waited while
+  // the expired poison went to the front each time).
+  auto left = take(10, now + 1);
+  for (const auto& c : left) EXPECT_EQ(c.item.ref.order, "OK1");
+  EXPECT_LE(left.size(), 1u);
   EXPECT_EQ(queue().count("crm", now).value().by_state[item_state::timeout], 1);
 }
 
