@@ -13,7 +13,9 @@
 namespace tixsync::app {
 namespace {
 
-std::string key_path_of(std::size_t index) { return "providers[" + std::to_string(index) + "]"; }
+std::string key_path_of(std::size_t index) {
+  return "providers[" + std::to_string(index) + "]";
+}
 
 std::shared_ptr<providers::provider> build_example(const config::provider_section& section,
                                                    const built_providers& built) {
@@ -29,7 +31,7 @@ std::shared_ptr<providers::provider> build_example(const config::provider_sectio
   settings.change_detection = section.change_detection;
   settings.retry = section.retry;
   auto inner = std::make_shared<providers::example::order_and_ticket_sync>(built.example_database,
-                                                                          section.mappings);
+                                                                           section.mappings);
   return std::make_shared<providers::configured_provider>(std::move(settings), std::move(inner));
 }
 
@@ -67,18 +69,24 @@ built_providers build_providers(const config::tixsync_config& config,
       continue;
     }
     std::shared_ptr<providers::provider> http;
+    auto requests = std::make_shared<providers::http::request_tally>();
     try {
-      // A null transport: each HTTP provider gets its own client with its own timeouts and CA.
-      http = providers::rest::build_http_provider(section, nullptr, environment.log,
-                                                  {key_path_of(i)});
+      // A null transport: each HTTP provider gets its own client with its own timeouts and CA;
+      // it counts its requests where the guard reports them.
+      providers::rest::build_options options;
+      options.key_path = key_path_of(i);
+      options.request_tally = requests;
+      http = providers::rest::build_http_provider(section, nullptr, environment.log, options);
     } catch (const providers::rest::settings_error& e) {
       throw command_error(exit_bad_input, e.what());
     } catch (const std::exception& e) {
       throw command_error(exit_bad_input, section.location.to_string() + ": provider '" +
                                               section.id + "': " + e.what());
     }
-    auto guarded = std::make_shared<providers::guard::guarded_provider>(
-        guard_options_of(config, section, environment), std::move(http));
+    auto guard_options = guard_options_of(config, section, environment);
+    guard_options.http_requests = requests;
+    auto guarded = std::make_shared<providers::guard::guarded_provider>(std::move(guard_options),
+                                                                        std::move(http));
     built.guards.emplace_back(section.id, guarded);
     built.registry->add(guarded, section.enabled);
   }

@@ -1,11 +1,13 @@
 // Throughput of one sync_node (actors/) syncing over real HTTP: N synthetic orders of 2 positions
 // (node_bench's generator: the fixture order with new codes) through the REST provider, built by
 // the provider factory from a config like examples/crm.toml (Order -> order, OrderPosition ->
-// ticket; concurrency 1000, no rate limit, no circuit breaker), into `tixsync mock-crm` running as
-// a child with latency L, the queue in a local redis-server. Verifies the mock's object counts and
-// prints one JSON line and a table: orders/s, HTTP requests/s (from the mock's stats), p50/p99
-// enqueue-to-synced, and CPU ms per order of the node, the mock and redis-server.
+// ticket; concurrency 1000 with room for every call to wait, no rate limit, no circuit breaker),
+// into `tixsync mock-crm` running as a child with latency L, the queue in a local redis-server.
+// Verifies the mock's object counts and prints one JSON line and a table: orders/s, HTTP
+// requests/s (from the mock's stats), p50/p99 enqueue-to-synced, and CPU ms per order of the
+// node, the mock and redis-server; per run also the requests by route and the guard's counts.
 // Usage: http_bench [--orders N] [--latency-ms L] [--concurrency C] [--runs K] [--mock-threads T]
+//                   [--scheduler-threads S] [--store-threads R] [--idle-poll-ms P]
 // bench/http_bench_wrk.sh measures the same mock server with wrk, for comparison.
 #include <fcntl.h>
 #include <poll.h>
@@ -26,8 +28,8 @@
 #include <vector>
 
 #include "actors/node.hpp"
-#include "bench/bench_support.hpp"
 #include "app/provider_factory.hpp"
+#include "bench/bench_support.hpp"
 #include "config/config_loader.hpp"
 #include "persistence/queue_store.hpp"
 #include "persistence/snapshot_store.hpp"
@@ -47,6 +49,9 @@ struct bench_config {
   std::size_t concurrency = 2000;  ///< order actors of the node
   std::size_t runs = 1;
   int mock_threads = 1;
+  std::size_t scheduler_threads = 2;  ///< the node's CAF scheduler threads
+  std::size_t store_threads = 2;      ///< the node's Redis threads
+  int idle_poll_ms = 2;               ///< the node's claim interval while the queue is empty
 };
 
 /// `tixsync mock-crm` as a child; stopped by PID.
@@ -60,14 +65,10 @@ class mock_child {
       dup2(out[1], 1);
       close(out[0]);
       close(out[1]);
-      std::vector<std::string> argv{TIXSYNC_BINARY,
-                                    "mock-crm",
-                                    "--port",
-                                    "0",
-                                    "--latency-ms",
-                                    std::to_string(latency_ms),
-                                    "--threads",
-                                    std::to_string(threads)};
+      std::vector<std::string> argv{TIXSYNC_BINARY, "mock-crm",
+                                    "--port",       "0",
+                                    "--latency-ms", std::to_string(latency_ms),
+                                    "--threads",    std::to_string(threads)};
       std::vector<char*> raw;
       for (auto& a : argv) raw.push_back(a.data());
       raw.push_back(nullptr);
@@ -120,7 +121,9 @@ double process_cpu_s(pid_t pid) {
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-double self_cpu_s() { return bench::self_cpu_seconds(); }
+double self_cpu_s() {
+  return bench::self_cpu_seconds();
+}
 
 /// The provider the node sees: forwards to the guarded REST provider and records when each
 /// order was finalized (all its objects synced).
@@ -156,8 +159,11 @@ class timed_provider : public providers::provider {
   std::map<std::string, steady::time_point> synced_at_;
 };
 
-/// The config: one REST provider on the mock, shaped like examples/crm.toml.
-config::tixsync_config bench_config_for(int port) {
+/// The config: one REST provider on the mock, shaped like examples/crm.toml. max_waiting lets
+/// every object call of the node's orders (at most 2 in flight per order) wait for one of the
+/// 1000 slots: a call turned away as rate limited reschedules its order, which is then synced a
+/// second time (its lookups repeated) - work the figures should not include.
+config::tixsync_config bench_config_for(int port, std::size_t node_concurrency) {
   const std::string text = R"(
 [node]
 name = "http-bench"
@@ -188,13 +194,16 @@ property_mappings = [{ pretix_field = "attendee_name", external_field = "name", 
 
 [providers.limits]
 concurrency = 1000
+max_waiting = )" + std::to_string(2 * node_concurrency) +
+                           R"(
 rate = 0.0
 
 [providers.circuit_breaker]
 enabled = false
 
 [providers.rest]
-base_url = "http://127.0.0.1:)" + std::to_string(port) + R"("
+base_url = "http://127.0.0.1:)" +
+                           std::to_string(port) + R"("
 request_timeout = "30s"
 max_connections = 1000
 
@@ -215,7 +224,9 @@ link = "{base_url}/api/ticket/{external_id}"
   return loaded.config;
 }
 
-std::string order_code(std::size_t i) { return bench::order_code("H", i); }
+std::string order_code(std::size_t i) {
+  return bench::order_code("H", i);
+}
 
 std::map<std::string, steady::time_point> enqueue_all(persistence::redis_connection& c,
                                                       const std::vector<std::string>& orders) {
@@ -264,7 +275,7 @@ figures run_once(const bench_config& cfg, const testing::redis_server& redis) {
   ro.port = redis.port();
   persistence::redis_connection c(ro);
   (void)c.command({"FLUSHALL"});
-  auto built = app::build_providers(bench_config_for(mock.port()));
+  auto built = app::build_providers(bench_config_for(mock.port(), cfg.concurrency));
   auto provider = std::make_shared<timed_provider>(built.guards.at(0).second);
   auto registry = std::make_shared<providers::provider_registry>();
   registry->add(provider);
@@ -274,11 +285,11 @@ figures run_once(const bench_config& cfg, const testing::redis_server& redis) {
   o.redis.port = redis.port();
   o.concurrency = cfg.concurrency;
   o.claim_batch = 1000;
-  o.idle_poll = std::chrono::milliseconds(2);
+  o.idle_poll = std::chrono::milliseconds(cfg.idle_poll_ms);
   o.lease = std::chrono::minutes(5);
   o.renew_interval = std::chrono::minutes(1);
-  o.store_threads = 2;
-  o.scheduler_threads = 2;
+  o.store_threads = cfg.store_threads;
+  o.scheduler_threads = cfg.scheduler_threads;
   const auto enqueued = enqueue_all(c, bench::make_orders("H", cfg.orders));
   actors::sync_node node(o, registry);
   const double requests_before = mock.get("/_mock/stats")["requests"]["total"].get<double>();
@@ -295,6 +306,21 @@ figures run_once(const bench_config& cfg, const testing::redis_server& redis) {
   const double cpu = self_cpu_s() - cpu_before, mock_cpu = process_cpu_s(mock.pid()) - mock_before,
                redis_cpu = redis_cpu_s(c) - redis_before;
   const json stats = mock.get("/_mock/stats");
+  const auto guard_stats = built.guards.at(0).second->stats();
+  std::string outcomes;
+  for (const auto& [label, count] : built.guards.at(0).second->http_request_counts()) {
+    if (count > 0) outcomes += " " + label + "=" + std::to_string(count);
+  }
+  std::fprintf(
+      stderr,
+      "  mock requests by route: %s\n  node: guard admitted %llu, rejected by the rate "
+      "limit %llu, by the circuit %llu; HTTP outcomes%s; orders rescheduled %llu, parked %llu\n",
+      stats["requests"]["by_route"].dump().c_str(),
+      static_cast<unsigned long long>(guard_stats.admitted),
+      static_cast<unsigned long long>(guard_stats.rejected_local_rate_limit),
+      static_cast<unsigned long long>(guard_stats.rejected_circuit_open), outcomes.c_str(),
+      static_cast<unsigned long long>(node.stats().orders_rescheduled),
+      static_cast<unsigned long long>(node.stats().orders_parked));
   node.stop(std::chrono::seconds(10));
   provider->close();
   f.synced = node.stats().orders_synced;
@@ -307,7 +333,8 @@ figures run_once(const bench_config& cfg, const testing::redis_server& redis) {
   f.redis_cpu_ms = redis_cpu * 1000 / synced;
   f.counts_ok = stats["objects"].value("order", 0) == static_cast<int>(cfg.orders) &&
                 stats["objects"].value("ticket", 0) == static_cast<int>(2 * cfg.orders);
-  if (!f.counts_ok) std::fprintf(stderr, "mock object counts: %s\n", stats["objects"].dump().c_str());
+  if (!f.counts_ok)
+    std::fprintf(stderr, "mock object counts: %s\n", stats["objects"].dump().c_str());
   std::vector<double> latencies;
   for (const auto& [code, at] : provider->synced_at()) {
     auto e = enqueued.find(code);
@@ -335,10 +362,17 @@ bench_config parse(int argc, char** argv) {
       c.runs = std::max<std::size_t>(1, std::stoul(next()));
     else if (a == "--mock-threads")
       c.mock_threads = std::max(1, std::stoi(next()));
+    else if (a == "--scheduler-threads")
+      c.scheduler_threads = std::max<std::size_t>(1, std::stoul(next()));
+    else if (a == "--store-threads")
+      c.store_threads = std::max<std::size_t>(1, std::stoul(next()));
+    else if (a == "--idle-poll-ms")
+      c.idle_poll_ms = std::max(1, std::stoi(next()));
     else {
       std::fprintf(stderr,
                    "usage: http_bench [--orders N] [--latency-ms L] [--concurrency C] [--runs K] "
-                   "[--mock-threads T]\n");
+                   "[--mock-threads T] [--scheduler-threads S] [--store-threads R] "
+                   "[--idle-poll-ms P]\n");
       std::exit(2);
     }
   }

@@ -84,7 +84,7 @@ struct provider_limits {
   bool shared = false;  ///< the rate is shared by all nodes (through Redis)
   /// A call that would wait longer for a slot or token is rescheduled (rate_limited) instead.
   std::chrono::milliseconds max_wait{2000};
-  int max_waiting = 1000;  ///< calls that may wait per node; more are rescheduled
+  int max_waiting = 10000;  ///< calls that may wait per node; more are rescheduled
   /// Nodes expected to share a shared rate: while Redis is unreachable each node allows
   /// rate / expected_nodes.
   int expected_nodes = 1;

@@ -5,12 +5,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "persistence/redis_connection.hpp"
 #include "providers/guard/circuit_breaker.hpp"
 #include "providers/guard/guard_clock.hpp"
+#include "providers/http/request_tally.hpp"
 #include "providers/log_sink.hpp"
 
 namespace tixsync::providers::guard {
@@ -25,7 +27,7 @@ struct limit_options {
   /// A call that would wait longer than this (for a token or a slot) is answered rate_limited.
   std::chrono::milliseconds max_wait{2000};
   /// Calls that may wait at once; more are answered rate_limited.
-  std::size_t max_waiting = 1000;
+  std::size_t max_waiting = 10000;
   /// Nodes expected to share the rate. While Redis is unreachable each node allows
   /// rate / expected_nodes (fail-safe: never more than the fleet's rate in total).
   int expected_nodes = 1;
@@ -51,6 +53,9 @@ struct guard_options {
   std::optional<fleet_options> fleet;
   log_sink log;
   clock_source clock = real_clock();
+  /// The inner provider's HTTP requests by outcome, as its HTTP client counts them (null for a
+  /// provider without one: the counts stay 0).
+  std::shared_ptr<const http::request_tally> http_requests;
 };
 
 /// Counters and gauges of one guarded provider. Counters only grow.

@@ -1,6 +1,7 @@
 // guarded_provider: the admission path (circuit, slot, token) on the caller's thread when a call
-// can start at once, the wait queue drained by the guard's own Asio thread (woken by a timer, by
-// freed slots and by Redis answers), and the completion wrapper that frees the slot.
+// can start at once, the completion wrapper that frees the slot and hands it straight to the
+// first waiting call, and the wait queue drained by the guard's own Asio thread (woken by a
+// timer, by Redis answers, and by freed slots the completing thread could not hand over).
 #include "providers/guard/guarded_provider.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -36,6 +37,11 @@ sync_clock::time_point wall_after(guard_duration wait) {
 milliseconds whole_ms(guard_duration d) {
   return std::chrono::ceil<milliseconds>(d);
 }
+
+// Set while a completing thread starts the waiting call it handed its slot to: should that call
+// complete at once (and free its slot again on this thread), the next hand-over goes through the
+// guard's thread instead of growing this stack.
+thread_local bool handing_over = false;
 
 }  // namespace
 
@@ -97,6 +103,9 @@ class guarded_provider::state : public std::enable_shared_from_this<state> {
   void pump();
   void start_call(call c);
   void finished(const circuit_breaker::ticket& ticket, const std::optional<sync_error>& error);
+  /// The first waiting call, admitted into the slot just freed, when it may start now from this
+  /// thread (closed circuit, a token at hand, no Redis round trip needed).
+  std::optional<call> hand_over_locked();
   // The *_locked functions expect mutex_ to be held.
   bool try_token_locked();
   guard_duration token_wait_locked() const;
@@ -215,12 +224,13 @@ void guarded_provider::state::start_call(call c) {
   const circuit_breaker::ticket ticket = c.ticket;
   object_completion outer = std::move(c.done);
   const auto started = std::chrono::steady_clock::now();
-  object_completion wrapped = make_object_completion([self, ticket, outer, started](object_result result) {
-    self->request_latency.record(std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - started));
-    self->finished(ticket, result.error);
-    outer(std::move(result));
-  });
+  object_completion wrapped =
+      make_object_completion([self, ticket, outer, started](object_result result) {
+        self->request_latency.record(std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - started));
+        self->finished(ticket, result.error);
+        outer(std::move(result));
+      });
   try {
     inner_->sync_object(std::move(c.request), wrapped);
   } catch (...) {
@@ -231,10 +241,32 @@ void guarded_provider::state::start_call(call c) {
 
 void guarded_provider::state::finished(const circuit_breaker::ticket& ticket,
                                        const std::optional<sync_error>& error) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  --in_flight_;
-  breaker_.record(ticket, error);
-  if (!waiting_.empty()) post_pump_locked();
+  std::optional<call> next;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --in_flight_;
+    breaker_.record(ticket, error);
+    if (waiting_.empty()) return;
+    next = hand_over_locked();
+    if (!next) return post_pump_locked();
+  }
+  // Started here rather than on the guard's thread: no thread hand-off per freed slot.
+  struct hand_over_scope {
+    hand_over_scope() { handing_over = true; }
+    ~hand_over_scope() { handing_over = false; }
+  } scope;
+  start_call(std::move(*next));
+}
+
+std::optional<guarded_provider::state::call> guarded_provider::state::hand_over_locked() {
+  if (handing_over || closed_ || !breaker_.permits()) return std::nullopt;
+  if (in_flight_ >= options_.limits.concurrency) return std::nullopt;
+  if (waiting_.front().deadline <= clock_()) return std::nullopt;  // the pump answers it
+  if (!try_token_locked()) return std::nullopt;
+  waiter& front = waiting_.front();
+  call next = admit_locked(std::move(front.request), std::move(front.done));
+  waiting_.pop_front();
+  return next;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -370,8 +402,9 @@ guard_stats guarded_provider::state::stats() const {
 // ---------------------------------------------------------------------------------------------
 
 guarded_provider::guarded_provider(guard_options options, std::shared_ptr<provider> inner)
-    : inner_(std::move(inner)) {
+    : inner_(std::move(inner)), http_requests_(options.http_requests) {
   if (!inner_) throw std::invalid_argument("guarded_provider needs an inner provider");
+  if (!http_requests_) http_requests_ = std::make_shared<const http::request_tally>();
   state_ = std::make_shared<state>(std::move(options), inner_);
   state_->start();
 }
@@ -395,6 +428,10 @@ guard_stats guarded_provider::stats() const {
 
 histogram_snapshot guarded_provider::request_latency() const {
   return state_->request_latency.snapshot();
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> guarded_provider::http_request_counts() const {
+  return http_requests_->counts();
 }
 
 }  // namespace tixsync::providers::guard

@@ -1,14 +1,17 @@
 // A provider decorator that protects the external system behind it: a circuit breaker that pauses
 // a failing system, a limit of calls in flight per node and a rate limit (per node, or fleet-wide
-// through Redis). Callers never block: a call that must wait is queued and started later from
-// the guard's own timer thread; one that would wait too long is answered rate_limited at once,
-// so the queue item is rescheduled without using an attempt.
+// through Redis). Callers never block: a call that must wait is queued and started later, by the
+// thread whose completion frees a slot (when a token is at hand) or by the guard's own timer
+// thread; one that would wait too long is answered rate_limited at once, so the queue item is
+// rescheduled without using an attempt.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "providers/guard/guard_options.hpp"
@@ -46,7 +49,8 @@ class guarded_provider final : public provider {
   /// (b) waits (without blocking) for a slot and a token; completes at once with
   /// "local-rate-limit" when the wait would exceed max_wait or max_waiting calls already wait,
   /// and after max_wait when still waiting; (c) calls the inner provider and, on its
-  /// completion, records the result in the breaker and frees the slot.
+  /// completion, records the result in the breaker and frees the slot, starting the first
+  /// waiting call on the completing thread when it may go now.
   void sync_object(object_request request, object_completion done) override;
   /// Not limited: passed straight to the inner provider.
   void finalize_sync_order(finalize_request request, finalize_completion done) override {
@@ -61,12 +65,17 @@ class guarded_provider final : public provider {
   /// How long the inner provider's calls (the external requests) took, from admission to
   /// completion (tixsync_external_request_seconds).
   histogram_snapshot request_latency() const;
+  /// HTTP requests this provider sent, by outcome
+  /// ("2xx","3xx","4xx","5xx","timeout","network-error"), since start. Thread-safe. Every label is
+  /// present, in that order, even when 0 (all 0 without guard_options::http_requests).
+  std::vector<std::pair<std::string, std::uint64_t>> http_request_counts() const;
 
   class state;
 
  private:
   std::shared_ptr<provider> inner_;
   std::shared_ptr<state> state_;
+  std::shared_ptr<const http::request_tally> http_requests_;
   std::atomic<bool> inner_closed_{false};
 };
 

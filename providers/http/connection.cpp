@@ -9,11 +9,11 @@
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include "providers/http/host_pool.hpp"
 
@@ -52,22 +52,22 @@ bool is_http_error(const boost::system::error_code& ec) {
 
 }  // namespace
 
-connection::connection(pool_strand strand, asio::ssl::context& tls_context, parsed_url origin,
+connection::connection(pool_executor executor, asio::ssl::context& tls_context, parsed_url origin,
                        const client_options& options, client_counters& counters,
                        std::shared_ptr<host_pool> pool)
-    : strand_(strand),
+    : executor_(executor),
       origin_(std::move(origin)),
       where_(endpoint_text(origin_)),
       options_(options),
       counters_(counters),
       pool_(std::move(pool)),
-      resolver_(strand),
-      resolve_timer_(strand),
-      idle_timer_(strand) {
+      resolver_(executor),
+      resolve_timer_(executor),
+      idle_timer_(executor) {
   if (origin_.tls) {
-    tls_.emplace(strand, tls_context);
+    tls_.emplace(executor, tls_context);
   } else {
-    plain_.emplace(strand);
+    plain_.emplace(executor);
   }
 }
 
@@ -164,6 +164,9 @@ void connection::on_connect(error_code ec, const asio::ip::tcp::endpoint&) {
   if (closed_) return;
   if (ec) return fail(ec);
   counters_.connections_opened++;
+  // Requests go out in one write each; never hold one back waiting for an ACK (Nagle).
+  error_code ignored;
+  lowest().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   if (tls_) return start_handshake();
   open_ = true;
   write_request();
@@ -205,8 +208,8 @@ void connection::write_request() {
   step_ = step::write;
   arm(std::chrono::steady_clock::now() + options_.read_timeout);
   with_stream([this](auto& stream) {
-    bhttp::async_write(stream, ex_->message(),
-                       beast::bind_front_handler(&connection::on_write, shared_from_this()));
+    asio::async_write(stream, asio::buffer(ex_->wire()),
+                      beast::bind_front_handler(&connection::on_write, shared_from_this()));
   });
 }
 
@@ -251,11 +254,13 @@ void connection::on_read(error_code ec, std::size_t bytes) {
 void connection::complete() {
   const bool keep_alive = parser_->keep_alive();
   auto ex = std::move(ex_);
-  ex->succeed(to_http_response(parser_->release()));
+  http_response response = to_http_response(parser_->release());
   parser_.reset();
   ++exchanges_done_;
   if (!keep_alive) close_socket();  // the server said Connection: close (or spoke HTTP/1.0)
+  // Back in the pool first, so that a request the callback sends can reuse this connection.
   pool_->connection_done(shared_from_this(), keep_alive, nullptr);
+  ex->succeed(std::move(response));
 }
 
 void connection::fail(error_code ec) {
@@ -275,8 +280,8 @@ void connection::fail(transport_error error, bool resend) {
     pool_->connection_done(shared_from_this(), false, std::move(ex));
     return;
   }
-  if (ex) ex->fail(error.kind, std::move(error.message));
   pool_->connection_done(shared_from_this(), false, nullptr);
+  if (ex) ex->fail(error.kind, std::move(error.message));
 }
 
 std::string connection::verify_failure() {

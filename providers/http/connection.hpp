@@ -4,11 +4,11 @@
 // and reads the response, each operation bounded by the read timeout and the exchange's deadline.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -22,14 +22,16 @@
 namespace tixsync::providers::http::detail {
 
 class host_pool;
-using pool_strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+/// Where a pool and its connections run: a strand of the client's io_context, or the io_context
+/// itself when the client has a single I/O thread (which serialises them already).
+using pool_executor = boost::asio::any_io_executor;
 
-/// Used only on its pool's strand. Completes each exchange it runs itself, except a request that
+/// Used only on its pool's executor. Completes each exchange it runs itself, except a request that
 /// found a reused connection closed by the server before any response byte: that one goes back to
 /// the pool to be resent once on a new connection.
 class connection : public std::enable_shared_from_this<connection> {
  public:
-  connection(pool_strand strand, boost::asio::ssl::context& tls_context, parsed_url origin,
+  connection(pool_executor executor, boost::asio::ssl::context& tls_context, parsed_url origin,
              const client_options& options, client_counters& counters,
              std::shared_ptr<host_pool> pool);
   connection(const connection&) = delete;
@@ -75,7 +77,7 @@ class connection : public std::enable_shared_from_this<connection> {
   std::string verify_failure();
   void close_socket();
 
-  pool_strand strand_;
+  pool_executor executor_;
   parsed_url origin_;
   std::string where_;
   const client_options& options_;

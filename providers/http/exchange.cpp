@@ -1,8 +1,7 @@
-// One request on its way (see exchange.hpp): building the Beast request message with its
-// checks, converting the response back, and the exactly-once completion with the counters.
+// One request on its way (see exchange.hpp): building the request's wire bytes with their
+// checks, converting the Beast response back, and the exactly-once completion with the counters.
 #include "providers/http/exchange.hpp"
 
-#include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <cctype>
@@ -64,21 +63,24 @@ client_stats client_counters::snapshot() const {
   return stats;
 }
 
-request_message build_request_message(const http_request& request, const parsed_url& url,
-                                      const std::string& user_agent) {
+request_wire build_request_wire(const http_request& request, const parsed_url& url,
+                                const std::string& user_agent) {
   if (!is_token(request.method)) {
     throw std::invalid_argument("invalid HTTP method '" + request.method + "'");
   }
-  request_message message;
   const http::verb verb = http::string_to_verb(request.method);
-  if (verb == http::verb::unknown) {
-    message.method_string(request.method);
-  } else {
-    message.method(verb);
+  if (verb == http::verb::trace && !request.body.empty()) {
+    throw std::invalid_argument("a TRACE request cannot have a body");
   }
-  message.target(url.target);
-  message.version(11);
-  message.set(http::field::host, host_field(url));
+  request_wire wire;
+  wire.head = verb == http::verb::head;
+  std::string& out = wire.bytes;
+  out.reserve(256 + url.target.size() + request.body.size());
+  auto field = [&out](const char* name, const std::string& value) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  };
+  out.append(request.method).append(" ").append(url.target).append(" HTTP/1.1\r\n");
+  field("Host", host_field(url));
   bool has_user_agent = false;
   for (const auto& [name, value] : request.headers) {
     if (!is_token(name)) throw std::invalid_argument("invalid header name '" + name + "'");
@@ -91,12 +93,17 @@ request_message build_request_message(const http_request& request, const parsed_
       continue;  // the client sets these
     }
     has_user_agent = has_user_agent || same_name(name, "user-agent");
-    message.insert(name, value);
+    field(name.c_str(), value);
   }
-  if (!has_user_agent && !user_agent.empty()) message.set(http::field::user_agent, user_agent);
-  message.body() = request.body;
-  message.prepare_payload();
-  return message;
+  if (!has_user_agent && !user_agent.empty()) field("User-Agent", user_agent);
+  // As Beast's prepare_payload: a length for any body, and for an empty one of the methods
+  // that normally carry one.
+  if (!request.body.empty() || verb == http::verb::post || verb == http::verb::put ||
+      verb == http::verb::options) {
+    field("Content-Length", std::to_string(request.body.size()));
+  }
+  out.append("\r\n").append(request.body);
+  return wire;
 }
 
 http_response to_http_response(response_message&& message) {
@@ -114,21 +121,15 @@ std::string endpoint_text(const parsed_url& url) {
   return (ipv6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port);
 }
 
-exchange::exchange(request_message message, parsed_url url, std::chrono::milliseconds total_timeout,
-                   http_transport::callback done,
-                   boost::asio::io_context::executor_type completions, client_counters& counters)
-    : message_(std::move(message)),
+exchange::exchange(request_wire wire, parsed_url url, std::chrono::milliseconds total_timeout,
+                   http_transport::callback done, client_counters& counters)
+    : wire_(std::move(wire)),
       url_(std::move(url)),
       where_(endpoint_text(url_)),
       total_timeout_(total_timeout),
       done_(std::move(done)),
-      completions_(std::move(completions)),
       counters_(counters) {
   counters_.queued++;
-}
-
-bool exchange::is_head() const {
-  return message_.method() == http::verb::head;
 }
 
 void exchange::begin() {
@@ -151,16 +152,31 @@ void exchange::fail(transport_error_kind kind, std::string message) {
   finish(std::move(result));
 }
 
+void exchange::count_outcome(const http_result& result) const {
+  if (!counters_.tally) return;
+  if (result.response)
+    return counters_.tally->add(request_tally::of_status(result.response->status));
+  const auto kind = result.error ? result.error->kind : transport_error_kind::closed;
+  // A request stopped before it had a connection was never sent.
+  if (kind == transport_error_kind::shutdown && !begun_) return;
+  if (auto outcome = request_tally::of_error(kind)) counters_.tally->add(*outcome);
+}
+
 void exchange::finish(http_result result) {
   if (finished_) return;
   finished_ = true;
   (begun_ ? counters_.in_flight : counters_.queued)--;
   (result.ok() ? counters_.responses : counters_.transport_errors)++;
+  count_outcome(result);
   result.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - created_);
-  boost::asio::post(completions_, [done = std::move(done_), result = std::move(result)]() mutable {
+  // Moved out first: the callback may hold the last reference to whatever owns this exchange.
+  auto done = std::move(done_);
+  try {
     done(std::move(result));
-  });
+  } catch (...) {
+    // Completions must not throw; the client's state is consistent either way.
+  }
 }
 
 }  // namespace tixsync::providers::http::detail

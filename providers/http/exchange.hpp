@@ -1,10 +1,9 @@
-// Internal to providers/http: one request from send() until its completion (the Beast request
-// message, where it goes, its total-timeout deadline and the callback that runs exactly once),
-// and the client's counters that requests, pools and connections update.
+// Internal to providers/http: one request from send() until its completion (its bytes as they
+// go on the wire, where it goes, its total-timeout deadline and the callback that runs exactly
+// once), and the client's counters that requests, pools and connections update.
 #pragma once
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
@@ -12,11 +11,11 @@
 #include <string>
 
 #include "providers/http/http_client.hpp"
+#include "providers/http/request_tally.hpp"
 
 namespace tixsync::providers::http::detail {
 
 using steady_time = std::chrono::steady_clock::time_point;
-using request_message = boost::beast::http::request<boost::beast::http::string_body>;
 using response_message = boost::beast::http::response<boost::beast::http::string_body>;
 
 /// The client's counters; stats() copies them. Gauges (in_flight, queued) go up and down.
@@ -29,15 +28,25 @@ struct client_counters {
   std::atomic<std::uint64_t> in_flight{0};
   std::atomic<std::uint64_t> queued{0};
   std::atomic<std::uint64_t> stale_retries{0};
+  /// Requests by outcome; set by the client before any request, never null then.
+  request_tally* tally = nullptr;
 
   client_stats snapshot() const;
 };
 
-/// The HTTP/1.1 request message for `request` to `url`: method, target, Host, User-Agent (unless
-/// the request has one), the request's headers and the body with its Content-Length. Throws
-/// std::invalid_argument for a method or header that cannot be sent as is.
-request_message build_request_message(const http_request& request, const parsed_url& url,
-                                      const std::string& user_agent);
+/// A request as it goes on the wire, built once by send(): written with a single write (and again
+/// as is when resent), no serializer per attempt.
+struct request_wire {
+  std::string bytes;  ///< start line, header fields, empty line, body
+  bool head = false;  ///< a HEAD request (its response has no body)
+};
+
+/// The HTTP/1.1 request for `request` to `url`: method, target, Host, the request's headers,
+/// User-Agent (unless the request has one) and the body with its Content-Length (set as Beast's
+/// prepare_payload sets it). Throws std::invalid_argument for a method or header that cannot be
+/// sent as is.
+request_wire build_request_wire(const http_request& request, const parsed_url& url,
+                                const std::string& user_agent);
 
 /// The response as the client hands it out: status, headers in order, body.
 http_response to_http_response(response_message&& message);
@@ -45,22 +54,23 @@ http_response to_http_response(response_message&& message);
 /// "host:port" ("[v6]:port" for IPv6), how error messages name where a request went.
 std::string endpoint_text(const parsed_url& url);
 
-/// One request on its way. Used only on its host pool's strand; finish() hands the result to
-/// the callback through the client's executor, so the callback runs after the pool's state is
-/// consistent and in parallel with other pools.
+/// One request on its way. Used only on its host pool's executor. succeed() and fail() run the
+/// callback at once, on the calling (I/O) thread: callers finish the exchange only after the
+/// pool's state is consistent (a connection is back in the pool before its last exchange's
+/// callback sends the next request), and whatever the callback asks of the pool is posted.
 class exchange {
  public:
-  exchange(request_message message, parsed_url url, std::chrono::milliseconds total_timeout,
-           http_transport::callback done, boost::asio::io_context::executor_type completions,
-           client_counters& counters);
+  exchange(request_wire wire, parsed_url url, std::chrono::milliseconds total_timeout,
+           http_transport::callback done, client_counters& counters);
   exchange(const exchange&) = delete;
   exchange& operator=(const exchange&) = delete;
 
   const parsed_url& url() const { return url_; }
   /// "host:port" for messages.
   const std::string& where() const { return where_; }
-  request_message& message() { return message_; }
-  bool is_head() const;
+  /// The request's bytes.
+  const std::string& wire() const { return wire_.bytes; }
+  bool is_head() const { return wire_.head; }
 
   /// The request got a connection: from now on the total timeout runs (queueing excluded).
   void begin();
@@ -72,19 +82,21 @@ class exchange {
   void mark_retried() { retried_ = true; }
 
   bool finished() const { return finished_; }
-  /// Completes the request; later calls are ignored, so the callback runs exactly once.
+  /// Completes the request: runs the callback now (an exception from it is dropped); later
+  /// calls are ignored, so the callback runs exactly once.
   void succeed(http_response response);
   void fail(transport_error_kind kind, std::string message);
 
  private:
   void finish(http_result result);
+  /// Counts the finished request in the client's tally (not when it was never sent).
+  void count_outcome(const http_result& result) const;
 
-  request_message message_;
+  request_wire wire_;
   parsed_url url_;
   std::string where_;
   std::chrono::milliseconds total_timeout_;
   http_transport::callback done_;
-  boost::asio::io_context::executor_type completions_;
   client_counters& counters_;
   steady_time created_ = std::chrono::steady_clock::now();
   steady_time deadline_ = steady_time::max();

@@ -8,10 +8,10 @@
 
 namespace tixsync::providers::http::detail {
 
-host_pool::host_pool(boost::asio::io_context& io, parsed_url origin,
+host_pool::host_pool(pool_executor executor, parsed_url origin,
                      boost::asio::ssl::context& tls_context, const client_options& options,
                      client_counters& counters)
-    : strand_(boost::asio::make_strand(io)),
+    : executor_(std::move(executor)),
       origin_(std::move(origin)),
       tls_context_(tls_context),
       options_(options),
@@ -19,13 +19,13 @@ host_pool::host_pool(boost::asio::io_context& io, parsed_url origin,
       limit_(std::max<std::size_t>(1, options.max_connections_per_host)) {}
 
 void host_pool::submit(std::shared_ptr<exchange> ex) {
-  boost::asio::post(strand_, [self = shared_from_this(), ex = std::move(ex)]() mutable {
+  boost::asio::post(executor_, [self = shared_from_this(), ex = std::move(ex)]() mutable {
     self->dispatch(std::move(ex));
   });
 }
 
 void host_pool::shutdown() {
-  boost::asio::post(strand_, [self = shared_from_this()] { self->stop_now(); });
+  boost::asio::post(executor_, [self = shared_from_this()] { self->stop_now(); });
 }
 
 void host_pool::dispatch(std::shared_ptr<exchange> ex) {
@@ -43,7 +43,7 @@ void host_pool::dispatch(std::shared_ptr<exchange> ex) {
 }
 
 void host_pool::open_connection(std::shared_ptr<exchange> ex) {
-  auto fresh = std::make_shared<connection>(strand_, tls_context_, origin_, options_, counters_,
+  auto fresh = std::make_shared<connection>(executor_, tls_context_, origin_, options_, counters_,
                                             shared_from_this());
   connections_.push_back(fresh);
   ex->begin();

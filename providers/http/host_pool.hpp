@@ -1,12 +1,12 @@
 // Internal to providers/http: the keep-alive connections to one (scheme, host, port). Reuses an
 // idle connection, opens a new one up to max_connections_per_host, queues requests FIFO beyond
 // that, closes idle connections after idle_timeout and resends a request once when its reused
-// connection turned out stale. All state lives on the pool's strand.
+// connection turned out stale. All state lives on the pool's executor (a strand, or the single
+// I/O thread).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/strand.hpp>
 #include <deque>
 #include <memory>
 #include <vector>
@@ -18,22 +18,22 @@ namespace tixsync::providers::http::detail {
 
 class host_pool : public std::enable_shared_from_this<host_pool> {
  public:
-  host_pool(boost::asio::io_context& io, parsed_url origin, boost::asio::ssl::context& tls_context,
+  host_pool(pool_executor executor, parsed_url origin, boost::asio::ssl::context& tls_context,
             const client_options& options, client_counters& counters);
   host_pool(const host_pool&) = delete;
   host_pool& operator=(const host_pool&) = delete;
 
-  /// Thread-safe: hands the request to the pool (on its strand).
+  /// Thread-safe: hands the request to the pool (on its executor).
   void submit(std::shared_ptr<exchange> ex);
   /// Thread-safe: from now on requests fail with `shutdown`; queued ones and those on a
   /// connection fail now, and every connection is closed.
   void shutdown();
 
-  /// From a connection (on the strand): its exchange is done. `reusable` when it may carry the
+  /// From a connection (on the executor): its exchange is done. `reusable` when it may carry the
   /// next request; `resend` is a request to send again on a new connection.
   void connection_done(const std::shared_ptr<connection>& done, bool reusable,
                        std::shared_ptr<exchange> resend);
-  /// From an idle connection (on the strand): its idle timeout passed.
+  /// From an idle connection (on the executor): its idle timeout passed.
   void idle_expired(const std::shared_ptr<connection>& idle);
 
  private:
@@ -44,7 +44,7 @@ class host_pool : public std::enable_shared_from_this<host_pool> {
   void stop_now();
   void fail_shutdown(exchange& ex) const;
 
-  pool_strand strand_;
+  pool_executor executor_;
   parsed_url origin_;
   boost::asio::ssl::context& tls_context_;
   const client_options& options_;

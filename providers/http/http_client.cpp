@@ -9,6 +9,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/strand.hpp>
 #include <cctype>
 #include <map>
 #include <mutex>
@@ -81,8 +82,12 @@ boost::asio::ssl::context make_tls_context(const client_options& options) {
 struct http_client::impl {
   explicit impl(client_options opts)
       : options(std::move(opts)),
+        tally(options.tally ? options.tally : std::make_shared<request_tally>()),
         tls_context(make_tls_context(options)),
-        work(boost::asio::make_work_guard(io)) {}
+        io(std::max(1, options.threads)),
+        work(boost::asio::make_work_guard(io)) {
+    counters.tally = tally.get();
+  }
 
   void run_io() {
     for (;;) {
@@ -90,10 +95,17 @@ struct http_client::impl {
         io.run();
         return;
       } catch (...) {
-        // A completion threw. The client's own state is untouched (completions run outside the
-        // pools' handlers), so the thread keeps serving.
+        // A handler threw (completions' own exceptions are dropped where they run). The pools'
+        // state is consistent between handlers, so the thread keeps serving.
       }
     }
+  }
+
+  /// Where a new pool runs: with one I/O thread the io_context itself (its handlers never run
+  /// concurrently, and posts from that thread skip the shared queue); else a strand.
+  detail::pool_executor pool_executor() {
+    if (options.threads <= 1) return io.get_executor();
+    return boost::asio::make_strand(io);
   }
 
   bool on_io_thread() const {
@@ -104,6 +116,7 @@ struct http_client::impl {
   // Declared before the io_context: what its handlers (connections, requests) refer to must
   // outlive it.
   client_options options;
+  std::shared_ptr<request_tally> tally;
   detail::client_counters counters;
   boost::asio::ssl::context tls_context;
   boost::asio::io_context io;
@@ -152,10 +165,10 @@ void http_client::send(http_request request, callback done) {
   };
 
   parsed_url url;
-  detail::request_message message;
+  detail::request_wire message;
   try {
     url = parse_url(request.url);
-    message = detail::build_request_message(request, url, impl_->options.user_agent);
+    message = detail::build_request_wire(request, url, impl_->options.user_agent);
   } catch (const std::invalid_argument& e) {
     return fail_now(transport_error_kind::bad_url, e.what());
   }
@@ -167,13 +180,12 @@ void http_client::send(http_request request, callback done) {
     if (!impl_->stopped) {
       auto& pool = impl_->pools[key];
       if (!pool) {
-        pool = std::make_shared<detail::host_pool>(impl_->io, url, impl_->tls_context,
+        pool = std::make_shared<detail::host_pool>(impl_->pool_executor(), url, impl_->tls_context,
                                                    impl_->options, impl_->counters);
       }
       // Submitted under the lock: stop() cannot slip in between and miss this request.
-      pool->submit(std::make_shared<detail::exchange>(std::move(message), std::move(url),
-                                                      total_timeout, std::move(done),
-                                                      impl_->io.get_executor(), impl_->counters));
+      pool->submit(std::make_shared<detail::exchange>(
+          std::move(message), std::move(url), total_timeout, std::move(done), impl_->counters));
       return;
     }
   }
@@ -204,6 +216,10 @@ void http_client::stop() {
 
 client_stats http_client::stats() const {
   return impl_->counters.snapshot();
+}
+
+std::shared_ptr<const request_tally> http_client::tally() const {
+  return impl_->tally;
 }
 
 }  // namespace tixsync::providers::http

@@ -19,6 +19,8 @@ namespace tixsync::providers::http {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
+class request_tally;  // request_tally.hpp
+
 struct http_request {
   std::string method = "GET";  ///< GET, POST, PUT, PATCH, DELETE, ...
   std::string url;             ///< absolute: http://host[:port]/path?query or https://...
@@ -84,6 +86,9 @@ struct client_options {
   /// I/O threads of the client.
   int threads = 1;
   std::string user_agent = "tixsync";
+  /// Where the client counts its requests by outcome (one count per request, where it
+  /// completes; a stale-connection resend counts once). A client given none makes its own.
+  std::shared_ptr<request_tally> tally;
 };
 
 /// Counters for metrics and tests (monotonic, read without locking).
@@ -129,6 +134,8 @@ class http_client final : public http_transport {
   /// from a completion it cannot join its own threads: it only stops, and the destructor joins.
   void stop();
   client_stats stats() const;
+  /// The requests this client completed, by outcome (options.tally or the client's own).
+  std::shared_ptr<const request_tally> tally() const;
 
  private:
   struct impl;

@@ -60,9 +60,11 @@ webhook_settings read_webhook(const config::provider_section& section, const bui
 /// `transport`, or a new http_client for `connection` whose stop() `release` will call.
 std::shared_ptr<http::http_transport> transport_or_client(
     std::shared_ptr<http::http_transport> transport, const connection_settings& connection,
-    std::function<void()>& release) {
+    const build_options& options, std::function<void()>& release) {
   if (transport) return transport;
-  auto client = std::make_shared<http::http_client>(client_options_for(connection));
+  http::client_options client_options = client_options_for(connection);
+  client_options.tally = options.request_tally;
+  auto client = std::make_shared<http::http_client>(std::move(client_options));
   release = [client] { client->stop(); };
   return client;
 }
@@ -118,7 +120,7 @@ std::shared_ptr<rest_provider> build_rest_provider(const config::provider_sectio
   rest_settings settings = read_rest(section, options, problems);
   if (!problems.empty()) throw settings_error(std::move(problems));
   std::function<void()> release;
-  transport = transport_or_client(std::move(transport), settings.connection, release);
+  transport = transport_or_client(std::move(transport), settings.connection, options, release);
   auto provider = std::make_shared<rest_provider>(
       provider_settings_of(section), std::move(settings), std::move(transport), std::move(log));
   provider->release_on_close(std::move(release));
@@ -132,7 +134,7 @@ std::shared_ptr<webhook_provider> build_webhook_provider(
   webhook_settings settings = read_webhook(section, options, problems);
   if (!problems.empty()) throw settings_error(std::move(problems));
   std::function<void()> release;
-  transport = transport_or_client(std::move(transport), settings.connection, release);
+  transport = transport_or_client(std::move(transport), settings.connection, options, release);
   auto provider = std::make_shared<webhook_provider>(
       provider_settings_of(section), std::move(settings), std::move(transport), std::move(log));
   provider->release_on_close(std::move(release));

@@ -7,11 +7,13 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/tixsync_config.hpp"
 #include "providers/configured_provider.hpp"
 #include "providers/http/http_client.hpp"
+#include "providers/http/request_tally.hpp"
 #include "providers/log_sink.hpp"
 #include "providers/rest/connection_settings.hpp"
 #include "providers/rest/rest_provider.hpp"
@@ -21,11 +23,18 @@ namespace tixsync::providers::rest {
 
 /// How a section is read.
 struct build_options {
+  /// `{key_path, env}` as before the request tally existed, e.g. {"providers[0]", env}.
+  build_options(std::string key_path = {}, env_lookup env = process_environment)
+      : key_path(std::move(key_path)), env(std::move(env)) {}
+
   /// The key path of the [[providers]] entry in the file, e.g. "providers[0]" (the factory
   /// knows the index); "" uses `providers[id=<id>]`.
   std::string key_path;
   /// Where the secrets' environment variables are looked up.
   env_lookup env = process_environment;
+  /// Where the provider's own http_client (made when no transport is passed) counts its
+  /// requests by outcome; null: the client keeps its own counts.
+  std::shared_ptr<http::request_tally> request_tally;
 };
 
 /// The type settings of a provider section are unusable; what() lists every problem, one per

@@ -33,7 +33,7 @@ TEST(ConfigLimits, Defaults) {
   EXPECT_EQ(p.limits.burst, 1);
   EXPECT_FALSE(p.limits.shared);
   EXPECT_EQ(p.limits.max_wait, milliseconds(2000));
-  EXPECT_EQ(p.limits.max_waiting, 1000);
+  EXPECT_EQ(p.limits.max_waiting, 10000);
   EXPECT_EQ(p.limits.expected_nodes, 1);
   EXPECT_TRUE(p.circuit_breaker.enabled);
   EXPECT_EQ(p.circuit_breaker.failure_threshold, 10);

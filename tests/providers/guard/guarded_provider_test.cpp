@@ -240,6 +240,29 @@ TEST_F(GuardedProviderTest, TooManyWaitingCallsAreAnsweredAtOnce) {
   EXPECT_EQ(results.with_signature(""), 3u);
 }
 
+TEST_F(GuardedProviderTest, AFreedSlotGoesStraightToTheFirstWaitingCall) {
+  guard_options o = options();
+  o.limits.concurrency = 1;
+  inner->set_mode(mode::held);
+  result_log results(3);
+  auto g = guard(o);
+  for (std::size_t i = 0; i < 3; ++i) sync(*g, results, i);
+  ASSERT_EQ(inner->calls.load(), 1);
+  // The completing thread (this one) starts the next call before complete_held() returns: no
+  // wait for the guard's thread.
+  ASSERT_TRUE(inner->complete_held());
+  EXPECT_EQ(inner->calls.load(), 2);
+  EXPECT_EQ(inner->held(), 1u);
+  EXPECT_EQ(g->stats().waiting, 1u);
+  ASSERT_TRUE(inner->complete_held());
+  EXPECT_EQ(inner->calls.load(), 3);
+  ASSERT_TRUE(inner->complete_held());
+  EXPECT_EQ(results.delivered(), 3u);
+  EXPECT_TRUE(results.each_exactly_once());
+  EXPECT_EQ(g->stats().in_flight, 0);
+  EXPECT_EQ(inner->max_in_flight.load(), 1);
+}
+
 TEST_F(GuardedProviderTest, AThrowingProviderFreesItsSlot) {
   guard_options o = options();
   o.limits.concurrency = 1;
@@ -302,6 +325,25 @@ TEST_F(GuardedProviderTest, ASharedRateNeedsRedis) {
   o.limits.shared = true;
   EXPECT_THROW(guard(o), std::invalid_argument);
   EXPECT_THROW(guarded_provider(options(), nullptr), std::invalid_argument);
+}
+
+TEST_F(GuardedProviderTest, ReportsTheHttpRequestCountsItIsGiven) {
+  // Without a tally (a provider that is not HTTP): every label, all zero.
+  const std::vector<std::pair<std::string, std::uint64_t>> zeros = {
+      {"2xx", 0}, {"3xx", 0}, {"4xx", 0}, {"5xx", 0}, {"timeout", 0}, {"network-error", 0}};
+  EXPECT_EQ(guard(options())->http_request_counts(), zeros);
+
+  auto tally = std::make_shared<http::request_tally>();
+  guard_options o = options();
+  o.http_requests = tally;
+  auto g = guard(std::move(o));
+  tally->add(http::request_outcome::status_2xx);
+  tally->add(http::request_outcome::status_2xx);
+  tally->add(http::request_outcome::status_5xx);
+  tally->add(http::request_outcome::network_error);
+  const std::vector<std::pair<std::string, std::uint64_t>> expected = {
+      {"2xx", 2}, {"3xx", 0}, {"4xx", 0}, {"5xx", 1}, {"timeout", 0}, {"network-error", 1}};
+  EXPECT_EQ(g->http_request_counts(), expected);
 }
 
 TEST(GuardErrors, FormatUtc) {

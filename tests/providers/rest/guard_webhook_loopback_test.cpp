@@ -57,14 +57,13 @@ TEST(webhook_loopback, delivers_signed_bodies_the_receiver_can_verify) {
   auto mapping = providers::testing::make_mapping(1, "Order", "order", "code");
   auto section = testing::make_section("webhook", settings, {mapping}, "hook");
   testing::log_lines log;
-  auto provider = build_webhook_provider(
-      section, nullptr, log.sink(),
-      {"providers[0]", testing::fake_env({{"HOOK_SECRET", hook_secret}})});
+  auto provider =
+      build_webhook_provider(section, nullptr, log.sink(),
+                             {"providers[0]", testing::fake_env({{"HOOK_SECRET", hook_secret}})});
   for (const std::string code : {"K3ZPA", "M9QRT"}) {
-    auto request =
-        make_request(*provider, make_order(code),
-                     make_object(provider->mappings()[0], std::nullopt, "NDD25-" + code,
-                                 {{"email", code + "@example.org", "overwrite"}}));
+    auto request = make_request(*provider, make_order(code),
+                                make_object(provider->mappings()[0], std::nullopt, "NDD25-" + code,
+                                            {{"email", code + "@example.org", "overwrite"}}));
     auto event = std::make_shared<mapping::event_bundle>();
     event->organizer = "nordlicht";
     event->slug = "ndd25";
@@ -129,7 +128,8 @@ request_timeout = "5s"
 
 [providers.rest.auth]
 type = "bearer"
-token_env = ")" + token_variable + R"("
+token_env = ")" + token_variable +
+                           R"("
 
 [providers.rest.objects.Contact]
 lookup = { url = "/api/contact?{id_field}={id_value}", results = "results" }
@@ -142,9 +142,9 @@ update = { url = "/api/contact/{external_id}" }
 }
 
 object_request contact_request(const provider& target, const std::string& email) {
-  return make_request(target, make_order("ORD" + email.substr(0, email.find('@'))),
-                      make_object(target.mappings()[0], std::nullopt, email,
-                                  {{"name", "Guest", "overwrite"}}));
+  return make_request(
+      target, make_order("ORD" + email.substr(0, email.find('@'))),
+      make_object(target.mappings()[0], std::nullopt, email, {{"name", "Guest", "overwrite"}}));
 }
 
 std::uint64_t lookups(const app::mock_crm& crm) {
@@ -159,8 +159,8 @@ TEST(guard_loopback, the_rate_limit_bounds_the_requests_the_crm_receives) {
   constexpr double rate = 10;
   constexpr int burst = 2;
   constexpr int calls = 30;
-  auto built = guarded_crm(crm.url(), "concurrency = 16\nrate = 10.0\nburst = 2\nmax_wait = \"60s\"",
-                           "enabled = false");
+  auto built = guarded_crm(
+      crm.url(), "concurrency = 16\nrate = 10.0\nburst = 2\nmax_wait = \"60s\"", "enabled = false");
   ASSERT_EQ(built.guards.size(), 1u);
   auto guarded = built.guards[0].second;
 
@@ -198,6 +198,51 @@ TEST(guard_loopback, the_rate_limit_bounds_the_requests_the_crm_receives) {
   // Not wildly under the rate: the calls need (calls - burst) / rate = 2.8 s at the configured
   // rate; at half of it they would need 5.6 s.
   EXPECT_GE(calls, 0.5 * rate * total.count()) << "took " << total.count() << " s";
+  guarded->close();
+}
+
+std::uint64_t count_of(const guard::guarded_provider& guarded, const std::string& outcome) {
+  for (const auto& [label, count] : guarded.http_request_counts()) {
+    if (label == outcome) return count;
+  }
+  ADD_FAILURE() << "no outcome " << outcome;
+  return 0;
+}
+
+TEST(guard_loopback, counts_the_http_requests_of_a_factory_built_provider_by_outcome) {
+  app::mock_crm_options options;
+  options.token = token;
+  app::mock_crm crm(options);
+  crm.start();
+  auto built = guarded_crm(crm.url(), "concurrency = 4", "enabled = false");
+  auto guarded = built.guards.at(0).second;
+  auto sync = [&](const std::string& email) {
+    return testing::sync_object_and_wait(*guarded, contact_request(*guarded, email)).result;
+  };
+  std::vector<std::string> labels;
+  for (const auto& [label, count] : guarded->http_request_counts()) {
+    labels.push_back(label);
+    EXPECT_EQ(count, 0u) << label;
+  }
+  EXPECT_EQ(labels,
+            (std::vector<std::string>{"2xx", "3xx", "4xx", "5xx", "timeout", "network-error"}));
+
+  // A new contact: the lookup (200, no results) and the create (201).
+  ASSERT_TRUE(sync("anna@example.org").ok());
+  EXPECT_EQ(count_of(*guarded, "2xx"), 2u);
+  // The CRM down: the lookup is answered 503 and the chain ends there.
+  crm.start_outage(std::chrono::minutes(5));
+  ASSERT_FALSE(sync("ben@example.org").ok());
+  EXPECT_EQ(count_of(*guarded, "5xx"), 1u);
+  crm.start_outage(std::chrono::milliseconds(0));
+  // Stopped: the next request gets no connection.
+  crm.stop();
+  ASSERT_FALSE(sync("carl@example.org").ok());
+  EXPECT_EQ(count_of(*guarded, "network-error"), 1u);
+  EXPECT_EQ(count_of(*guarded, "2xx"), 2u);
+  EXPECT_EQ(count_of(*guarded, "3xx"), 0u);
+  EXPECT_EQ(count_of(*guarded, "4xx"), 0u);
+  EXPECT_EQ(count_of(*guarded, "timeout"), 0u);
   guarded->close();
 }
 
