@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "actors/protocol.hpp"
@@ -31,6 +32,24 @@ using dispatcher_actor = caf::stateful_actor<dispatcher_state>;
 
 void set_in_flight(dispatcher_state& st) {
   st.rt->counters.in_flight.store(st.in_flight.size(), std::memory_order_relaxed);
+}
+
+/// Tells the on_order_synced hook and the observer about a synced order.
+void report_synced(dispatcher_state& st, const std::string& key) {
+  const auto& o = st.rt->options;
+  if (!o.on_order_synced && !o.observer) return;
+  auto lease = st.in_flight.find(key);
+  if (lease == st.in_flight.end()) return;
+  const auto& provider = lease->second.ref.provider;
+  std::optional<std::chrono::milliseconds> latency;
+  auto triggered = st.triggered_ms.find(key);
+  if (triggered != st.triggered_ms.end() && triggered->second > 0) {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    latency = now - std::chrono::milliseconds(triggered->second);
+  }
+  if (o.on_order_synced && latency) o.on_order_synced(provider, *latency);
+  if (o.observer) o.observer->order_synced(provider, latency);
 }
 
 /// Starts a cycle when a store thread is free and there is something to complete or room to
@@ -68,15 +87,7 @@ void on_completed(dispatcher_actor* self, complete_request& c, const persistence
                     : c.end == order_end::skipped ? counters.orders_skipped
                                                   : counters.orders_dropped;
     counter.fetch_add(1, std::memory_order_relaxed);
-    const auto& on_synced = st.rt->options.on_order_synced;
-    auto lease = st.in_flight.find(c.key);
-    auto triggered = st.triggered_ms.find(c.key);
-    if (on_synced && c.end == order_end::synced && lease != st.in_flight.end() &&
-        triggered != st.triggered_ms.end() && triggered->second > 0) {
-      const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch());
-      on_synced(lease->second.ref.provider, now - std::chrono::milliseconds(triggered->second));
-    }
+    if (c.end == order_end::synced) report_synced(st, c.key);
   } else if (s.code() == persistence::persistence_errc::stale_lease) {
     counters.orders_zombie.fetch_add(1, std::memory_order_relaxed);
     st.rt->log(log_level::warning, c.key + ": lease lost, completion refused (zombie)");

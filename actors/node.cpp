@@ -20,6 +20,40 @@
 #include "actors/supervisor.hpp"
 
 namespace tixsync::actors {
+
+const char* to_string(object_action action) {
+  switch (action) {
+    case object_action::created:
+      return "created";
+    case object_action::updated:
+      return "updated";
+    case object_action::nothing_to_do:
+      return "nothing_to_do";
+    case object_action::synced:
+      return "synced";
+    case object_action::unchanged:
+      return "unchanged";
+    case object_action::empty:
+      return "empty";
+  }
+  return "synced";
+}
+
+object_action action_of(bool provider_called, const mapping::sync_result* result) {
+  if (!result) return object_action::empty;
+  if (!provider_called) return object_action::unchanged;
+  // sync_info["action"] compared in place: no copy of the string per object.
+  if (!result->sync_info.is_object()) return object_action::synced;
+  const auto it = result->sync_info.find("action");
+  if (it == result->sync_info.end() || !it->is_string()) return object_action::synced;
+  const auto& action = it->get_ref<const std::string&>();
+  // pretix's example providers say "create"/"update", the REST provider "created"/"updated".
+  if (action == "created" || action == "create") return object_action::created;
+  if (action == "updated" || action == "update") return object_action::updated;
+  if (action == "nothing_to_do") return object_action::nothing_to_do;
+  return object_action::synced;
+}
+
 persistence::connection_options connection_of(const redis_endpoint& e) {
   persistence::connection_options c;
   c.host = e.host;
@@ -130,7 +164,9 @@ void sync_node::start() {
   persistence::queue_options queue;
   queue.keys = persistence::key_space(o.redis.prefix);
   if (!queue.keys.valid()) throw std::invalid_argument(queue.keys.valid().to_string());
-  i.rt->store = std::make_shared<store_pool>(connection_of(o.redis), queue, o.store_threads);
+  auto connection = connection_of(o.redis);
+  connection.round_trip = o.redis_round_trip;
+  i.rt->store = std::make_shared<store_pool>(std::move(connection), queue, o.store_threads);
   persistence::status connected;
   i.rt->store->run_here([&](store_worker& w) { connected = w.connection.connect(); });
   if (!connected) {

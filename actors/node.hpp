@@ -8,12 +8,16 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "mapping/source_fields.hpp"
+#include "mapping/sync_result.hpp"
 #include "persistence/redis_connection.hpp"
 #include "providers/log_sink.hpp"
 #include "providers/registry.hpp"
+#include "providers/retry_policy.hpp"
 
 namespace tixsync::actors {
 
@@ -34,6 +38,43 @@ struct redis_endpoint {
 
 /// The connection options of an endpoint, for other Redis clients of the same node.
 persistence::connection_options connection_of(const redis_endpoint& endpoint);
+
+/// What happened to one object of an order, as the metrics count it: the sync result's action
+/// when the provider was called, else why it was not.
+enum class object_action : unsigned char {
+  created,        ///< provider called; its sync result's action is "created" (or "create")
+  updated,        ///< provider called; action "updated" (or "update")
+  nothing_to_do,  ///< provider called; action "nothing_to_do"
+  synced,         ///< provider called; another action or none
+  unchanged,      ///< not called: change detection found the object unchanged
+  empty,          ///< not called (empty id value), or the provider returned nothing
+};
+/// The number of object_action values.
+inline constexpr std::size_t object_action_count = 6;
+/// "created", "updated", "nothing_to_do", "synced", "unchanged", "empty".
+const char* to_string(object_action action);
+/// The action of an object's outcome (providers::object_sync_outcome without its error).
+object_action action_of(bool provider_called, const mapping::sync_result* result);
+
+/// Observes the node's sync events per provider, for metrics. Called on the node's runtime
+/// threads (actors and store threads) concurrently: implementations must be thread-safe and
+/// cheap (no blocking, no allocation in the steady state). `provider` is the provider's
+/// identifier; the references are valid during the call only.
+class sync_observer {
+ public:
+  virtual ~sync_observer() = default;
+  /// An order's completion was stored (synced). `latency`: from its enqueue (the queue item's
+  /// trigger time) to now, when the trigger time is known.
+  virtual void order_synced(const std::string& provider,
+                            std::optional<std::chrono::milliseconds> latency) = 0;
+  /// An order was rescheduled after a recoverable failure (stored).
+  virtual void order_retried(const std::string& provider) = 0;
+  /// An order was parked for a person as `reason` (stored).
+  virtual void order_parked(const std::string& provider, providers::park_reason reason) = 0;
+  /// One object of an order was handled without error (before the order's outcome is stored,
+  /// so objects of an order that fails later are counted too).
+  virtual void object_handled(const std::string& provider, object_action action) = 0;
+};
 
 /// Everything a node is configured with.
 struct node_options {
@@ -57,6 +98,11 @@ struct node_options {
   /// its provider and the time from its enqueue (the queue item's trigger time) to now.
   std::function<void(const std::string& provider, std::chrono::milliseconds latency)>
       on_order_synced;
+  /// Per-provider sync events (synced, retried, parked, objects by action); may be null.
+  std::shared_ptr<sync_observer> observer;
+  /// Observes every round trip of the node's store connections (the Redis round-trip
+  /// histogram); called on the store threads, must be cheap and thread-safe. May be empty.
+  std::function<void(std::chrono::microseconds)> redis_round_trip;
 };
 
 /// What a graceful stop achieved.

@@ -1,4 +1,5 @@
-// The node counters' snapshot and the log seam's default sink.
+// The node counters' snapshot, the sync observer's object events and the log seam's default
+// sink.
 #include "actors/runtime.hpp"
 
 #include <iostream>
@@ -22,6 +23,23 @@ node_stats node_counters::snapshot() const {
   s.in_flight = get(in_flight);
   s.store_errors = get(store_errors);
   return s;
+}
+
+runtime::runtime(node_options opts, std::shared_ptr<providers::provider_registry> reg)
+    : options(std::move(opts)), registry(std::move(reg)), log(options.log, options.node_name) {
+  for (const auto& id : registry->identifiers()) {
+    if (auto p = registry->find(id)) provider_ids.emplace_back(p.get(), id);
+  }
+}
+
+void runtime::observe_object(const providers::provider& target,
+                             const providers::object_sync_outcome& outcome) const {
+  if (!options.observer || outcome.error) return;
+  const auto action = action_of(outcome.provider_called, outcome.result ? &*outcome.result : nullptr);
+  for (const auto& [p, id] : provider_ids) {
+    if (p == &target) return options.observer->object_handled(id, action);
+  }
+  options.observer->object_handled(target.identifier(), action);  // registered after the start
 }
 
 logger::logger(log_sink sink, std::string node_name)

@@ -6,8 +6,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "actors/node.hpp"
+#include "providers/object_sync.hpp"
 #include "providers/registry.hpp"
 
 namespace tixsync::actors {
@@ -42,9 +45,15 @@ struct runtime {
   std::shared_ptr<call_deadlines> deadlines;  ///< provider-call timeouts of the actors
   node_counters counters;
   logger log;
+  /// The registered providers and their identifiers at construction, so an object's provider
+  /// is named without calling identifier() (a string copy) per object.
+  std::vector<std::pair<const providers::provider*, std::string>> provider_ids;
 
-  runtime(node_options opts, std::shared_ptr<providers::provider_registry> reg)
-      : options(std::move(opts)), registry(std::move(reg)), log(options.log, options.node_name) {}
+  runtime(node_options opts, std::shared_ptr<providers::provider_registry> reg);
+
+  /// Tells the observer (if any) about one object handled without error by `target`.
+  void observe_object(const providers::provider& target,
+                      const providers::object_sync_outcome& outcome) const;
 };
 
 using runtime_ptr = std::shared_ptr<runtime>;

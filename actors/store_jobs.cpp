@@ -210,6 +210,13 @@ void run_failure(store_worker& worker, runtime& rt, const failure_request& reque
     auto& counter = d.action == providers::retry_action::reschedule ? rt.counters.orders_rescheduled
                                                                     : rt.counters.orders_parked;
     counter.fetch_add(1, std::memory_order_relaxed);
+    if (const auto& observer = rt.options.observer) {
+      const auto& provider = request.held.ref.provider;
+      if (d.action == providers::retry_action::reschedule)
+        observer->order_retried(provider);
+      else
+        observer->order_parked(provider, *d.reason);
+    }
     rt.log(log_level::info, request.key + " " + what + ": " + e.summary());
   } else if (r.code() == persistence::persistence_errc::stale_lease) {
     rt.counters.orders_zombie.fetch_add(1, std::memory_order_relaxed);

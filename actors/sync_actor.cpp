@@ -83,6 +83,7 @@ caf::behavior sync_actor(sync_actor_t* self, runtime_ptr rt, caf::actor parent,
         if (d.index >= st.results.size() || st.outstanding == 0) return;
         if (d.outcome.error) return finish(self, std::move(d.outcome.error));
         count(st.rt->counters, d.outcome);
+        st.rt->observe_object(*target, d.outcome);  // per-provider metrics
         st.results[d.index] = std::move(d.outcome.result);
         if (--st.outstanding == 0) finish(self, std::nullopt);
       },

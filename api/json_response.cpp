@@ -12,7 +12,8 @@ http_response json_response(int status, const nlohmann::json& body) {
 std::optional<nlohmann::json> parse_json_body(const http_request& request, std::string& problem) {
   try {
     return nlohmann::json::parse(request.body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for a number too large for a double ("1e999").
     // The library's message says where ("parse error at line 1, column 5: ..."); its
     // "[json.exception.parse_error.101] " prefix is noise for a client.
     const std::string what = e.what();

@@ -1,8 +1,9 @@
-// GET /metrics: the Prometheus text of one scrape. Counters of the API (enqueued per provider) and
-// of the node (node-wide, labelled with the node's name, not per provider: sync_node counts them
-// that way), queue gauges read from Redis at scrape time (bounded: counts per state and at most
-// 1000 due items per provider for the backlog per event), each HTTP provider's circuit and guard
-// counters, and the latency histograms.
+// GET /metrics: the Prometheus text of one scrape. Counters of the API (enqueued per provider), of
+// the node (node-wide, labelled with the node's name) and of its sync per provider (synced,
+// retried, parked by reason, objects by action: the node's sync_observer feeds them), queue
+// gauges read from Redis at scrape time (bounded: counts per state and at most 1000 due items
+// per provider for the backlog per event), each HTTP provider's circuit and guard counters, and
+// the latency histograms.
 #include <algorithm>
 #include <map>
 
@@ -41,6 +42,40 @@ void node_families(node_api::impl& api, prometheus_text& out) {
   }
   out.family("tixsync_node_in_flight", "gauge", "Orders this node is syncing now.");
   out.sample("tixsync_node_in_flight", node, static_cast<double>(c.in_flight));
+}
+
+/// This node's sync counters per provider (fed by the node's sync_observer).
+void sync_families(node_api::impl& api, prometheus_text& out) {
+  auto per_provider = [&](const char* name, const char* help,
+                          std::atomic<std::uint64_t> provider_metrics::*counter) {
+    out.family(name, "counter", help);
+    for (const auto& [id, m] : api.metrics) {
+      out.sample(name, {{"provider", id}}, static_cast<double>(((*m).*counter).load(std::memory_order_relaxed)));
+    }
+  };
+  per_provider("tixsync_orders_synced_total", "Orders this node synced, per provider.",
+               &provider_metrics::synced);
+  per_provider("tixsync_orders_retried_total",
+               "Orders this node rescheduled after a recoverable failure, per provider.",
+               &provider_metrics::retried);
+  out.family("tixsync_orders_parked_total", "counter",
+             "Orders this node parked for a person, per provider and park reason.");
+  for (const auto& [id, m] : api.metrics) {
+    for (std::size_t i = 0; i < park_reason_names.size(); ++i) {
+      out.sample("tixsync_orders_parked_total", {{"provider", id}, {"reason", park_reason_names[i]}},
+                 static_cast<double>(m->parked[i].load(std::memory_order_relaxed)));
+    }
+  }
+  out.family("tixsync_objects_total", "counter",
+             "Objects this node handled, per provider and action (the sync result's action when "
+             "the provider was called; unchanged: skipped by change detection; empty: nothing "
+             "to sync).");
+  for (const auto& [id, m] : api.metrics) {
+    for (std::size_t i = 0; i < object_action_names.size(); ++i) {
+      out.sample("tixsync_objects_total", {{"provider", id}, {"action", object_action_names[i]}},
+                 static_cast<double>(m->objects[i].load(std::memory_order_relaxed)));
+    }
+  }
 }
 
 void guard_families(node_api::impl& api, prometheus_text& out) {
@@ -147,6 +182,7 @@ http_response scrape(node_api::impl& api, redis_worker& worker) {
   out.family("tixsync_webhooks_total", "counter", "pretix webhooks received by this node.");
   out.sample("tixsync_webhooks_total", {}, static_cast<double>(api.webhooks_received.load()));
   node_families(api, out);
+  sync_families(api, out);
   guard_families(api, out);
   const std::string problem = queue_families(api, worker, out);
   out.family("tixsync_redis_up", "gauge", "1 when the queue gauges could be read from Redis.");
@@ -161,11 +197,23 @@ http_response scrape(node_api::impl& api, redis_worker& worker) {
     for (const auto& [id, guard] : api.options.guards) {
       if (guard) out.histogram("tixsync_external_request_seconds", {{"provider", id}}, guard->request_latency());
     }
+    out.family("tixsync_http_requests_total", "counter",
+               "HTTP requests the HTTP providers sent, per provider and outcome (status class, "
+               "timeout or network-error).");
+    for (const auto& [id, guard] : api.options.guards) {
+      if (!guard) continue;
+      for (const auto& [outcome, n] : guard->http_request_counts()) {
+        out.sample("tixsync_http_requests_total", {{"provider", id}, {"outcome", outcome}},
+                   static_cast<double>(n));
+      }
+    }
   }
   out.family("tixsync_redis_roundtrip_seconds", "histogram",
-             "Redis round trips of this node's API (and of every connection whose options carry "
-             "the observer).");
-  out.histogram("tixsync_redis_roundtrip_seconds", {}, api.redis_round_trip.snapshot());
+             "Redis round trips of this node: client api (the HTTP API's connections) or node "
+             "(the sync node's store connections).");
+  out.histogram("tixsync_redis_roundtrip_seconds", {{"client", "api"}}, api.redis_round_trip.snapshot());
+  out.histogram("tixsync_redis_roundtrip_seconds", {{"client", "node"}},
+                api.node_redis_round_trip.snapshot());
   if (!problem.empty()) api.log("metrics: queue gauges not read: " + problem);
   return http_response::text(200, out.text(), prometheus_text::content_type);
 }

@@ -8,6 +8,7 @@
 #include "api/json_response.hpp"
 #include "api/node_api_impl.hpp"
 #include "persistence/errors.hpp"
+#include "persistence/queue_item_json.hpp"
 #include "providers/http/http_client.hpp"
 
 namespace tixsync::api {
@@ -84,18 +85,7 @@ http_response persistence_error(const persistence::status& status, const std::st
 }
 
 nlohmann::json item_json(const persistence::queue_item& item) {
-  return {{"event", item.ref.event},
-          {"order", item.ref.order},
-          {"state", persistence::to_string(item.state)},
-          {"trigger", item.trigger},
-          {"attempts", item.attempts},
-          {"not_before", iso_time_or_null(item.not_before_ms)},
-          {"triggered", iso_time_or_null(item.triggered_ms)},
-          {"node", item.node},
-          {"lease_until", iso_time_or_null(item.lease_until_ms)},
-          {"cause", item.cause},
-          {"errors", item.errors},
-          {"full_message", item.full_message}};
+  return persistence::queue_item_json(item, iso_time_or_null);
 }
 
 http_response bad_request(const std::string& where, const std::string& what) {
@@ -164,6 +154,11 @@ const api_provider* node_api::impl::find_provider(const std::string& id) const {
     if (p.id == id) return &p;
   }
   return nullptr;
+}
+
+provider_metrics* node_api::impl::metrics_of(const std::string& id) const {
+  auto it = metrics.find(id);
+  return it == metrics.end() ? nullptr : it->second.get();
 }
 
 node_counters node_api::impl::counters() const {
@@ -291,18 +286,52 @@ router node_api::routes() {
   add_webhook_routes(routes, *impl_);
   add_jobs_routes(routes, *impl_);
   add_order_routes(routes, *impl_);
+  add_resync_routes(routes, *impl_);
   add_overview_routes(routes, *impl_);
   add_metrics_routes(routes, *impl_);
   return routes;
 }
 
 void node_api::record_synced(const std::string& provider, std::chrono::microseconds latency) {
-  auto it = impl_->metrics.find(provider);
-  if (it != impl_->metrics.end()) it->second->sync_latency.record(latency);
+  if (auto* m = impl_->metrics_of(provider)) m->sync_latency.record(latency);
 }
 
-void node_api::record_redis_round_trip(std::chrono::microseconds duration) {
-  impl_->redis_round_trip.record(duration);
+namespace {
+
+/// The index of `name` in `names`, or names.size().
+template <std::size_t n>
+std::size_t index_of(const std::array<const char*, n>& names, std::string_view name) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (name == names[i]) return i;
+  }
+  return n;
+}
+
+}  // namespace
+
+void node_api::record_order_synced(const std::string& provider) {
+  if (auto* m = impl_->metrics_of(provider)) m->synced.fetch_add(1, std::memory_order_relaxed);
+}
+
+void node_api::record_order_retried(const std::string& provider) {
+  if (auto* m = impl_->metrics_of(provider)) m->retried.fetch_add(1, std::memory_order_relaxed);
+}
+
+void node_api::record_order_parked(const std::string& provider, std::string_view reason) {
+  const auto i = index_of(park_reason_names, reason);
+  auto* m = impl_->metrics_of(provider);
+  if (m && i < m->parked.size()) m->parked[i].fetch_add(1, std::memory_order_relaxed);
+}
+
+void node_api::record_object(const std::string& provider, std::string_view action) {
+  const auto i = index_of(object_action_names, action);
+  auto* m = impl_->metrics_of(provider);
+  if (m && i < m->objects.size()) m->objects[i].fetch_add(1, std::memory_order_relaxed);
+}
+
+void node_api::record_redis_round_trip(std::chrono::microseconds duration, redis_client client) {
+  (client == redis_client::api ? impl_->redis_round_trip : impl_->node_redis_round_trip)
+      .record(duration);
 }
 
 void node_api::stop() {

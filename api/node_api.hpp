@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -63,6 +64,9 @@ struct node_api_options {
   std::chrono::milliseconds event_cache_ttl{60000};
   /// Timeout of each request to pretix.
   std::chrono::milliseconds shop_timeout{10000};
+  /// Bounds of a resync that pages through pretix's orders: pages and total time.
+  int resync_max_pages = 10000;
+  std::chrono::milliseconds resync_time_limit{3600000};
   /// The node's counters; empty: reported as zero.
   std::function<node_counters()> node_stats;
   /// "starting", "running" or "draining"; /readyz is 200 only when "running". Empty: "running".
@@ -91,9 +95,25 @@ class node_api {
   /// Records one order synced by `provider`, `latency` after it was enqueued
   /// (tixsync_sync_latency_seconds). Thread-safe, lock-free for known providers.
   void record_synced(const std::string& provider, std::chrono::microseconds latency);
-  /// Records one Redis round trip (tixsync_redis_roundtrip_seconds); for
-  /// connection_options::round_trip observers. Thread-safe.
-  void record_redis_round_trip(std::chrono::microseconds duration);
+
+  /// The sync node's events per provider (tixsync_orders_synced_total,
+  /// tixsync_orders_retried_total, tixsync_orders_parked_total{reason},
+  /// tixsync_objects_total{action}). Thread-safe, lock-free and allocation-free; unknown
+  /// providers, park reasons and actions are ignored.
+  void record_order_synced(const std::string& provider);
+  void record_order_retried(const std::string& provider);
+  /// `reason`: a park state ("exceeded", "permanent", "config", "internal", "timeout").
+  void record_order_parked(const std::string& provider, std::string_view reason);
+  /// `action`: "created", "updated", "nothing_to_do", "synced", "unchanged" or "empty".
+  void record_object(const std::string& provider, std::string_view action);
+
+  /// Whose Redis connection a round trip was made on (the `client` label).
+  enum class redis_client { api, node };
+  /// Records one Redis round trip (tixsync_redis_roundtrip_seconds{client}); for
+  /// connection_options::round_trip observers. The API's own connections report as `api`
+  /// by themselves. Thread-safe.
+  void record_redis_round_trip(std::chrono::microseconds duration,
+                               redis_client client = redis_client::node);
 
   /// Finishes queued Redis work and stops the pretix client. Call after the server stopped.
   void stop();

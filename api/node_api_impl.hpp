@@ -3,6 +3,7 @@
 // mapping, JSON views of queue items). Not for use outside api/*_routes.cpp and node_api.cpp.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -17,6 +18,7 @@
 #include "api/api_worker_pool.hpp"
 #include "api/http_message.hpp"
 #include "api/node_api.hpp"
+#include "api/pretix_client.hpp"
 #include "api/responder.hpp"
 #include "persistence/queue_types.hpp"
 #include "providers/latency_histogram.hpp"
@@ -27,10 +29,20 @@ class http_client;
 
 namespace tixsync::api {
 
-/// Counters and histograms of one provider held by the API.
+/// The park reasons and object actions the sync counters know, in their label order.
+inline constexpr std::array<const char*, 5> park_reason_names = {"exceeded", "permanent", "config",
+                                                                 "internal", "timeout"};
+inline constexpr std::array<const char*, 6> object_action_names = {
+    "created", "updated", "nothing_to_do", "synced", "unchanged", "empty"};
+
+/// Counters and histograms of one provider held by the API (relaxed atomics, lock-free).
 struct provider_metrics {
   std::atomic<std::uint64_t> enqueued{0};  ///< queue items created or updated through the API
   providers::latency_histogram sync_latency;
+  std::atomic<std::uint64_t> synced{0};   ///< orders this node synced
+  std::atomic<std::uint64_t> retried{0};  ///< orders this node rescheduled
+  std::array<std::atomic<std::uint64_t>, park_reason_names.size()> parked{};  ///< by reason
+  std::array<std::atomic<std::uint64_t>, object_action_names.size()> objects{};  ///< by action
 };
 
 /// A cached event bundle fetched from pretix.
@@ -38,6 +50,8 @@ struct cached_event {
   std::string bundle;
   std::chrono::steady_clock::time_point fetched;
 };
+
+struct resync_job;  // api/resync_routes.cpp
 
 struct node_api::impl {
   explicit impl(node_api_options o);
@@ -48,7 +62,8 @@ struct node_api::impl {
   std::unique_ptr<providers::http::http_client> shop_client;
   /// One entry per configured provider, fixed at construction (lock-free lookups).
   std::map<std::string, std::unique_ptr<provider_metrics>> metrics;
-  providers::latency_histogram redis_round_trip;
+  providers::latency_histogram redis_round_trip;       ///< the API's own connections
+  providers::latency_histogram node_redis_round_trip;  ///< the sync node's connections
   std::atomic<std::uint64_t> webhooks_received{0};
 
   std::mutex rate_mutex;
@@ -61,7 +76,14 @@ struct node_api::impl {
   std::mutex event_mutex;
   std::map<std::string, cached_event> events;
 
+  /// Resyncs from pretix by id (the newest ones kept), for GET /api/v1/resync/{id}.
+  std::mutex resync_mutex;
+  std::map<std::string, std::shared_ptr<resync_job>> resync_jobs;
+  std::uint64_t resync_started = 0;
+
   const api_provider* find_provider(const std::string& id) const;
+  /// The metrics of a configured provider, or null.
+  provider_metrics* metrics_of(const std::string& id) const;
   node_counters counters() const;
   std::uint64_t enqueued_total() const;
   /// Counts created-or-updated items per provider after an enqueue.
@@ -100,6 +122,7 @@ void add_jobs_routes(router& routes, node_api::impl& api);
 void add_order_routes(router& routes, node_api::impl& api);
 void add_overview_routes(router& routes, node_api::impl& api);
 void add_metrics_routes(router& routes, node_api::impl& api);
+void add_resync_routes(router& routes, node_api::impl& api);
 void add_dashboard_routes(router& routes, node_api::impl& api);
 
 }  // namespace tixsync::api
@@ -120,6 +143,14 @@ struct order_enqueue {
 /// Enqueues `order` for each of its providers in one call; 202 with what was done, or the
 /// persistence error. Counts tixsync_orders_enqueued_total.
 http_response enqueue_order(node_api::impl& api, redis_worker& worker, const order_enqueue& order);
+
+/// Fetches the event bundle of organizer/event from pretix (the event, all pages of its items and
+/// questions), checks it with the mapping reader and caches it in api.events. `done` (on the HTTP
+/// client's thread) gets the bundle JSON, or "" with what failed and pretix's answer (status 0
+/// and a problem when there was no usable answer).
+void fetch_event_bundle(node_api::impl& api, std::shared_ptr<pretix_client> shop,
+                        const std::string& organizer, const std::string& event,
+                        std::function<void(std::string bundle, std::string what, pretix_answer failure)> done);
 
 /// Checks the order JSON with the mapping reader (thread-local); "" when it is a valid order of
 /// `event_slug`, else what is wrong and where. Sets `code` to the order's code.

@@ -1,9 +1,5 @@
 // One order: GET /api/v1/orders/{organizer}/{event}/{code} (queue state, sync results with their
-// links and the audit log, per provider), POST .../sync-now (due now from the stored snapshot) and
-// POST /api/v1/resync (every order of an event with a snapshot queued again).
-#include <chrono>
-#include <set>
-
+// links and the audit log, per provider) and POST .../sync-now (due now from the stored snapshot).
 #include "api/json_response.hpp"
 #include "api/node_api_impl.hpp"
 #include "mapping/sync_result.hpp"
@@ -12,7 +8,6 @@ namespace tixsync::api {
 namespace {
 
 constexpr std::size_t log_entries_shown = 50;
-constexpr std::chrono::seconds resync_scan_limit{30};
 
 nlohmann::json result_json(const persistence::sync_result& r) {
   nlohmann::json action = nullptr;
@@ -126,80 +121,6 @@ void post_sync_now(node_api::impl& api, http_request request, responder reply) {
   });
 }
 
-/// Redis glob characters escaped.
-std::string glob_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-void post_resync(node_api::impl& api, http_request request, responder reply) {
-  if (!api.authorize(request, reply, false)) return;
-  auto body = json_body(request, reply);
-  if (!body) return;
-  if (!body->is_object()) return void(reply.send(bad_request("body", "expected a JSON object")));
-  std::string provider, event, source = "snapshots";
-  for (const auto& [key, value] : body->items()) {
-    if (key != "provider" && key != "event" && key != "source") {
-      return void(reply.send(bad_request("body." + key, "unknown key (expected provider, event, source)")));
-    }
-    if (!value.is_string()) return void(reply.send(bad_request("body." + key, "expected a string")));
-  }
-  if (!body->contains("provider")) return void(reply.send(bad_request("body.provider", "missing")));
-  if (!body->contains("event")) return void(reply.send(bad_request("body.event", "missing")));
-  provider = (*body)["provider"].get<std::string>();
-  event = (*body)["event"].get<std::string>();
-  if (body->contains("source")) source = (*body)["source"].get<std::string>();
-  if (auto s = persistence::validate_identifier("event", event, true); !s.ok()) {
-    return void(reply.send(bad_request("body.event", s.message())));
-  }
-  if (source != "snapshots" && source != "pretix") {
-    return void(reply.send(bad_request("body.source", "expected \"snapshots\" or \"pretix\"")));
-  }
-  if (!api.find_provider(provider)) {
-    return void(reply.send(error_response(422, "body.provider: unknown provider '" + provider + "'")));
-  }
-  if (source == "pretix") {
-    return void(reply.send(error_response(
-        422, "body.source: resync from pretix is not supported yet; use \"snapshots\"")));
-  }
-  api.on_redis(reply, [&api, provider, event](redis_worker& worker) {
-    const std::string key_start = worker.keys.order_snapshot(event, "");
-    const std::string pattern = glob_escape(key_start) + "*";
-    const auto deadline = std::chrono::steady_clock::now() + resync_scan_limit;
-    std::set<std::string> orders;
-    std::string cursor = "0";
-    do {
-      if (std::chrono::steady_clock::now() > deadline) {
-        return error_response(503, "the snapshot scan did not finish in time; nothing was queued");
-      }
-      auto scanned = worker.connection.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-      if (!scanned.ok()) return persistence_error(scanned.error(), "scanning snapshots");
-      if (!scanned->is_array() || scanned->elements.size() != 2) {
-        return error_response(500, "unexpected SCAN reply");
-      }
-      cursor = scanned->elements[0].str;
-      for (const auto& key : scanned->elements[1].elements) {
-        const std::string code = key.str.substr(key_start.size());
-        if (persistence::validate_identifier("order", code).ok()) orders.insert(code);
-      }
-    } while (cursor != "0");
-    std::vector<persistence::enqueue_request> requests;
-    for (const auto& code : orders) {
-      requests.push_back({{provider, event, code}, "resync", std::nullopt, std::nullopt});
-    }
-    if (!requests.empty()) {
-      auto done = worker.queue.enqueue_many(requests, unix_ms_now());
-      if (!done.ok()) return persistence_error(done.error(), "enqueueing the resync");
-      api.count_enqueued(requests);
-    }
-    return json_response(202, {{"provider", provider}, {"event", event}, {"queued", requests.size()}});
-  });
-}
-
 }  // namespace
 
 void add_order_routes(router& routes, node_api::impl& api) {
@@ -210,9 +131,6 @@ void add_order_routes(router& routes, node_api::impl& api) {
              [&api](http_request r, responder reply) {
                post_sync_now(api, std::move(r), std::move(reply));
              });
-  routes.add("POST", "/api/v1/resync", [&api](http_request r, responder reply) {
-    post_resync(api, std::move(r), std::move(reply));
-  });
 }
 
 }  // namespace tixsync::api

@@ -38,6 +38,40 @@ void pretix_client::get_url(const std::string& url, std::function<void(pretix_an
   });
 }
 
+pretix_page pretix_client::read_page(pretix_answer answer) const {
+  pretix_page page;
+  if (answer.status != 200) {
+    page.answer = std::move(answer);
+    return page;
+  }
+  nlohmann::json body = nlohmann::json::parse(answer.body, nullptr, false);
+  answer.body.clear();
+  page.answer = std::move(answer);
+  if (!body.is_object() || !body.contains("results") || !body["results"].is_array()) {
+    page.answer.problem = "pretix answered a list page that is not {\"results\": [...]}";
+    page.answer.unreadable = true;
+    return page;
+  }
+  const auto next = body.find("next");
+  if (next != body.end() && !next->is_null()) {
+    if (!next->is_string() || next->get<std::string>().rfind(base_url_ + "/", 0) != 0) {
+      page.answer.problem = "pretix's next page is not under the shop URL";
+      page.answer.unreadable = true;
+      return page;
+    }
+    page.next = next->get<std::string>();
+  }
+  page.results = std::move(body["results"]);
+  page.readable = true;
+  return page;
+}
+
+void pretix_client::get_page(const std::string& url, std::function<void(pretix_page)> done) const {
+  get_url(url, [this, done = std::move(done)](pretix_answer answer) {
+    done(read_page(std::move(answer)));
+  });
+}
+
 void pretix_client::get_all(const std::string& path,
                             std::function<void(pretix_answer, nlohmann::json)> done,
                             int max_pages) const {
@@ -54,25 +88,17 @@ void pretix_client::get_all(const std::string& path,
   std::weak_ptr<std::function<void(std::string)>> weak = step;
   *step = [state, weak](std::string url) {
     auto self = weak.lock();
-    state->client->get_url(url, [state, self](pretix_answer answer) {
-      const auto& step = self;
+    state->client->get_page(url, [state, self](pretix_page page) {
       auto finish = [&](pretix_answer a) {
         auto done = std::move(state->done);
         done(std::move(a), std::move(state->results));
       };
-      if (answer.status != 200) return finish(std::move(answer));
-      nlohmann::json page = nlohmann::json::parse(answer.body, nullptr, false);
-      if (!page.is_object() || !page.contains("results") || !page["results"].is_array()) {
-        return finish({0, "", "pretix answered a list page that is not {\"results\": [...]}"});
-      }
-      for (auto& r : page["results"]) state->results.push_back(std::move(r));
-      const auto next = page.find("next");
-      if (next == page.end() || next->is_null()) return finish(std::move(answer));
-      if (!next->is_string() || next->get<std::string>().rfind(state->client->base_url_ + "/", 0) != 0) {
-        return finish({0, "", "pretix's next page is not under the shop URL"});
-      }
-      if (--state->pages_left <= 0) return finish({0, "", "more list pages than allowed"});
-      (*step)(next->get<std::string>());
+      if (page.answer.status != 200) return finish(std::move(page.answer));
+      if (!page.readable) return finish({0, "", page.answer.problem, true});
+      for (auto& r : page.results) state->results.push_back(std::move(r));
+      if (page.next.empty()) return finish(std::move(page.answer));
+      if (--state->pages_left <= 0) return finish({0, "", "more list pages than allowed", true});
+      (*self)(page.next);
     });
   };
   (*step)(base_url_ + path);

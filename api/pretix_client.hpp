@@ -1,4 +1,5 @@
-// Reads from the shop's pretix REST API for the webhook: one GET, or every page of a list
+// Reads from the shop's pretix REST API for the webhook and the resync: one GET, one page or every
+// page of a list
 // (following "next" only within the shop's base URL, so the token never leaves for another host),
 // through the asynchronous HTTP client: completions run on its I/O threads, nothing blocks.
 #pragma once
@@ -15,11 +16,23 @@ class http_transport;
 
 namespace tixsync::api {
 
-/// What pretix answered: status 0 when no answer came (then `problem` says why).
+/// What pretix answered: status 0 when no usable answer came (then `problem` says why).
 struct pretix_answer {
   int status = 0;
   std::string body;
   std::string problem;
+  /// pretix answered, but with something that cannot be used (not a list page, a `next` off
+  /// the shop URL, too many pages, an unreadable event): its problem, not the network's.
+  bool unreadable = false;
+};
+
+/// One page of a pretix list ({"count", "next", "previous", "results"}).
+struct pretix_page {
+  pretix_answer answer;  ///< status and problem as answered; the body is moved into `results`
+  /// True when pretix answered 200 with {"results": [...]} and a `next` under the base URL.
+  bool readable = false;
+  nlohmann::json results = nlohmann::json::array();
+  std::string next;  ///< the next page's URL; "" on the last page
 };
 
 class pretix_client {
@@ -36,9 +49,17 @@ class pretix_client {
   void get_all(const std::string& path,
                std::function<void(pretix_answer, nlohmann::json results)> done,
                int max_pages = 50) const;
+  /// One page of a list at `url` (url_of(path) for the first, a page's `next` after that). A
+  /// 200 that is not a list page, or whose `next` leaves the base URL (the token must not go
+  /// elsewhere), is unreadable with `answer.problem` saying why.
+  void get_page(const std::string& url, std::function<void(pretix_page)> done) const;
+  /// The full URL of `path` ("/api/v1/...").
+  std::string url_of(const std::string& path) const { return base_url_ + path; }
 
  private:
   void get_url(const std::string& url, std::function<void(pretix_answer)> done) const;
+  /// Reads a 200 answer as a list page.
+  pretix_page read_page(pretix_answer answer) const;
   providers::http::http_transport& transport_;
   std::string base_url_;
   std::string token_;

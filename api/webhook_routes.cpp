@@ -79,41 +79,59 @@ void store_and_enqueue(node_api::impl& api, std::shared_ptr<webhook_call> call, 
   });
 }
 
-/// Fetches event, items and questions and builds the event bundle, then stores and enqueues.
-void fetch_bundle(node_api::impl& api, std::shared_ptr<pretix_client> shop,
-                  std::shared_ptr<webhook_call> call, responder reply) {
-  const std::string base = "/api/v1/organizers/" + percent_encode(call->organizer) + "/events/" +
-                           percent_encode(call->event) + "/";
-  shop->get(base, [&api, shop, call, reply, base](pretix_answer event) {
-    if (event.status != 200) return void(reply.send(pretix_unavailable(api, "fetching the event", event)));
-    shop->get_all(base + "items/", [&api, shop, call, reply, base, event](pretix_answer a, nlohmann::json items) {
-      if (a.status != 200) return void(reply.send(pretix_unavailable(api, "fetching the items", a)));
-      shop->get_all(base + "questions/", [&api, call, reply, event, items](pretix_answer q, nlohmann::json questions) {
-        if (q.status != 200) return void(reply.send(pretix_unavailable(api, "fetching the questions", q)));
-        nlohmann::json event_json = nlohmann::json::parse(event.body, nullptr, false);
+}  // namespace
+
+void fetch_event_bundle(node_api::impl& api, std::shared_ptr<pretix_client> shop,
+                        const std::string& organizer, const std::string& event,
+                        std::function<void(std::string bundle, std::string what, pretix_answer failure)> done) {
+  const std::string event_id = organizer + "/" + event;
+  const std::string base = "/api/v1/organizers/" + percent_encode(organizer) + "/events/" +
+                           percent_encode(event) + "/";
+  shop->get(base, [&api, shop, done, base, organizer, event_id](pretix_answer event_answer) {
+    if (event_answer.status != 200) return done("", "fetching the event", std::move(event_answer));
+    shop->get_all(base + "items/", [&api, shop, done, base, organizer, event_id, event_answer](
+                                       pretix_answer a, nlohmann::json items) {
+      if (a.status != 200) return done("", "fetching the items", std::move(a));
+      shop->get_all(base + "questions/", [&api, done, organizer, event_id, event_answer, items](
+                                             pretix_answer q, nlohmann::json questions) {
+        if (q.status != 200) return done("", "fetching the questions", std::move(q));
+        nlohmann::json event_json = nlohmann::json::parse(event_answer.body, nullptr, false);
         if (!event_json.is_object()) {
-          return void(reply.send(error_response(503, "pretix: the event is not a JSON object")));
+          return done("", "fetching the event", {0, "", "the event is not a JSON object", true});
         }
-        nlohmann::json bundle = {{"organizer", call->organizer}, {"event", event_json},
+        nlohmann::json bundle = {{"organizer", organizer}, {"event", event_json},
                                  {"settings", nlohmann::json::object()}, {"items", items},
                                  {"questions", questions}, {"checkinlists", nlohmann::json::array()},
                                  {"subevents", nlohmann::json::array()}, {"vouchers", nlohmann::json::array()}};
-        call->bundle = bundle.dump();
+        std::string text = bundle.dump();
         thread_local mapping::order_reader reader;
         mapping::event_bundle parsed;
         mapping::read_error error;
-        if (!reader.read_event_bundle(call->bundle, parsed, error)) {
-          return void(reply.send(error_response(503, "pretix: the event bundle cannot be read: " + error.to_string())));
+        if (!reader.read_event_bundle(text, parsed, error)) {
+          return done("", "reading the event bundle", {0, "", "it cannot be read: " + error.to_string(), true});
         }
-        call->bundle_fetched = true;
         {
           std::lock_guard<std::mutex> lock(api.event_mutex);
-          api.events[call->event_id] = {call->bundle, std::chrono::steady_clock::now()};
+          api.events[event_id] = {text, std::chrono::steady_clock::now()};
         }
-        store_and_enqueue(api, call, reply);
+        done(std::move(text), "", {});
       });
     });
   });
+}
+
+namespace {
+
+/// Fetches the event bundle, then stores and enqueues.
+void fetch_bundle(node_api::impl& api, std::shared_ptr<pretix_client> shop,
+                  std::shared_ptr<webhook_call> call, responder reply) {
+  fetch_event_bundle(api, shop, call->organizer, call->event,
+                     [&api, call, reply](std::string bundle, std::string what, pretix_answer failure) {
+                       if (bundle.empty()) return void(reply.send(pretix_unavailable(api, what, failure)));
+                       call->bundle = std::move(bundle);
+                       call->bundle_fetched = true;
+                       store_and_enqueue(api, call, reply);
+                     });
 }
 
 void post_webhook(node_api::impl& api, http_request request, responder reply) {

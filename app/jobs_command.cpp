@@ -9,6 +9,7 @@
 
 #include "app/queue_access.hpp"
 #include "persistence/node_registry.hpp"
+#include "persistence/queue_item_json.hpp"
 #include "persistence/queue_store.hpp"
 
 namespace tixsync::app {
@@ -24,16 +25,8 @@ struct jobs_options {
 };
 
 nlohmann::json item_json(const persistence::queue_item& item) {
-  return {{"event", item.ref.event},
-          {"order", item.ref.order},
-          {"state", persistence::to_string(item.state)},
-          {"trigger", item.trigger},
-          {"attempts", item.attempts},
-          {"not_before", format_time(item.not_before_ms)},
-          {"node", item.node},
-          {"lease_until", format_time(item.lease_until_ms)},
-          {"cause", item.cause},
-          {"errors", item.errors}};
+  return persistence::queue_item_json(item,
+                                      [](std::int64_t ms) -> nlohmann::json { return format_time(ms); });
 }
 
 void print_counts(const jobs_options& o, const persistence::queue_counts& counts) {

@@ -1,11 +1,41 @@
 // node_http: the API's options from the config ([http], [shop], the providers and their guards)
-// and the server around it.
+// and the server around it; api_sync_observer, the node's events into the API's metrics.
 #include "app/node_http.hpp"
 
 #include "api/http_server.hpp"
 #include "app/commands.hpp"
 
 namespace tixsync::app {
+
+void api_sync_observer::order_synced(const std::string& provider,
+                                     std::optional<std::chrono::milliseconds> latency) {
+  auto* api = api_.load(std::memory_order_acquire);
+  if (!api) return;
+  api->record_order_synced(provider);
+  if (latency) api->record_synced(provider, *latency);
+}
+
+void api_sync_observer::order_retried(const std::string& provider) {
+  if (auto* api = api_.load(std::memory_order_acquire)) api->record_order_retried(provider);
+}
+
+void api_sync_observer::order_parked(const std::string& provider, providers::park_reason reason) {
+  if (auto* api = api_.load(std::memory_order_acquire)) {
+    api->record_order_parked(provider, providers::to_string(reason));
+  }
+}
+
+void api_sync_observer::object_handled(const std::string& provider, actors::object_action action) {
+  if (auto* api = api_.load(std::memory_order_acquire)) {
+    api->record_object(provider, actors::to_string(action));
+  }
+}
+
+void api_sync_observer::redis_round_trip(std::chrono::microseconds duration) {
+  if (auto* api = api_.load(std::memory_order_acquire)) {
+    api->record_redis_round_trip(duration, api::node_api::redis_client::node);
+  }
+}
 
 bool takes_trigger(const config::provider_section& provider, const std::string& trigger) {
   if (trigger.empty()) return true;

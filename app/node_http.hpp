@@ -1,12 +1,17 @@
 // The node's HTTP listener for `tixsync run`: builds the API (api/node_api.hpp) from the config and
 // the running node, serves it on [http] listen:port, and stops it in the node's shutdown order
-// (stop accepting, then, after the node drained, the API's Redis workers).
+// (stop accepting, then, after the node drained, the API's Redis workers), and the observer that
+// feeds the node's sync events into the API's metrics.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "actors/node.hpp"
 #include "api/node_api.hpp"
 #include "app/provider_factory.hpp"
 #include "config/tixsync_config.hpp"
@@ -16,6 +21,26 @@ class http_server;
 }
 
 namespace tixsync::app {
+
+/// Feeds a sync node's events (actors::sync_observer) and its Redis round trips into the metrics
+/// of a node_api, once attach()ed: the node starts before its HTTP listener, so events before
+/// that (or after detaching) are not counted. Cheap: an atomic load and relaxed counters.
+class api_sync_observer : public actors::sync_observer {
+ public:
+  /// Sets the API to feed (null: none). Detach before the API goes, after the node stopped.
+  void attach(api::node_api* api) { api_.store(api); }
+
+  void order_synced(const std::string& provider,
+                    std::optional<std::chrono::milliseconds> latency) override;
+  void order_retried(const std::string& provider) override;
+  void order_parked(const std::string& provider, providers::park_reason reason) override;
+  void object_handled(const std::string& provider, actors::object_action action) override;
+  /// For node_options::redis_round_trip (client "node").
+  void redis_round_trip(std::chrono::microseconds duration);
+
+ private:
+  std::atomic<api::node_api*> api_{nullptr};
+};
 
 /// Whether a provider configured with these triggers takes `trigger` ("" takes any).
 bool takes_trigger(const config::provider_section& provider, const std::string& trigger);

@@ -1,14 +1,13 @@
-// `tixsync resync`: re-enqueues every order of an event that has a stored snapshot. Snapshots
-// have no per-event index, so the orders are found with SCAN MATCH over the event's snapshot
-// keys (bounded COUNT per call, overall deadline); only a complete scan enqueues anything.
+// `tixsync resync`: re-enqueues every order of an event that has a stored snapshot, listed by
+// snapshot_store::list_orders (a bounded SCAN); only a complete listing enqueues anything.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "app/queue_access.hpp"
 #include "persistence/queue_store.hpp"
+#include "persistence/snapshot_store.hpp"
 
 namespace tixsync::app {
 namespace {
@@ -20,50 +19,16 @@ struct resync_options {
   int scan_seconds = 60;
 };
 
-/// `text` with Redis glob characters escaped.
-std::string glob_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-/// The order codes of the event's snapshots; exit 3 when the scan outlives the deadline.
-std::set<std::string> scan_orders(const queue_access& access, const resync_options& o) {
-  const std::string key_start = access.keys.order_snapshot(o.event, "");
-  const std::string pattern = glob_escape(key_start) + "*";
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.scan_seconds);
-  std::set<std::string> orders;
-  std::string cursor = "0";
-  do {
-    if (std::chrono::steady_clock::now() > deadline) {
-      throw command_error(exit_unavailable, "the snapshot scan did not finish within " +
-                                                std::to_string(o.scan_seconds) +
-                                                " s; nothing was enqueued");
-    }
-    auto reply =
-        must(access.connection->command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"}),
-             "scanning snapshots");
-    if (!reply.is_array() || reply.elements.size() != 2) {
-      throw command_error(exit_unavailable, "unexpected SCAN reply");
-    }
-    cursor = reply.elements[0].str;
-    for (const auto& key : reply.elements[1].elements) {
-      const std::string code = key.str.substr(key_start.size());
-      if (persistence::validate_identifier("order", code).ok()) orders.insert(code);
-    }
-  } while (cursor != "0");
-  return orders;
-}
-
 void run_resync(const resync_options& o) {
   if (!persistence::validate_identifier("event", o.event, true).ok()) {
     throw command_error(exit_bad_input, "invalid event '" + o.event + "'");
   }
   auto access = open_queue(o.redis);
-  const auto orders = scan_orders(access, o);
+  persistence::snapshot_store snapshots(*access.connection, access.keys);
+  persistence::listing_limits limits;
+  limits.time = std::chrono::seconds(o.scan_seconds);
+  const auto orders =
+      must(snapshots.list_orders(o.event, limits), "listing the snapshots (nothing was enqueued)");
   persistence::queue_options options;
   options.keys = access.keys;
   persistence::queue_store queue(*access.connection, options);

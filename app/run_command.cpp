@@ -219,12 +219,10 @@ void run_node(const run_options& options) {
   const std::size_t fed =
       options.feed_orders.empty() ? 0 : feed_orders(options, config, connection, keys);
 
-  // Each synced order's enqueue-to-synced latency goes to the API's metrics once it listens.
-  auto latency_sink = std::make_shared<std::atomic<api::node_api*>>(nullptr);
-  node.on_order_synced = [latency_sink](const std::string& provider,
-                                        std::chrono::milliseconds latency) {
-    if (auto* metrics = latency_sink->load()) metrics->record_synced(provider, latency);
-  };
+  // The node's sync events and Redis round trips go to the API's metrics once it listens.
+  auto metrics = std::make_shared<api_sync_observer>();
+  node.observer = metrics;
+  node.redis_round_trip = [metrics](std::chrono::microseconds d) { metrics->redis_round_trip(d); };
   actors::sync_node worker(node, built.registry);
   try {
     worker.start();
@@ -263,7 +261,7 @@ void run_node(const run_options& options) {
     };
     try {
       http = std::make_unique<node_http>(config, built, std::move(view));
-      latency_sink->store(&http->node_api());
+      metrics->attach(&http->node_api());
       std::cerr << "dashboard: " << http->address() << "/\n";
     } catch (const command_error& e) {
       // Without an [http] table the listener is a default: a node whose port is taken (e.g.
@@ -337,7 +335,7 @@ void run_node(const run_options& options) {
     }
   }
   if (stopper.joinable()) stopper.join();
-  latency_sink->store(nullptr);
+  metrics->attach(nullptr);
   if (http) http->stop();
   if (auto s = nodes.leave(beat.name); !s.ok()) {
     node.log(actors::log_level::warning, "heartbeat not removed: " + s.to_string());

@@ -1,5 +1,8 @@
-// Order and event snapshots as plain Redis strings; batched reads with one MGET.
+// Order and event snapshots as plain Redis strings; batched reads with one MGET; the orders of an
+// event listed with a bounded SCAN.
 #include "persistence/snapshot_store.hpp"
+
+#include <set>
 
 namespace tixsync::persistence {
 namespace {
@@ -18,6 +21,16 @@ status_or<std::optional<std::string>> string_or_nil(status_or<redis_value> reply
     return status(persistence_errc::server_error, reply->str);
   }
   return std::optional<std::string>(std::move(reply->str));
+}
+
+/// `text` with Redis glob characters escaped.
+std::string glob_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
 }
 
 }  // namespace
@@ -86,6 +99,46 @@ status_or<snapshot_batch> snapshot_store::get_many(const std::vector<order_key>&
       batch.events[events[i]] = std::make_shared<const std::string>(std::move(v.str));
   }
   return batch;
+}
+
+}  // namespace tixsync::persistence
+
+namespace tixsync::persistence {
+
+status_or<std::vector<std::string>> snapshot_store::list_orders(const std::string& event,
+                                                                const listing_limits& limits) {
+  if (auto s = check_ids(keys_, event, nullptr); !s) return s;
+  const std::string key_start = keys_.order_snapshot(event, "");
+  const std::string pattern = glob_escape(key_start) + "*";
+  const std::string count = std::to_string(limits.scan_count > 0 ? limits.scan_count : 1000);
+  const auto deadline = std::chrono::steady_clock::now() + limits.time;
+  std::set<std::string> orders;
+  std::string cursor = "0";
+  do {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return status(persistence_errc::timeout, "the snapshot scan of " + event +
+                                                   " did not finish within " +
+                                                   std::to_string(limits.time.count()) + " ms");
+    }
+    auto reply = connection_.command({"SCAN", cursor, "MATCH", pattern, "COUNT", count});
+    if (!reply) return reply.error();
+    if (reply->is_error()) return status(persistence_errc::server_error, reply->str);
+    if (!reply->is_array() || reply->elements.size() != 2) {
+      return status(persistence_errc::protocol_error, "unexpected SCAN reply");
+    }
+    cursor = reply->elements[0].str;
+    for (const auto& key : reply->elements[1].elements) {
+      if (key.str.size() <= key_start.size()) continue;
+      std::string code = key.str.substr(key_start.size());
+      if (validate_identifier("order", code).ok()) orders.insert(std::move(code));
+    }
+    if (orders.size() > limits.max_orders) {
+      return status(
+          persistence_errc::invalid_argument,
+          event + " has more than " + std::to_string(limits.max_orders) + " order snapshots");
+    }
+  } while (cursor != "0");
+  return std::vector<std::string>(orders.begin(), orders.end());
 }
 
 }  // namespace tixsync::persistence

@@ -1,7 +1,10 @@
 // The newest order and event JSON received (snapshots), each under its own key, stored as given,
-// so a sync always works on the newest data. Snapshot keys are tagged by event.
+// so a sync always works on the newest data. Snapshot keys are tagged by event; the orders of an
+// event with a snapshot are listed with a bounded SCAN (for resyncs).
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -27,6 +30,13 @@ struct snapshot_batch {
   std::map<std::string, std::shared_ptr<const std::string>> events;  ///< only those found
 };
 
+/// Bounds of snapshot_store::list_orders.
+struct listing_limits {
+  std::chrono::milliseconds time{30000};  ///< the whole scan; past it, a timeout error
+  std::size_t max_orders = 1000000;       ///< more snapshots than this: an error
+  std::size_t scan_count = 1000;          ///< SCAN COUNT hint per round trip
+};
+
 /// Not thread-safe: one per worker connection. Store a snapshot BEFORE enqueueing its order
 /// (or pass it in enqueue_request::order_json), so whoever claims the item sees it.
 class snapshot_store {
@@ -44,6 +54,13 @@ class snapshot_store {
   status_or<std::optional<std::string>> get_event(const std::string& event);
   /// The order snapshots of `orders` and the event snapshots of their events in one MGET.
   status_or<snapshot_batch> get_many(const std::vector<order_key>& orders);
+  /// The codes of the orders of `event` that have a snapshot, sorted and unique (a resync's
+  /// list). Snapshots have no per-event index, so this SCANs with MATCH over the event's
+  /// snapshot keys: O(all keys of the database) round trips of `scan_count`. All or nothing:
+  /// past `limits.time` a `timeout` error, more than `limits.max_orders` an `invalid_argument`
+  /// error, and no partial list.
+  status_or<std::vector<std::string>> list_orders(const std::string& event,
+                                                  const listing_limits& limits = {});
 
  private:
   redis_connection& connection_;

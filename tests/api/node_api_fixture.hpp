@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -106,6 +107,7 @@ class node_api_test : public ::testing::Test {
       return c;
     };
     o.guards = guards;
+    if (tweak_options) tweak_options(o);
     o.node_state = [this] {
       std::lock_guard<std::mutex> lock(state_mutex);
       return state;
@@ -160,6 +162,8 @@ class node_api_test : public ::testing::Test {
   std::atomic<std::uint64_t> synced{0};
   std::mutex state_mutex;
   std::string state = "running";
+  /// Changes start_api() makes to the options last (e.g. other providers, resync limits).
+  std::function<void(node_api_options&)> tweak_options;
   /// The HTTP providers' guards start_api() passes on.
   std::vector<std::pair<std::string, std::shared_ptr<providers::guard::guarded_provider>>> guards;
 };

@@ -1,8 +1,10 @@
-// The metrics of an HTTP provider's guard in the node API: circuit state, admitted calls and the
-// external request latency histogram measured by the guard around each call of the provider.
+// The metrics of an HTTP provider's guard in the node API: circuit state, admitted calls, the
+// external request latency histogram measured by the guard around each call of the provider, and
+// the provider's HTTP requests by outcome.
 #include "api/node_api.hpp"
 
 #include "providers/guard/guarded_provider.hpp"
+#include "providers/http/request_tally.hpp"
 #include "tests/api/node_api_fixture.hpp"
 #include "tests/providers/guard/guard_test_support.hpp"
 #include "tests/support/prometheus_parser.hpp"
@@ -15,7 +17,16 @@ using providers::guard::testing::scripted_provider;
 
 TEST_F(node_api_test, reports_the_guard_of_an_http_provider) {
   auto inner = std::make_shared<scripted_provider>();
-  auto guard = std::make_shared<providers::guard::guarded_provider>(providers::guard::guard_options{}, inner);
+  // The HTTP client counts its requests by outcome into the tally the guard reports.
+  auto tally = std::make_shared<providers::http::request_tally>();
+  using providers::http::request_outcome;
+  for (auto outcome : {request_outcome::status_2xx, request_outcome::status_2xx,
+                       request_outcome::status_5xx, request_outcome::timeout}) {
+    tally->add(outcome);
+  }
+  providers::guard::guard_options options;
+  options.http_requests = tally;
+  auto guard = std::make_shared<providers::guard::guarded_provider>(options, inner);
   guards = {{"crm", guard}};
   start_api(api_token, "");
   result_log results(3);
@@ -27,6 +38,12 @@ TEST_F(node_api_test, reports_the_guard_of_an_http_provider) {
   EXPECT_EQ(metrics.value("tixsync_external_request_seconds_count{provider=crm}"), 3);
   EXPECT_EQ(metrics.value("tixsync_guard_admitted_total{provider=crm}"), 3);
   EXPECT_EQ(metrics.value("tixsync_circuit_state{provider=crm}"), 0);
+  EXPECT_EQ(metrics.types.at("tixsync_http_requests"), "counter");
+  EXPECT_EQ(metrics.value("tixsync_http_requests_total{outcome=2xx,provider=crm}"), 2);
+  EXPECT_EQ(metrics.value("tixsync_http_requests_total{outcome=5xx,provider=crm}"), 1);
+  EXPECT_EQ(metrics.value("tixsync_http_requests_total{outcome=timeout,provider=crm}"), 1);
+  EXPECT_EQ(metrics.value("tixsync_http_requests_total{outcome=4xx,provider=crm}"), 0);
+  EXPECT_EQ(metrics.value("tixsync_http_requests_total{outcome=network-error,provider=crm}"), 0);
   auto overview = json_of(get("/api/v1/overview"));
   EXPECT_EQ(overview["providers"][0]["circuit"], "closed");
   server_->stop();

@@ -18,6 +18,7 @@ TEST_F(node_api_test, malformed_json_gets_a_clear_400_and_changes_nothing) {
   const std::string order = orders()[0];
   std::vector<std::string> bodies = {
       "", "{", "[1,2", "not json", "\"just a string\"", "42", "null", "[]", "{\"code\": 5}",
+      "1e999", "{\"code\": 1e999}",                          // numbers too large for a double
       order.substr(0, order.size() / 2),                      // truncated
       std::string(500, '[') + std::string(500, ']'),          // deeply nested
       std::string(100000, '{'),                               // deeply nested, unterminated
