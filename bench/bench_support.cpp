@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/test_data.hpp"
@@ -27,6 +28,45 @@ std::vector<std::string> make_orders(const std::string& prefix, std::size_t n) {
     out.push_back(model.dump());
   }
   return out;
+}
+
+std::vector<std::string> make_orders(const std::string& prefix, std::size_t n,
+                                     std::size_t positions, const std::string& event,
+                                     std::size_t first) {
+  if (positions == 0 || positions > 1000) {
+    throw std::invalid_argument("make_orders: positions must be 1..1000, got " +
+                                std::to_string(positions));
+  }
+  nlohmann::json model;
+  for (const auto& line : testing::read_test_data_lines("orders.jsonl")) {
+    model = nlohmann::json::parse(line);
+    if (model["positions"].size() == 2) break;
+  }
+  const nlohmann::json position = model["positions"][0];
+  model["event"] = event;
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (std::size_t i = first; i < first + n; ++i) {
+    const std::string code = order_code(prefix, i);
+    model["code"] = code;
+    nlohmann::json list = nlohmann::json::array();
+    for (std::size_t p = 1; p <= positions; ++p) {
+      nlohmann::json copy = position;
+      copy["id"] = 20000000 + p;
+      copy["positionid"] = p;
+      copy["order"] = code;
+      list.push_back(std::move(copy));
+    }
+    model["positions"] = std::move(list);
+    out.push_back(model.dump());
+  }
+  return out;
+}
+
+std::string make_event(const std::string& slug) {
+  nlohmann::json event = nlohmann::json::parse(testing::read_test_data("event.json"));
+  event["event"]["slug"] = slug;
+  return event.dump();
 }
 
 double self_cpu_seconds() {

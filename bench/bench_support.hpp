@@ -16,6 +16,17 @@ std::string order_code(const std::string& prefix, std::size_t i);
 /// codes order_code(prefix, 0..n-1), as JSON text.
 std::vector<std::string> make_orders(const std::string& prefix, std::size_t n);
 
+/// N orders of `positions` positions (1..1000) of event `event`: the 2-position fixture order
+/// with its first position repeated `positions` times (ids 20000001.., positionid 1..P, so ticket
+/// ids CODE-1..CODE-P), its "event" set to `event`, under the codes order_code(prefix, first..),
+/// as JSON text. Throws std::invalid_argument for 0 or more than 1000 positions.
+std::vector<std::string> make_orders(const std::string& prefix, std::size_t n,
+                                     std::size_t positions, const std::string& event,
+                                     std::size_t first = 0);
+
+/// The fixture event (tests/data/event.json) under the slug `slug`, as JSON text.
+std::string make_event(const std::string& slug);
+
 /// User + system CPU seconds of this process, every thread (getrusage).
 double self_cpu_seconds();
 

@@ -13,10 +13,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "persistence/audit_log.hpp"
+#include "persistence/redis_connection.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/http_fetch.hpp"
 
@@ -153,12 +156,14 @@ int mock_crm_process::set_faults(const json& body) const {
       .status;
 }
 
-node_process::node_process(const std::vector<std::string>& argv, const std::string& log_path)
+node_process::node_process(const std::vector<std::string>& argv, const std::string& log_path,
+                           const std::vector<std::pair<std::string, std::string>>& env)
     : log_path_(log_path) {
   std::vector<std::string> args = argv;
   auto raw = raw_argv(args);
   pid_ = fork();
   if (pid_ == 0) {
+    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
     const int err = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     const int out = open((log_path + ".out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(err, 2);
@@ -179,21 +184,38 @@ void node_process::signal(int signo) const {
   if (pid_ > 0) kill(pid_, signo);
 }
 
-int node_process::wait_exit(std::chrono::seconds limit) {
-  if (pid_ <= 0) return -1;
-  const auto deadline = std::chrono::steady_clock::now() + limit;
+bool node_process::running() {
   int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (pid_ > 0 && waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
-  return -2;
+  return pid_ > 0;
 }
 
-std::string node_process::log() const { return read_text(log_path_); }
+int node_process::wait_exit(std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return running() ? -2 : exit_code_;
+}
+
+std::string node_process::log() const {
+  return read_text(log_path_);
+}
+
+int node_process::http_port(std::chrono::seconds limit) const {
+  const std::regex line("dashboard: http://127\\.0\\.0\\.1:([0-9]+)/");
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::smatch m;
+    const std::string text = log();
+    if (std::regex_search(text, m, line)) return std::stoi(m[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
+}
 
 long queue_snapshot::unfinished() const {
   long n = 0;
@@ -250,10 +272,14 @@ std::string fleet::config_for(const std::string& name) {
   std::ostringstream t;
   t << "[redis]\nurl = \"" << redis_url() << "\"\nconnect_timeout = \"300ms\"\n"
     << "command_timeout = \"2s\"\n\n"
-    << "[node]\nname = \"" << name << "\"\nconcurrency = " << o.node_concurrency
-    << "\nlease = \"" << o.lease << "\"\ngrace = \"" << o.grace << "\"\nclaim_batch = 16\n\n"
-    << "[http]\nenabled = false\n\n"
-    << "[shop]\nurl = \"https://tickets.nordlicht.example\"\norganizer = \"nordlicht\"\n\n"
+    << "[node]\nname = \"" << name << "\"\nconcurrency = " << o.node_concurrency << "\nlease = \""
+    << o.lease << "\"\ngrace = \"" << o.grace << "\"\nclaim_batch = 16\n\n"
+    << (o.http ? "[http]\nport = 0\napi_token_env = \"TIXSYNC_FAULT_API_TOKEN\"\n" +
+                     (o.max_body.empty() ? "" : "max_body = " + o.max_body + "\n") + "\n"
+               : std::string("[http]\nenabled = false\n\n"))
+    // With HTTP the shop is a closed loopback port: a webhook never reaches past loopback.
+    << "[shop]\nurl = \"" << (o.http ? "http://127.0.0.1:1" : "https://tickets.nordlicht.example")
+    << "\"\norganizer = \"nordlicht\"\n\n"
     << "[log]\nlevel = \"info\"\n\n"
     << "[[providers]]\nid = \"crm\"\ntype = \"rest\"\nlist_joiner = \",\"\nmappings = \"" << dir_
     << "/mappings.json\"\n\n"
@@ -286,7 +312,9 @@ node_process& fleet::start_node(const std::string& name, const std::string& feed
   if (!feed.empty()) {
     argv.insert(argv.end(), {"--feed", feed, "--feed-event", examples + "/sample-event.json"});
   }
-  auto node = std::make_unique<node_process>(argv, dir_ + "/" + name + ".log");
+  auto node = std::make_unique<node_process>(argv, dir_ + "/" + name + ".log",
+                                             std::vector<std::pair<std::string, std::string>>{
+                                                 {"TIXSYNC_FAULT_API_TOKEN", fleet_api_token}});
   auto& ref = *node;
   nodes_[name] = std::move(node);
   return ref;
@@ -301,9 +329,9 @@ bool fleet::enqueue(const std::string& orders_path) {
 
 queue_snapshot fleet::queue() const {
   queue_snapshot q;
-  const auto r = run_command(
-      {TIXSYNC_BINARY, "jobs", "--redis", redis_url(), "--provider", "crm", "--json"}, "",
-      std::chrono::seconds(20));
+  const auto r =
+      run_command({TIXSYNC_BINARY, "jobs", "--redis", redis_url(), "--provider", "crm", "--json"},
+                  "", std::chrono::seconds(20));
   const json doc = json::parse(r.out, nullptr, false);
   if (r.exit_code != 0 || !doc.is_object() || !doc["states"].is_object()) return q;
   for (const auto& [state, n] : doc["states"].items()) q.states[state] = n.get<long>();
@@ -314,9 +342,9 @@ queue_snapshot fleet::queue() const {
 
 std::map<std::pair<std::string, std::string>, long> fleet::causes() const {
   std::map<std::pair<std::string, std::string>, long> out;
-  const auto r = run_command({TIXSYNC_BINARY, "jobs", "--redis", redis_url(), "--provider", "crm",
-                              "--causes", "--json"},
-                             "", std::chrono::seconds(20));
+  const auto r = run_command(
+      {TIXSYNC_BINARY, "jobs", "--redis", redis_url(), "--provider", "crm", "--causes", "--json"},
+      "", std::chrono::seconds(20));
   const json doc = json::parse(r.out, nullptr, false);
   if (!doc.is_object() || !doc["causes"].is_array()) return out;
   for (const auto& g : doc["causes"]) {
@@ -336,6 +364,49 @@ std::vector<std::string> fleet::in_flight_on(const std::string& name) const {
     if (item.value("node", "") == name) codes.push_back(item.value("order", ""));
   }
   return codes;
+}
+
+json fleet::jobs(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv{TIXSYNC_BINARY, "jobs", "--redis", redis_url(),
+                                "--provider",   "crm",  "--json"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto r = run_command(argv, "", std::chrono::seconds(20));
+  if (r.exit_code != 0) return nullptr;
+  return json::parse(r.out, nullptr, false);
+}
+
+std::vector<std::string> fleet::codes_in(const std::string& state) const {
+  std::vector<std::string> codes;
+  const json doc = jobs({"--state", state, "--limit", "1000"});
+  if (!doc.is_object() || !doc["items"].is_array()) return codes;
+  for (const auto& item : doc["items"]) codes.push_back(item.value("order", ""));
+  return codes;
+}
+
+std::vector<json> fleet::audit(const std::string& code) const {
+  return audits({code})[code];
+}
+
+std::map<std::string, std::vector<json>> fleet::audits(
+    const std::vector<std::string>& codes) const {
+  persistence::connection_options c;
+  c.port = redis_->port();
+  c.command_timeout = std::chrono::milliseconds(5000);
+  persistence::redis_connection connection(c);
+  persistence::audit_log log(connection);
+  std::map<std::string, std::vector<json>> out;
+  for (const auto& code : codes) {
+    auto entries = log.read(persistence::item_ref{"crm", "nordlicht/ndd25", code}, 1000);
+    if (!entries.ok()) throw std::runtime_error("audit log of " + code + " unreadable");
+    auto& list = out[code];
+    for (auto it = entries->rbegin(); it != entries->rend(); ++it) {
+      json entry = it->data;
+      entry["at"] = it->at_ms;
+      entry["what"] = it->what;
+      list.push_back(std::move(entry));
+    }
+  }
+  return out;
 }
 
 bool fleet::wait_until_finished(std::chrono::seconds limit) const {

@@ -1,7 +1,8 @@
 // A fleet for process-level fault tests: one real redis-server (AOF, appendfsync always), one
 // `tixsync mock-crm` child, and `tixsync run` node children with generated configs that sync N
 // synthetic orders (deterministic, 2 positions each) into the mock through a REST provider.
-// Everything it starts it stops by PID; every wait is bounded.
+// Nodes may serve their HTTP API on a free port. Everything it starts it stops by PID; every
+// wait is bounded.
 #pragma once
 
 #include <sys/types.h>
@@ -9,15 +10,18 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/support/redis_server.hpp"
 
 namespace tixsync::testing {
+
+/// The API token of nodes started with fleet_options::http (given through the environment).
+inline const std::string fleet_api_token = "fault-fleet-api-token-4f1c9e";
 
 /// How the fleet's nodes and its mock CRM are set up.
 struct fleet_options {
@@ -27,10 +31,12 @@ struct fleet_options {
   int node_concurrency = 32;           ///< [node] concurrency
   int max_attempts = 20;               ///< [providers.retry] max_attempts
   int max_rate_limit_deferrals = 1000;
-  std::string retry_base = "200ms";    ///< exponential backoff base (cap 1s)
-  int failure_threshold = 10;          ///< [providers.circuit_breaker]
+  std::string retry_base = "200ms";  ///< exponential backoff base (cap 1s)
+  int failure_threshold = 10;        ///< [providers.circuit_breaker]
   std::string cooldown = "1s";
   std::string max_cooldown = "2s";
+  bool http = false;          ///< [http] on a free loopback port, token fleet_api_token
+  std::string max_body = "";  ///< [http] max_body when set (bytes)
 };
 
 /// The synthetic orders: codes Q00000.. with one e-mail each and two positions; the codes in
@@ -65,21 +71,28 @@ class mock_crm_process {
 /// One `tixsync run` child with stdout and stderr in files of the fleet's folder.
 class node_process {
  public:
-  node_process(const std::vector<std::string>& argv, const std::string& log_path);
+  /// Starts argv[0]; `env` is added to the child's environment.
+  node_process(const std::vector<std::string>& argv, const std::string& log_path,
+               const std::vector<std::pair<std::string, std::string>>& env = {});
   ~node_process();
   node_process(const node_process&) = delete;
   node_process& operator=(const node_process&) = delete;
 
   pid_t pid() const { return pid_; }
-  bool running() const { return pid_ > 0; }
+  /// Whether the process is still alive (reaps it when it has exited).
+  bool running();
   void signal(int signo) const;
   /// Waits (bounded) for the exit; the exit code, -1 for a signal, -2 when still running.
   int wait_exit(std::chrono::seconds limit);
   /// What the node wrote to stderr so far.
   std::string log() const;
+  /// The port of its "dashboard: http://127.0.0.1:PORT/" line, waiting (bounded) for it; -1
+  /// when it did not appear.
+  int http_port(std::chrono::seconds limit = std::chrono::seconds(20)) const;
 
  private:
   pid_t pid_ = -1;
+  int exit_code_ = -2;  ///< once reaped: the exit code, -1 for a signal
   std::string log_path_;
 };
 
@@ -119,6 +132,16 @@ class fleet {
   std::map<std::pair<std::string, std::string>, long> causes() const;
   /// Order codes in flight on node `name` (`jobs --state in_flight --json`, first 1000).
   std::vector<std::string> in_flight_on(const std::string& name) const;
+  /// `tixsync jobs --provider crm --json` with `args` added, parsed (null when it failed).
+  nlohmann::json jobs(const std::vector<std::string>& args) const;
+  /// Order codes of the items in `state` (first 1000).
+  std::vector<std::string> codes_in(const std::string& state) const;
+  /// The audit log of an order of event nordlicht/ndd25 in provider "crm", read from Redis:
+  /// entries oldest first, each an object with "at" (unix ms), "what" and the rest.
+  std::vector<nlohmann::json> audit(const std::string& code) const;
+  /// The audit logs of many orders over one Redis connection (code -> entries, oldest first).
+  std::map<std::string, std::vector<nlohmann::json>> audits(
+      const std::vector<std::string>& codes) const;
   /// Polls until nothing of "crm" is unfinished for two polls in a row; false on timeout.
   bool wait_until_finished(std::chrono::seconds limit) const;
   /// Polls until the mock has `n` created objects or more; false on timeout.
