@@ -86,7 +86,8 @@ std::vector<mapping::mapping_definition> load_mappings(const std::string& path,
   if (document.is_discarded()) {
     // Parse again with exceptions to get nlohmann's message with the byte position.
     try {
-      (void)mapping::json::parse(text);
+      const auto reparsed = mapping::json::parse(text);
+      static_cast<void>(reparsed);
     } catch (const mapping::json::parse_error& e) {
       fail_with({path + ": not valid JSON: " + e.what()});
     }
