@@ -205,6 +205,8 @@ void run_node(const run_options& options) {
   node.redis = endpoint_of(config.redis, embedded.get());
   node.concurrency = static_cast<std::size_t>(config.node.concurrency);
   node.claim_batch = static_cast<std::size_t>(config.node.claim_batch);
+  node.scheduler_threads = static_cast<std::size_t>(config.node.scheduler_threads);
+  node.store_threads = static_cast<std::size_t>(config.node.store_threads);
   node.lease = config.node.lease;
   node.renew_interval = config.node.lease / 3;
   node.grace = config.node.grace;

@@ -7,6 +7,7 @@
 //               [--latency-ms L] [--nodes K] [--rate R --seconds S] [--change-detection]
 //               [--resync-changed] [--trickle-rate R] [--trickle-events E] [--quick]
 //               [--node-concurrency C] [--claim-batch B] [--mock-threads T] [--timeout S]
+//               [--scheduler-threads T] [--store-threads T] (each node's [node] settings)
 //               [--label TEXT] [--out FILE] [--keep]
 //   scale_bench --compare A.json B.json
 #include <cstdio>
@@ -28,7 +29,7 @@ const char* const usage =
     "                   [--change-detection] [--resync-changed] [--trickle-rate R]\n"
     "                   [--trickle-events E] [--quick] [--node-concurrency C] [--claim-batch B]\n"
     "                   [--mock-threads T] [--timeout SECONDS] [--label TEXT] [--out FILE]\n"
-    "                   [--keep] [--binary PATH]\n"
+    "                   [--keep] [--binary PATH] [--scheduler-threads T] [--store-threads T]\n"
     "       scale_bench --compare A.json B.json\n";
 
 struct command_line {
@@ -98,6 +99,10 @@ command_line parse(int argc, char** argv) {
       o.node_concurrency = static_cast<int>(number(a, value(), 1, 100000));
     else if (a == "--claim-batch")
       o.claim_batch = static_cast<int>(number(a, value(), 1, 1000));
+    else if (a == "--scheduler-threads")
+      o.scheduler_threads = static_cast<int>(number(a, value(), 0, 64));
+    else if (a == "--store-threads")
+      o.store_threads = static_cast<int>(number(a, value(), 1, 16));
     else if (a == "--mock-threads")
       o.mock_threads = static_cast<int>(number(a, value(), 1, 64));
     else if (a == "--timeout")

@@ -90,7 +90,9 @@ std::string scale_fleet::node_config(const std::string& name) const {
     << "[redis]\nurl = \"redis://127.0.0.1:" << redis_->port() << "/0\"\n"
     << "connect_timeout = \"2s\"\ncommand_timeout = \"30s\"\n\n"
     << "[node]\nname = \"" << name << "\"\nconcurrency = " << settings_.node_concurrency
-    << "\nclaim_batch = " << settings_.claim_batch << "\nlease = \"60s\"\ngrace = \"30s\"\n\n"
+    << "\nclaim_batch = " << settings_.claim_batch
+    << "\nscheduler_threads = " << settings_.scheduler_threads
+    << "\nstore_threads = " << settings_.store_threads << "\nlease = \"60s\"\ngrace = \"30s\"\n\n"
     << "[http]\nenabled = false\n\n"
     << "[shop]\nurl = \"https://tickets.example.org\"\norganizer = \"nordlicht\"\n\n"
     << "[log]\nlevel = \"warn\"\n\n"

@@ -27,6 +27,8 @@ struct scale_options {
   double trickle_rate = 20;     ///< fairness: small-event orders/s, over all small events
   int node_concurrency = 2000;
   int claim_batch = 1000;
+  int scheduler_threads = 0;  ///< [node] scheduler_threads of each node (0: CAF's default)
+  int store_threads = 2;      ///< [node] store_threads of each node
   int mock_threads = 1;
   bool keep_dir = false;
   std::string label;  ///< free text copied into the JSON

@@ -99,6 +99,22 @@ TEST(ConfigLoader, MissingRequiredKeyIsLocatedAtItsTable) {
             std::vector<std::string>{"cfg.toml:1:1: providers[0].id: missing required key"});
 }
 
+TEST(ConfigLoader, NodeThreadsForNodesSharingFewCores) {
+  auto defaults = parse_config("", "cfg.toml", fake_env({}));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.config.node.scheduler_threads, 0);
+  EXPECT_EQ(defaults.config.node.store_threads, 2);
+  auto set = parse_config("[node]\nscheduler_threads = 1\nstore_threads = 1\n", "cfg.toml",
+                          fake_env({}));
+  ASSERT_TRUE(set.ok()) << format_problems(set.problems);
+  EXPECT_EQ(set.config.node.scheduler_threads, 1);
+  EXPECT_EQ(set.config.node.store_threads, 1);
+  auto problems = problems_of("[node]\nscheduler_threads = -1\nstore_threads = 0\n");
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].rfind("cfg.toml:2:21: node.scheduler_threads:", 0), 0u) << problems[0];
+  EXPECT_EQ(problems[1].rfind("cfg.toml:3:17: node.store_threads:", 0), 0u) << problems[1];
+}
+
 TEST(ConfigLoader, DuplicateProviderId) {
   auto problems =
       problems_of(provider_head + "mappings = []\n" + provider_head + "mappings = []\n");
