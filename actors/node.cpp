@@ -2,6 +2,8 @@
 // and supervisor), and implements start, graceful stop with lease give-back, and hard stop.
 #include "actors/node.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <caf/all.hpp>
 #include <condition_variable>
@@ -174,7 +176,10 @@ void sync_node::start() {
     throw std::runtime_error("cannot reach Redis: " + connected.to_string());
   }
   i.rt->deadlines = std::make_shared<call_deadlines>(o.provider_call_timeout);
-  i.owner = std::thread([&i] { i.run_owner(); });
+  i.owner = std::thread([&i] {
+    pthread_setname_np(pthread_self(), "tx-node");  // CAF names its own threads
+    i.run_owner();
+  });
   i.on_owner([&i, threads = o.scheduler_threads] {
     i.config = std::make_unique<caf::actor_system_config>();
     if (threads > 0) i.config->set("scheduler.max-threads", threads);

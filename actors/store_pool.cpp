@@ -1,6 +1,8 @@
 // The store-worker threads: a mutex-guarded job queue and one Redis connection per thread.
 #include "actors/store_pool.hpp"
 
+#include <pthread.h>
+
 #include <utility>
 
 namespace tixsync::actors {
@@ -20,7 +22,11 @@ store_pool::store_pool(persistence::connection_options connection, persistence::
                        std::size_t threads)
     : connection_(std::move(connection)), queue_(std::move(queue)) {
   if (threads == 0) threads = 1;
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this, i] { run(i); });
+  for (std::size_t i = 0; i < threads; ++i)
+    threads_.emplace_back([this, i] {
+      pthread_setname_np(pthread_self(), "tx-store");  // as `top -H` shows it
+      run(i);
+    });
 }
 
 store_pool::~store_pool() {

@@ -1,6 +1,8 @@
 // api_worker_pool: a mutex-guarded FIFO and a fixed set of threads, each with its redis_worker.
 #include "api/api_worker_pool.hpp"
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -49,19 +51,23 @@ struct api_worker_pool::impl {
   }
 };
 
-api_worker_pool::api_worker_pool(persistence::connection_options redis,
-                                 persistence::key_space keys, int threads,
-                                 std::size_t max_queued)
+api_worker_pool::api_worker_pool(persistence::connection_options redis, persistence::key_space keys,
+                                 int threads, std::size_t max_queued)
     : impl_(std::make_unique<impl>()) {
   impl_->redis = std::move(redis);
   impl_->keys = std::move(keys);
   impl_->max_queued = max_queued;
   for (int i = 0; i < (threads < 1 ? 1 : threads); ++i) {
-    impl_->threads.emplace_back([this] { impl_->run(); });
+    impl_->threads.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "tx-api-work");  // as `top -H` shows it
+      impl_->run();
+    });
   }
 }
 
-api_worker_pool::~api_worker_pool() { stop(); }
+api_worker_pool::~api_worker_pool() {
+  stop();
+}
 
 bool api_worker_pool::post(job work) {
   {

@@ -3,6 +3,8 @@
 // close the answer gate, stop and join the threads, then close the listener and connections.
 #include "api/http_server.hpp"
 
+#include <pthread.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <optional>
@@ -132,6 +134,7 @@ void http_server::start() {
   impl_->work.emplace(impl_->core.ioc.get_executor());
   for (int i = 0; i < impl_->core.options.threads; ++i) {
     impl_->threads.emplace_back([core = &impl_->core] {
+      pthread_setname_np(pthread_self(), "tx-api-io");  // as `top -H` shows it
       for (;;) {
         try {
           core->ioc.run();

@@ -2,6 +2,8 @@
 // that always end a task through its `abandon`.
 #include "providers/blocking_pool.hpp"
 
+#include <pthread.h>
+
 #include <iostream>
 #include <optional>
 #include <stdexcept>
@@ -30,7 +32,11 @@ blocking_pool::blocking_pool(options opts) : capacity_(opts.queue_capacity) {
   if (opts.threads == 0) throw std::invalid_argument("blocking_pool needs at least one thread");
   if (opts.queue_capacity == 0) throw std::invalid_argument("blocking_pool needs a queue");
   workers_.reserve(opts.threads);
-  for (std::size_t i = 0; i < opts.threads; ++i) workers_.emplace_back([this] { work(); });
+  for (std::size_t i = 0; i < opts.threads; ++i)
+    workers_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "tx-blocking");  // as `top -H` shows it
+      work();
+    });
 }
 
 blocking_pool::~blocking_pool() {

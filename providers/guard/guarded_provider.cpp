@@ -4,6 +4,8 @@
 // timer, by Redis answers, and by freed slots the completing thread could not hand over).
 #include "providers/guard/guarded_provider.hpp"
 
+#include <pthread.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -77,7 +79,10 @@ class guarded_provider::state : public std::enable_shared_from_this<state> {
   }
 
   void start() {
-    thread_ = std::thread([self = shared_from_this()] { self->io_.run(); });
+    thread_ = std::thread([self = shared_from_this()] {
+      pthread_setname_np(pthread_self(), "tx-guard");  // as `top -H` shows it
+      self->io_.run();
+    });
   }
 
   void submit(object_request request, object_completion done);

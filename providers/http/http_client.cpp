@@ -4,6 +4,7 @@
 #include "providers/http/http_client.hpp"
 
 #include <openssl/ssl.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
@@ -135,7 +136,10 @@ http_client::http_client(client_options options)
     : impl_(std::make_unique<impl>(std::move(options))) {
   const int count = std::max(1, impl_->options.threads);
   for (int i = 0; i < count; ++i) {
-    impl_->threads.emplace_back([state = impl_.get()] { state->run_io(); });
+    impl_->threads.emplace_back([state = impl_.get()] {
+      pthread_setname_np(pthread_self(), "tx-http");  // as `top -H` shows it
+      state->run_io();
+    });
     impl_->thread_ids.push_back(impl_->threads.back().get_id());
   }
 }
