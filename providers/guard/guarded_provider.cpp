@@ -105,7 +105,8 @@ class guarded_provider::state : public std::enable_shared_from_this<state> {
     sync_error error;
   };
 
-  void pump();
+  /// Drains the wait queue; `by_timer` when the armed timer fired (not a posted wake-up).
+  void pump(bool by_timer);
   void start_call(call c);
   void finished(const circuit_breaker::ticket& ticket, const std::optional<sync_error>& error);
   /// The first waiting call, admitted into the slot just freed, when it may start now from this
@@ -136,6 +137,10 @@ class guarded_provider::state : public std::enable_shared_from_this<state> {
   int in_flight_ = 0;
   bool closed_ = false;
   bool pump_posted_ = false;
+  /// When the armed timer fires (real time), if it is armed. Set and cleared on the guard's
+  /// thread; read by submit(): a call that waits only for a slot needs no wake-up of the guard's
+  /// thread while the timer watches the queue, since the next call to finish hands its slot over.
+  std::optional<std::chrono::steady_clock::time_point> timer_due_;
   std::uint64_t admitted_ = 0, rejected_circuit_ = 0, rejected_rate_ = 0, rejected_shutdown_ = 0;
 
   asio::io_context io_;
@@ -177,7 +182,7 @@ void guarded_provider::state::submit(object_request request, object_completion d
                                     wait);
       } else {
         waiting_.push_back({std::move(request), done, clock_() + limits.max_wait});
-        post_pump_locked();
+        if (in_flight_ < limits.concurrency || !timer_due_) post_pump_locked();
       }
     }
   }
@@ -282,16 +287,19 @@ void guarded_provider::state::post_pump_locked() {
   if (pump_posted_ || closed_) return;
   pump_posted_ = true;
   asio::post(io_, [weak = weak_from_this()] {
-    if (auto self = weak.lock()) self->pump();
+    if (auto self = weak.lock()) self->pump(false);
   });
 }
 
-void guarded_provider::state::pump() {
+void guarded_provider::state::pump(bool by_timer) {
   std::vector<call> calls;
   std::vector<answer> answers;
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    pump_posted_ = false;
+    if (by_timer)
+      timer_due_.reset();
+    else
+      pump_posted_ = false;
     std::optional<guard_duration> token_wait;
     int fetches = 0;
     while (!waiting_.empty() && !closed_) {
@@ -353,10 +361,15 @@ void guarded_provider::state::arm_timer_locked(std::optional<guard_duration> tok
   if (token_wait) sleep = std::min(sleep, *token_wait);
   sleep = std::min(sleep, waiting_.front().deadline - clock_());
   sleep = std::max<guard_duration>(sleep, milliseconds(1));
-  timer_.expires_after(sleep);
+  const auto due = std::chrono::steady_clock::now() +
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(sleep);
+  // Re-arming costs a system call and an aborted wait: keep a timer that fires early enough.
+  if (timer_due_ && *timer_due_ <= due) return;
+  timer_due_ = due;
+  timer_.expires_at(due);
   timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
     if (ec) return;  // re-armed or stopped
-    if (auto self = weak.lock()) self->pump();
+    if (auto self = weak.lock()) self->pump(true);
   });
 }
 
