@@ -55,6 +55,7 @@ std::string host_name() {
 actors::log_sink make_log_sink(const config::log_section& log) {
   const int min_level = log.level == "error" ? 3 : log.level == "warn" ? 2
                         : log.level == "info" ? 1 : 0;
+  providers::log_threshold() = static_cast<providers::log_level>(min_level);
   auto mutex = std::make_shared<std::mutex>();
   const bool json = log.format == "json";
   return [=](actors::log_level level, const std::string& message) {

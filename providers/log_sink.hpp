@@ -3,6 +3,7 @@
 // program sets up (logfmt or JSON on stderr). Lines never contain secrets.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -24,5 +25,17 @@ inline const char* to_string(log_level level) {
 
 /// Called from any thread; must be thread-safe. An empty sink drops the line.
 using log_sink = std::function<void(log_level, const std::string&)>;
+
+/// The lowest level the program's sink keeps. Only a hint for hot paths that would build a line
+/// per request (debug lines): the sink still filters. Set once by the program; debug by default.
+inline std::atomic<log_level>& log_threshold() {
+  static std::atomic<log_level> threshold{log_level::debug};
+  return threshold;
+}
+
+/// Whether a line at `level` would be kept by a non-empty `sink`.
+inline bool log_wanted(const log_sink& sink, log_level level) {
+  return sink && level >= log_threshold().load(std::memory_order_relaxed);
+}
 
 }  // namespace tixsync::providers

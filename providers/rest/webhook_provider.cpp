@@ -117,8 +117,10 @@ void webhook_provider::sync_object(object_request request, object_completion don
     classified_response classified = classify_response(result, call);
     if (classified.kind != response_kind::failed) {
       const int status = result.response->status;
-      log_line(c->log, log_level::debug, c->provider_id,
-               describe(call) + " -> " + std::to_string(status) + " (" + where + ")");
+      if (log_wanted(c->log, log_level::debug)) {  // one line per request: skip when unread
+        log_line(c->log, log_level::debug, c->provider_id,
+                 describe(call) + " -> " + std::to_string(status) + " (" + where + ")");
+      }
       object_outcome outcome;
       outcome.sync_info = {{"action", "delivered"}, {"status", status}};
       done(object_result::synced(std::move(outcome)));

@@ -167,6 +167,26 @@ TEST(rest_provider, several_lookup_matches_use_the_first_and_say_so) {
   EXPECT_TRUE(warned);
 }
 
+TEST(rest_provider, logs_each_exchange_at_debug_unless_the_program_keeps_only_info) {
+  const auto count_exchange_lines = [](const std::vector<std::string>& lines) {
+    int n = 0;
+    for (const auto& line : lines) n += line.find("debug rest provider \"crm\": GET ") == 0;
+    return n;
+  };
+  {
+    rest_fixture f;
+    ASSERT_TRUE(f.sync(f.request(email, contact_properties())).result.ok());
+    EXPECT_EQ(count_exchange_lines(f.log.lines()), 1);  // the lookup (the create is a POST)
+  }
+  providers::log_threshold() = providers::log_level::info;
+  struct restore {
+    ~restore() { providers::log_threshold() = providers::log_level::debug; }
+  } restore_threshold;
+  rest_fixture f;
+  ASSERT_TRUE(f.sync(f.request(email, contact_properties())).result.ok());
+  EXPECT_EQ(count_exchange_lines(f.log.lines()), 0);
+}
+
 TEST(rest_provider, not_found_404_mode_and_nested_paths) {
   // An API that answers 404 for unknown e-mails and wraps everything in "data".
   json settings = json::parse(R"({
