@@ -12,6 +12,7 @@
 #include <future>
 #include <mutex>
 #include <stdexcept>
+#include <algorithm>
 #include <thread>
 
 #include "actors/call_deadlines.hpp"
@@ -22,6 +23,15 @@
 #include "actors/supervisor.hpp"
 
 namespace tixsync::actors {
+
+std::size_t actor_threads_for(std::size_t configured) {
+  if (configured > 0) return configured;
+  // The node's HTTP I/O thread, its store threads, Redis and the other nodes need the cores as
+  // much as the actors do, and each extra idle actor thread costs wake-ups: on 2 cores one actor
+  // thread took 10-15 % less CPU per order than CAF's default of 4 (bench/README.md).
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::clamp<std::size_t>(cores / 2, 1, 4);
+}
 
 const char* to_string(object_action action) {
   switch (action) {
@@ -182,7 +192,7 @@ void sync_node::start() {
   });
   i.on_owner([&i, threads = o.scheduler_threads] {
     i.config = std::make_unique<caf::actor_system_config>();
-    if (threads > 0) i.config->set("scheduler.max-threads", threads);
+    i.config->set("scheduler.max-threads", actor_threads_for(threads));
     // An idle CAF worker spins briefly, then (by default) naps 50 us at a time for 500 rounds
     // before it waits on its condition variable: with orders arriving steadily that nap-polling
     // cost about a third of the node's CPU per order (node_bench --rate). Skip it: wait at once,

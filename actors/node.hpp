@@ -76,6 +76,10 @@ class sync_observer {
   virtual void object_handled(const std::string& provider, object_action action) = 0;
 };
 
+/// The actor scheduler threads a node starts for `[node] scheduler_threads` = `configured`:
+/// that many, or for 0 half the machine's cores, at least 1 and at most 4.
+std::size_t actor_threads_for(std::size_t configured);
+
 /// Everything a node is configured with.
 struct node_options {
   std::string node_name = "node-1";  ///< unique among the nodes sharing the Redis
@@ -87,7 +91,7 @@ struct node_options {
   std::chrono::milliseconds grace{10000};   ///< default grace period of stop()
   std::chrono::milliseconds idle_poll{50};  ///< claim interval while the queue is empty
   std::size_t store_threads = 2;            ///< threads that talk to Redis
-  std::size_t scheduler_threads = 0;        ///< actor scheduler threads; 0: CAF's default
+  std::size_t scheduler_threads = 0;        ///< actor scheduler threads; 0: actor_threads_for
   std::chrono::milliseconds provider_call_timeout{60000};  ///< per object, then "timeout"
   /// Items whose trigger equals this are synced without change detection (a full re-sync).
   std::string force_trigger = "force_resync";

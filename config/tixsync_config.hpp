@@ -46,8 +46,7 @@ struct node_section {
   std::chrono::milliseconds lease{30000};
   std::chrono::milliseconds grace{10000};  ///< drain time at shutdown
   int claim_batch = 32;
-  /// Actor scheduler threads; 0: CAF's default (the number of cores, at least 4). Fewer suit
-  /// several nodes sharing a few cores.
+  /// Actor scheduler threads; 0: half the cores, 1 to 4 (actors::actor_threads_for).
   int scheduler_threads = 0;
   int store_threads = 2;  ///< threads (each with its own Redis connection) of the queue work
 };
