@@ -18,6 +18,7 @@
 #include "actors/call_deadlines.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/protocol.hpp"
+#include "actors/quiet_scheduler.hpp"
 #include "actors/runtime.hpp"
 #include "actors/store_pool.hpp"
 #include "actors/supervisor.hpp"
@@ -193,6 +194,7 @@ void sync_node::start() {
   i.on_owner([&i, threads = o.scheduler_threads] {
     i.config = std::make_unique<caf::actor_system_config>();
     i.config->set("scheduler.max-threads", actor_threads_for(threads));
+    use_quiet_scheduler(*i.config);
     // An idle CAF worker spins briefly, then (by default) naps 50 us at a time for 500 rounds
     // before it waits on its condition variable: with orders arriving steadily that nap-polling
     // cost about a third of the node's CPU per order (node_bench --rate). Skip it: wait at once,
