@@ -80,6 +80,10 @@ class sync_observer {
 /// that many, or for 0 half the machine's cores, at least 1 and at most 4.
 std::size_t actor_threads_for(std::size_t configured);
 
+/// The store threads (each with its own Redis connection) a node starts for `[node]
+/// store_threads` = `configured`: that many, or for 0 one on a machine of at most 2 cores, else 2.
+std::size_t store_threads_for(std::size_t configured);
+
 /// Everything a node is configured with.
 struct node_options {
   std::string node_name = "node-1";  ///< unique among the nodes sharing the Redis
@@ -90,7 +94,7 @@ struct node_options {
   std::chrono::milliseconds renew_interval{10000};
   std::chrono::milliseconds grace{10000};   ///< default grace period of stop()
   std::chrono::milliseconds idle_poll{50};  ///< claim interval while the queue is empty
-  std::size_t store_threads = 2;            ///< threads that talk to Redis
+  std::size_t store_threads = 0;            ///< threads that talk to Redis; 0: store_threads_for
   std::size_t scheduler_threads = 0;        ///< actor scheduler threads; 0: actor_threads_for
   std::chrono::milliseconds provider_call_timeout{60000};  ///< per object, then "timeout"
   /// Items whose trigger equals this are synced without change detection (a full re-sync).

@@ -49,8 +49,8 @@ struct bench_config {
   std::size_t concurrency = 2000;  ///< order actors of the node
   std::size_t runs = 1;
   int mock_threads = 1;
-  std::size_t scheduler_threads = 2;  ///< the node's CAF scheduler threads
-  std::size_t store_threads = 2;      ///< the node's Redis threads
+  std::size_t scheduler_threads = 0;  ///< the node's CAF scheduler threads (0: by cores)
+  std::size_t store_threads = 0;      ///< the node's Redis threads (0: by cores)
   int idle_poll_ms = 2;               ///< the node's claim interval while the queue is empty
 };
 
@@ -363,9 +363,9 @@ bench_config parse(int argc, char** argv) {
     else if (a == "--mock-threads")
       c.mock_threads = std::max(1, std::stoi(next()));
     else if (a == "--scheduler-threads")
-      c.scheduler_threads = std::max<std::size_t>(1, std::stoul(next()));
+      c.scheduler_threads = std::stoul(next());
     else if (a == "--store-threads")
-      c.store_threads = std::max<std::size_t>(1, std::stoul(next()));
+      c.store_threads = std::stoul(next());
     else if (a == "--idle-poll-ms")
       c.idle_poll_ms = std::max(1, std::stoi(next()));
     else {

@@ -259,8 +259,8 @@ node_figures run_node(const bench_config& cfg, const testing::redis_server& serv
   // loses one: the figures are of syncing, not of lease expiry.
   o.lease = std::chrono::minutes(5);
   o.renew_interval = std::chrono::minutes(1);
-  o.store_threads = 2;
-  o.scheduler_threads = 2;
+  o.store_threads = 0;  // the node defaults (by cores)
+  o.scheduler_threads = 0;
   const auto orders = bench::make_orders("B", cfg.orders);
   std::map<std::string, steady::time_point> enqueued;
   if (cfg.rate == 0) enqueued = enqueue_all(c, orders, 0);

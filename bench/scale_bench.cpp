@@ -102,7 +102,7 @@ command_line parse(int argc, char** argv) {
     else if (a == "--scheduler-threads")
       o.scheduler_threads = static_cast<int>(number(a, value(), 0, 64));
     else if (a == "--store-threads")
-      o.store_threads = static_cast<int>(number(a, value(), 1, 16));
+      o.store_threads = static_cast<int>(number(a, value(), 0, 16));
     else if (a == "--mock-threads")
       o.mock_threads = static_cast<int>(number(a, value(), 1, 64));
     else if (a == "--timeout")

@@ -69,7 +69,7 @@ void read_node(table_reader& root, node_section& node) {
   r.duration("grace", node.grace, milliseconds(0), milliseconds(3600 * 1000));
   r.integer("claim_batch", node.claim_batch, 1, 1000);
   r.integer("scheduler_threads", node.scheduler_threads, 0, 64);
-  r.integer("store_threads", node.store_threads, 1, 16);
+  r.integer("store_threads", node.store_threads, 0, 16);
   r.finish();
 }
 

@@ -48,7 +48,9 @@ struct node_section {
   int claim_batch = 32;
   /// Actor scheduler threads; 0: half the cores, 1 to 4 (actors::actor_threads_for).
   int scheduler_threads = 0;
-  int store_threads = 2;  ///< threads (each with its own Redis connection) of the queue work
+  /// Threads (each with its own Redis connection) of the queue work; 0: 1 on a machine of at
+  /// most 2 cores, else 2 (actors::store_threads_for).
+  int store_threads = 0;
 };
 
 /// [http]: the node's HTTP listener (API, webhooks, dashboard, metrics; docs/http-api.md).

@@ -28,7 +28,7 @@ struct scale_options {
   int node_concurrency = 2000;
   int claim_batch = 1000;
   int scheduler_threads = 0;  ///< [node] scheduler_threads of each node (0: CAF's default)
-  int store_threads = 2;      ///< [node] store_threads of each node
+  int store_threads = 0;      ///< [node] store_threads of each node (0: by cores)
   int mock_threads = 1;
   bool keep_dir = false;
   std::string label;  ///< free text copied into the JSON

@@ -103,13 +103,13 @@ TEST(ConfigLoader, NodeThreadsForNodesSharingFewCores) {
   auto defaults = parse_config("", "cfg.toml", fake_env({}));
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults.config.node.scheduler_threads, 0);
-  EXPECT_EQ(defaults.config.node.store_threads, 2);
+  EXPECT_EQ(defaults.config.node.store_threads, 0);  // chosen by the machine's cores
   auto set = parse_config("[node]\nscheduler_threads = 1\nstore_threads = 1\n", "cfg.toml",
                           fake_env({}));
   ASSERT_TRUE(set.ok()) << format_problems(set.problems);
   EXPECT_EQ(set.config.node.scheduler_threads, 1);
   EXPECT_EQ(set.config.node.store_threads, 1);
-  auto problems = problems_of("[node]\nscheduler_threads = -1\nstore_threads = 0\n");
+  auto problems = problems_of("[node]\nscheduler_threads = -1\nstore_threads = 17\n");
   ASSERT_EQ(problems.size(), 2u);
   EXPECT_EQ(problems[0].rfind("cfg.toml:2:21: node.scheduler_threads:", 0), 0u) << problems[0];
   EXPECT_EQ(problems[1].rfind("cfg.toml:3:17: node.store_threads:", 0), 0u) << problems[1];
