@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <caf/all.hpp>
 #include <condition_variable>
@@ -12,7 +13,6 @@
 #include <future>
 #include <mutex>
 #include <stdexcept>
-#include <algorithm>
 #include <thread>
 
 #include "actors/call_deadlines.hpp"
