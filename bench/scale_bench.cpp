@@ -6,7 +6,8 @@
 //   scale_bench [--scenario backlog|resync|fairness|rate] [--orders N] [--positions P]
 //               [--latency-ms L] [--nodes K] [--rate R --seconds S] [--change-detection]
 //               [--resync-changed] [--trickle-rate R] [--trickle-events E] [--quick]
-//               [--node-concurrency C] [--claim-batch B] [--mock-threads T] [--timeout S]
+//               [--node-concurrency C] [--claim-batch B] [--max-connections M] [--mock-threads T]
+//               [--timeout S]
 //               [--scheduler-threads T] [--store-threads T] (each node's [node] settings)
 //               [--label TEXT] [--out FILE] [--keep]
 //   scale_bench --compare A.json B.json
@@ -28,6 +29,7 @@ const char* const usage =
     "                   [--latency-ms L] [--nodes K] [--rate R] [--seconds S]\n"
     "                   [--change-detection] [--resync-changed] [--trickle-rate R]\n"
     "                   [--trickle-events E] [--quick] [--node-concurrency C] [--claim-batch B]\n"
+    "                   [--max-connections M]\n"
     "                   [--mock-threads T] [--timeout SECONDS] [--label TEXT] [--out FILE]\n"
     "                   [--keep] [--binary PATH] [--scheduler-threads T] [--store-threads T]\n"
     "       scale_bench --compare A.json B.json\n";
@@ -99,6 +101,8 @@ command_line parse(int argc, char** argv) {
       o.node_concurrency = static_cast<int>(number(a, value(), 1, 100000));
     else if (a == "--claim-batch")
       o.claim_batch = static_cast<int>(number(a, value(), 1, 1000));
+    else if (a == "--max-connections")
+      o.max_connections = static_cast<int>(number(a, value(), 1, 100000));
     else if (a == "--scheduler-threads")
       o.scheduler_threads = static_cast<int>(number(a, value(), 0, 64));
     else if (a == "--store-threads")

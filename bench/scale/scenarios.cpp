@@ -241,6 +241,7 @@ json settings_json(const scale_options& o) {
           {"change_detection", o.change_detection},
           {"node_concurrency", o.node_concurrency},
           {"claim_batch", o.claim_batch},
+          {"max_connections", o.max_connections},
           {"scheduler_threads", o.scheduler_threads},
           {"store_threads", o.store_threads},
           {"mock_threads", o.mock_threads}};
@@ -254,6 +255,7 @@ fleet_settings fleet_for(const scale_options& o) {
   s.change_detection = o.change_detection;
   s.node_concurrency = o.node_concurrency;
   s.claim_batch = o.claim_batch;
+  s.max_connections = o.max_connections;
   s.scheduler_threads = o.scheduler_threads;
   s.store_threads = o.store_threads;
   s.keep_dir = o.keep_dir;
