@@ -8,6 +8,7 @@
 // node, the mock and redis-server; per run also the requests by route and the guard's counts.
 // Usage: http_bench [--orders N] [--latency-ms L] [--concurrency C] [--runs K] [--mock-threads T]
 //                   [--scheduler-threads S] [--store-threads R] [--idle-poll-ms P]
+//                   [--max-connections M]
 // bench/http_bench_wrk.sh measures the same mock server with wrk, for comparison.
 #include <fcntl.h>
 #include <poll.h>
@@ -52,6 +53,9 @@ struct bench_config {
   std::size_t scheduler_threads = 0;  ///< the node's CAF scheduler threads (0: by cores)
   std::size_t store_threads = 0;      ///< the node's Redis threads (0: by cores)
   int idle_poll_ms = 2;               ///< the node's claim interval while the queue is empty
+  /// [providers.rest] max_connections: 1000 hides a latency of 20 ms; at 0 ms, 64 (the product's
+  /// default, and as many as bench/http_bench_wrk.sh gives wrk) costs the mock less per request.
+  std::size_t max_connections = 1000;
 };
 
 /// `tixsync mock-crm` as a child; stopped by PID.
@@ -163,7 +167,8 @@ class timed_provider : public providers::provider {
 /// every object call of the node's orders (at most 2 in flight per order) wait for one of the
 /// 1000 slots: a call turned away as rate limited reschedules its order, which is then synced a
 /// second time (its lookups repeated) - work the figures should not include.
-config::tixsync_config bench_config_for(int port, std::size_t node_concurrency) {
+config::tixsync_config bench_config_for(int port, std::size_t node_concurrency,
+                                        std::size_t max_connections) {
   const std::string text = R"(
 [node]
 name = "http-bench"
@@ -205,7 +210,8 @@ enabled = false
 base_url = "http://127.0.0.1:)" +
                            std::to_string(port) + R"("
 request_timeout = "30s"
-max_connections = 1000
+max_connections = )" + std::to_string(max_connections) +
+                           R"(
 
 [providers.rest.objects.Order]
 lookup = { url = "/api/order?{id_field}={id_value}", results = "results" }
@@ -275,7 +281,8 @@ figures run_once(const bench_config& cfg, const testing::redis_server& redis) {
   ro.port = redis.port();
   persistence::redis_connection c(ro);
   (void)c.command({"FLUSHALL"});
-  auto built = app::build_providers(bench_config_for(mock.port(), cfg.concurrency));
+  auto built =
+      app::build_providers(bench_config_for(mock.port(), cfg.concurrency, cfg.max_connections));
   auto provider = std::make_shared<timed_provider>(built.guards.at(0).second);
   auto registry = std::make_shared<providers::provider_registry>();
   registry->add(provider);
@@ -366,13 +373,15 @@ bench_config parse(int argc, char** argv) {
       c.scheduler_threads = std::stoul(next());
     else if (a == "--store-threads")
       c.store_threads = std::stoul(next());
+    else if (a == "--max-connections")
+      c.max_connections = std::max<std::size_t>(1, std::stoul(next()));
     else if (a == "--idle-poll-ms")
       c.idle_poll_ms = std::max(1, std::stoi(next()));
     else {
       std::fprintf(stderr,
                    "usage: http_bench [--orders N] [--latency-ms L] [--concurrency C] [--runs K] "
                    "[--mock-threads T] [--scheduler-threads S] [--store-threads R] "
-                   "[--idle-poll-ms P]\n");
+                   "[--idle-poll-ms P] [--max-connections M]\n");
       std::exit(2);
     }
   }
@@ -410,12 +419,13 @@ int main(int argc, char** argv) {
   m.redis_cpu_ms = median_of(runs, &figures::redis_cpu_ms);
   std::printf(
       "{\"orders\":%zu,\"runs\":%zu,\"latency_ms\":%d,\"concurrency\":%zu,\"mock_threads\":%d,"
+      "\"max_connections\":%zu,"
       "\"orders_per_s\":%.0f,\"http_requests_per_s\":%.0f,\"p50_ms\":%.1f,\"p99_ms\":%.1f,"
       "\"node_cpu_ms_per_order\":%.3f,\"mock_cpu_ms_per_order\":%.3f,"
       "\"redis_cpu_ms_per_order\":%.3f,\"counts_ok\":%s}\n",
-      cfg.orders, cfg.runs, cfg.latency_ms, cfg.concurrency, cfg.mock_threads, m.orders_per_s,
-      m.requests_per_s, m.p50_ms, m.p99_ms, m.node_cpu_ms, m.mock_cpu_ms, m.redis_cpu_ms,
-      ok ? "true" : "false");
+      cfg.orders, cfg.runs, cfg.latency_ms, cfg.concurrency, cfg.mock_threads, cfg.max_connections,
+      m.orders_per_s, m.requests_per_s, m.p50_ms, m.p99_ms, m.node_cpu_ms, m.mock_cpu_ms,
+      m.redis_cpu_ms, ok ? "true" : "false");
   std::printf("%-34s %12s\n", "figure (median of runs)", "value");
   std::printf("%-34s %12.0f\n", "orders/s (2 positions each)", m.orders_per_s);
   std::printf("%-34s %12.0f\n", "HTTP requests/s at the mock", m.requests_per_s);

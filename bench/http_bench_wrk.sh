@@ -1,8 +1,10 @@
 #!/bin/sh
 # The mock CRM's own request rate, measured with wrk (for bench/README.md #5): starts
 # `tixsync mock-crm` (latency 0, no token) on a free port, creates one contact, then runs wrk
-# with GET /api/contact/1 and with POST /api/contact (a small Lua script), and stops the mock
-# by PID. The node's HTTP requests/s (bench/http_bench) is compared with these figures.
+# with GET /api/contact/1, with POST /api/contact (a small Lua script), and with the node's own
+# mix (a lookup GET /api/order?number=N that finds nothing, then a POST /api/order creating N,
+# alternately), and stops the mock by PID. The node's HTTP requests/s (bench/http_bench) is
+# compared with these figures; the mix is the like-for-like one.
 # Usage: bench/http_bench_wrk.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
 set -eu
 build=${1:-build}
@@ -30,3 +32,19 @@ echo "== GET $url/api/contact/1 (-t1 -c$connections -d${seconds}s)"
 wrk -t1 -c"$connections" -d"${seconds}s" "$url/api/contact/1"
 echo "== POST $url/api/contact (-t1 -c$connections -d${seconds}s)"
 wrk -t1 -c"$connections" -d"${seconds}s" -s "$work/post.lua" "$url/api/contact"
+cat >"$work/mix.lua" <<'LUA'
+-- The node's requests for a new object: look it up (not found), then create it.
+local n = 0
+local json = { ["Content-Type"] = "application/json" }
+request = function()
+  n = n + 1
+  local number = "W" .. math.floor((n + 1) / 2)
+  if n % 2 == 1 then
+    return wrk.format("GET", "/api/order?number=" .. number)
+  end
+  return wrk.format("POST", "/api/order", json,
+                    '{"number":"' .. number .. '","email":"bench@example.org"}')
+end
+LUA
+echo "== mix: GET /api/order?number=N, then POST /api/order (-t1 -c$connections -d${seconds}s)"
+wrk -t1 -c"$connections" -d"${seconds}s" -s "$work/mix.lua" "$url"
