@@ -170,6 +170,8 @@ sync_node::sync_node(node_options options, std::shared_ptr<providers::provider_r
   if (options.concurrency == 0 || options.claim_batch == 0) {
     throw std::invalid_argument("concurrency and claim batch must be positive");
   }
+  // 0 means "by the machine's cores": resolved once, so options() shows the real counts.
+  options.scheduler_threads = actor_threads_for(options.scheduler_threads);
   options.store_threads = store_threads_for(options.store_threads);
   impl_->rt = std::make_shared<runtime>(std::move(options), std::move(registry));
 }
@@ -202,7 +204,7 @@ void sync_node::start() {
   });
   i.on_owner([&i, threads = o.scheduler_threads] {
     i.config = std::make_unique<caf::actor_system_config>();
-    i.config->set("scheduler.max-threads", actor_threads_for(threads));
+    i.config->set("scheduler.max-threads", threads);
     use_quiet_scheduler(*i.config);
     // An idle CAF worker spins briefly, then (by default) naps 50 us at a time for 500 rounds
     // before it waits on its condition variable: with orders arriving steadily that nap-polling

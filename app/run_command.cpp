@@ -51,7 +51,8 @@ std::string host_name() {
   return name;
 }
 
-/// Log lines on stderr, logfmt or JSON, at or above the configured level.
+/// Log lines on stderr, logfmt or JSON, at or above the configured level. Also sets
+/// providers::log_threshold, so that per-request debug lines are not built when dropped.
 actors::log_sink make_log_sink(const config::log_section& log) {
   const int min_level = log.level == "error" ? 3 : log.level == "warn" ? 2
                         : log.level == "info" ? 1 : 0;

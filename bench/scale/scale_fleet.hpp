@@ -26,7 +26,7 @@ struct fleet_settings {
   bool change_detection = false;  ///< [[providers]] change_detection
   int node_concurrency = 2000;    ///< [node] concurrency
   int claim_batch = 1000;         ///< [node] claim_batch
-  int scheduler_threads = 0;      ///< [node] scheduler_threads (0: CAF's default)
+  int scheduler_threads = 0;      ///< [node] scheduler_threads (0: by cores)
   int store_threads = 0;          ///< [node] store_threads (0: by cores)
   int call_concurrency = 10000;   ///< [providers.limits] concurrency (calls in flight per node)
   int max_connections = 1000;     ///< [providers.rest] max_connections

@@ -28,7 +28,7 @@ struct scale_options {
   int node_concurrency = 2000;
   int claim_batch = 1000;
   int max_connections = 1000;  ///< [providers.rest] max_connections of each node
-  int scheduler_threads = 0;  ///< [node] scheduler_threads of each node (0: CAF's default)
+  int scheduler_threads = 0;  ///< [node] scheduler_threads of each node (0: by cores)
   int store_threads = 0;      ///< [node] store_threads of each node (0: by cores)
   int mock_threads = 1;
   bool keep_dir = false;

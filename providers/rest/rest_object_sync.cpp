@@ -249,7 +249,6 @@ void rest_object_sync::send(http_call call, std::string body, handler next) {
 
 void rest_object_sync::log_exchange(const http_call& call, const http::http_result& result) const {
   if (!log_wanted(context_->log, log_level::debug)) return;  // one line per request: skip it
-
   std::string outcome;
   if (result.response) {
     outcome = std::to_string(result.response->status);
