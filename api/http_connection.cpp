@@ -75,6 +75,8 @@ http_connection::http_connection(tcp::socket&& socket, strand_type strand, serve
   const auto endpoint = stream_.socket().remote_endpoint(ec);
   if (!ec) remote_address_ = endpoint.address().to_string();
   stream_.socket().set_option(tcp::no_delay(true), ec);
+  // For write_at_once(); Asio's own asynchronous operations are not affected by this mode.
+  stream_.socket().non_blocking(true, ec);
 }
 
 void http_connection::start(bool over_limit) {
@@ -112,12 +114,32 @@ void http_connection::read_request() {
   parser_->body_limit(static_cast<std::uint64_t>(core_.options.max_body_bytes));
   reading_request_ = true;
   request_timed_out_ = false;
+  beast::error_code ec;
+  if (parse_buffered(ec)) {  // the usual case: the first read brought the whole request
+    reading_request_ = false;
+    return on_request(ec);
+  }
   request_deadline_.expires_after(core_.options.read_timeout);
   request_deadline_.async_wait(beast::bind_front_handler(&http_connection::on_request_deadline,
                                                          shared_from_this(), ++requests_started_));
   stream_.expires_never();
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_connection::on_read, shared_from_this()));
+}
+
+bool http_connection::parse_buffered(beast::error_code& ec) {
+  parser_->eager(true);  // header and body in one put() when both are here
+  while (buffer_.size() > 0 && !parser_->is_done()) {
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      return false;
+    }
+    if (ec) return true;
+    if (used == 0) return false;
+  }
+  return parser_->is_done();
 }
 
 void http_connection::on_request_deadline(std::uint64_t request, beast::error_code ec) {
@@ -131,6 +153,10 @@ void http_connection::on_request_deadline(std::uint64_t request, beast::error_co
 void http_connection::on_read(beast::error_code ec, std::size_t) {
   reading_request_ = false;
   request_deadline_.cancel();
+  on_request(ec);
+}
+
+void http_connection::on_request(beast::error_code ec) {
   if (ec) return on_read_error(ec);
   core_.counters.requests.fetch_add(1, std::memory_order_relaxed);
   auto message = parser_->release();
@@ -264,6 +290,7 @@ void http_connection::write(http_response response) {
     response = error_response(500, "internal error: invalid status code");
   }
   const bool close = response.close || !keep_alive_ || over_limit_;
+  serializer_.reset();  // it refers to the response replaced next
   response_.emplace();
   auto& out = *response_;
   out.version(version_);
@@ -286,13 +313,33 @@ void http_connection::write(http_response response) {
     // A HEAD answer announces the length of the body it leaves out.
     if (!head_) out.body() = std::move(response.body);
   }
+  serializer_.emplace(out);
+  if (write_at_once(close)) return;
   stream_.expires_after(core_.options.write_timeout);
   http::async_write(
-      stream_, out,
+      stream_, *serializer_,
       beast::bind_front_handler(&http_connection::on_write, shared_from_this(), close));
 }
 
+// An answer usually fits the socket's send buffer: written here, without arming the stream's
+// timer or waiting for a posted completion. The rest, if any, goes out asynchronously.
+bool http_connection::write_at_once(bool close) {
+  beast::error_code ec;
+  const std::size_t bytes = http::write(stream_.socket(), *serializer_, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) return false;
+  if (!ec && buffer_.size() > 0) {
+    // A pipelined request waits in the buffer: go on from the strand's queue, so that a client
+    // sending many at once does not deepen this call stack with each one.
+    net::post(strand_, beast::bind_front_handler(&http_connection::on_write, shared_from_this(),
+                                                 close, ec, bytes));
+    return true;
+  }
+  on_write(close, ec, bytes);
+  return true;
+}
+
 void http_connection::on_write(bool close, beast::error_code ec, std::size_t) {
+  serializer_.reset();
   response_.reset();
   if (ec) return this->close();
   core_.counters.responses.fetch_add(1, std::memory_order_relaxed);

@@ -37,12 +37,18 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   void wait_for_request();
   void on_first_bytes(beast::error_code ec, std::size_t bytes);
   void read_request();
+  /// Parses what the buffer already holds; true when that ended the request (complete, or an
+  /// error in `ec`), so that no deadline timer and no asynchronous read are needed.
+  bool parse_buffered(beast::error_code& ec);
   void on_read(beast::error_code ec, std::size_t bytes);
+  void on_request(beast::error_code ec);
   void on_request_deadline(std::uint64_t request, beast::error_code ec);
   void on_read_error(beast::error_code ec);
   void route_request(http::request<http::string_body>&& message);
   void call_handler(const router::route& route, http_request request);
   void write(http_response response);
+  /// Sends what the socket takes now; true when the whole response went out (or failed).
+  bool write_at_once(bool close);
   void on_write(bool close, beast::error_code ec, std::size_t bytes);
   void linger();
   void on_linger(beast::error_code ec, std::size_t bytes);
@@ -60,6 +66,7 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
+  std::optional<http::response_serializer<http::string_body>> serializer_;
   std::string remote_address_;
   unsigned version_ = 11;
   bool keep_alive_ = true;

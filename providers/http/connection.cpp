@@ -62,8 +62,7 @@ connection::connection(pool_executor executor, asio::ssl::context& tls_context, 
       counters_(counters),
       pool_(std::move(pool)),
       resolver_(executor),
-      resolve_timer_(executor),
-      idle_timer_(executor) {
+      resolve_timer_(executor) {
   if (origin_.tls) {
     tls_.emplace(executor, tls_context);
   } else {
@@ -93,24 +92,11 @@ void connection::arm(steady_time limit) {
 void connection::run(std::shared_ptr<exchange> ex) {
   ex_ = std::move(ex);
   got_response_bytes_ = false;
-  ++idle_generation_;
-  idle_timer_.cancel();
   if (open_) {
     write_request();
   } else {
     start_resolve();
   }
-}
-
-void connection::wait_idle() {
-  lowest().expires_never();
-  const std::uint64_t generation = ++idle_generation_;
-  idle_timer_.expires_after(options_.idle_timeout);
-  idle_timer_.async_wait([self = shared_from_this(), generation](error_code ec) {
-    // A newer run() or wait_idle() makes this wait obsolete even when it already fired.
-    if (ec || self->closed_ || self->idle_generation_ != generation) return;
-    self->pool_->idle_expired(self);
-  });
 }
 
 void connection::close() {
@@ -126,7 +112,6 @@ void connection::close_socket() {
   closed_ = true;
   open_ = false;
   resolve_timer_.cancel();
-  idle_timer_.cancel();
   resolver_.cancel();
   lowest().close();
 }
@@ -168,6 +153,8 @@ void connection::on_connect(error_code ec, const asio::ip::tcp::endpoint&) {
   error_code ignored;
   lowest().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   if (tls_) return start_handshake();
+  // For write_at_once(); Asio's own asynchronous operations are not affected by this mode.
+  lowest().socket().non_blocking(true, ignored);
   open_ = true;
   write_request();
 }
@@ -206,11 +193,33 @@ void connection::on_handshake(error_code ec) {
 
 void connection::write_request() {
   step_ = step::write;
+  written_at_once_ = 0;
+  if (plain_ && write_at_once()) return;
+  // What the socket did not take at once goes out asynchronously, under the read timeout.
   arm(std::chrono::steady_clock::now() + options_.read_timeout);
   with_stream([this](auto& stream) {
-    asio::async_write(stream, asio::buffer(ex_->wire()),
+    asio::async_write(stream, asio::buffer(ex_->wire()) + written_at_once_,
                       beast::bind_front_handler(&connection::on_write, shared_from_this()));
   });
+}
+
+// A request usually fits the socket's send buffer: one send() and straight on to reading. This
+// skips arming the stream's timer for the write and the completion Asio would post.
+bool connection::write_at_once() {
+  const std::string& wire = ex_->wire();
+  error_code ec;
+  written_at_once_ = plain_->socket().write_some(asio::buffer(wire), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    written_at_once_ = 0;
+    return false;
+  }
+  if (ec) {
+    fail(ec);
+    return true;
+  }
+  if (written_at_once_ < wire.size()) return false;
+  on_write({}, written_at_once_);
+  return true;
 }
 
 void connection::on_write(error_code ec, std::size_t) {

@@ -39,8 +39,10 @@ class connection : public std::enable_shared_from_this<connection> {
 
   /// Sends the exchange's request, connecting first when the connection is not open yet.
   void run(std::shared_ptr<exchange> ex);
-  /// Keeps the idle connection open for idle_timeout, then asks the pool to close it.
-  void wait_idle();
+  /// Marks the connection idle from now on; its pool closes it once idle_timeout has passed
+  /// (one timer per pool, not one per connection: see host_pool).
+  void mark_idle() { idle_since_ = std::chrono::steady_clock::now(); }
+  steady_time idle_since() const { return idle_since_; }
   /// Closes the socket. An exchange in progress fails with `shutdown`: the pool closes busy
   /// connections only when the client stops.
   void close();
@@ -56,6 +58,9 @@ class connection : public std::enable_shared_from_this<connection> {
   void start_handshake();
   void on_handshake(error_code ec);
   void write_request();
+  /// Plain TCP: writes what the socket takes now, without a timer or a posted completion; true
+  /// when the whole request went out (or the exchange already failed).
+  bool write_at_once();
   void on_write(error_code ec, std::size_t bytes);
   void start_parser();
   void read_some();
@@ -86,7 +91,6 @@ class connection : public std::enable_shared_from_this<connection> {
 
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::steady_timer resolve_timer_;
-  boost::asio::steady_timer idle_timer_;
   std::optional<boost::beast::tcp_stream> plain_;
   std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
   boost::beast::flat_buffer buffer_;
@@ -100,7 +104,8 @@ class connection : public std::enable_shared_from_this<connection> {
   bool open_ = false;                // connected (and handshaken)
   bool closed_ = false;
   std::uint64_t exchanges_done_ = 0;
-  std::uint64_t idle_generation_ = 0;
+  std::size_t written_at_once_ = 0;  // request bytes write_at_once() sent
+  steady_time idle_since_{};
 };
 
 }  // namespace tixsync::providers::http::detail

@@ -16,7 +16,8 @@ host_pool::host_pool(pool_executor executor, parsed_url origin,
       tls_context_(tls_context),
       options_(options),
       counters_(counters),
-      limit_(std::max<std::size_t>(1, options.max_connections_per_host)) {}
+      limit_(std::max<std::size_t>(1, options.max_connections_per_host)),
+      idle_sweep_(executor_) {}
 
 void host_pool::submit(std::shared_ptr<exchange> ex) {
   boost::asio::post(executor_, [self = shared_from_this(), ex = std::move(ex)]() mutable {
@@ -69,14 +70,34 @@ void host_pool::connection_done(const std::shared_ptr<connection>& done, bool re
     done->run(std::move(next));
     return;
   }
+  done->mark_idle();
   idle_.push_back(done);
-  done->wait_idle();
+  if (!sweep_armed_) arm_idle_sweep();
 }
 
-void host_pool::idle_expired(const std::shared_ptr<connection>& idle) {
-  idle_.erase(std::remove(idle_.begin(), idle_.end(), idle), idle_.end());
-  forget(idle);
-  idle->close();
+void host_pool::arm_idle_sweep() {
+  if (idle_.empty() || stopped_) return;
+  sweep_armed_ = true;
+  idle_sweep_.expires_at(idle_.front()->idle_since() + options_.idle_timeout);
+  idle_sweep_.async_wait(
+      [self = shared_from_this()](boost::system::error_code ec) { self->sweep_idle(ec); });
+}
+
+void host_pool::sweep_idle(boost::system::error_code ec) {
+  sweep_armed_ = false;
+  if (ec || stopped_) return;
+  // idle_ is in the order the connections went idle: the expired ones are at the front.
+  const auto now = std::chrono::steady_clock::now();
+  auto first_kept = idle_.begin();
+  while (first_kept != idle_.end() && (*first_kept)->idle_since() + options_.idle_timeout <= now)
+    ++first_kept;
+  std::vector<std::shared_ptr<connection>> expired(idle_.begin(), first_kept);
+  idle_.erase(idle_.begin(), first_kept);
+  for (auto& gone : expired) {
+    forget(gone);
+    gone->close();
+  }
+  arm_idle_sweep();
 }
 
 void host_pool::start_waiting() {
@@ -101,6 +122,7 @@ void host_pool::stop_now() {
   auto connections = std::move(connections_);
   connections_.clear();
   idle_.clear();
+  idle_sweep_.cancel();
   for (auto& open : connections) open->close();
 }
 

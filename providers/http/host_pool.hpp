@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <memory>
 #include <vector>
@@ -33,8 +34,6 @@ class host_pool : public std::enable_shared_from_this<host_pool> {
   /// next request; `resend` is a request to send again on a new connection.
   void connection_done(const std::shared_ptr<connection>& done, bool reusable,
                        std::shared_ptr<exchange> resend);
-  /// From an idle connection (on the executor): its idle timeout passed.
-  void idle_expired(const std::shared_ptr<connection>& idle);
 
  private:
   void dispatch(std::shared_ptr<exchange> ex);
@@ -43,6 +42,10 @@ class host_pool : public std::enable_shared_from_this<host_pool> {
   void forget(const std::shared_ptr<connection>& gone);
   void stop_now();
   void fail_shutdown(exchange& ex) const;
+  /// Keeps one timer for the oldest idle connection (the front of idle_); on firing it closes
+  /// every connection idle for idle_timeout and waits for the next one.
+  void arm_idle_sweep();
+  void sweep_idle(boost::system::error_code ec);
 
   pool_executor executor_;
   parsed_url origin_;
@@ -53,6 +56,8 @@ class host_pool : public std::enable_shared_from_this<host_pool> {
 
   std::vector<std::shared_ptr<connection>> connections_;  // opening, busy or idle
   std::vector<std::shared_ptr<connection>> idle_;         // most recently used last
+  boost::asio::steady_timer idle_sweep_;
+  bool sweep_armed_ = false;
   std::deque<std::shared_ptr<exchange>> waiting_;
   bool stopped_ = false;
 };
