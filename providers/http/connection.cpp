@@ -62,7 +62,7 @@ connection::connection(pool_executor executor, asio::ssl::context& tls_context, 
       counters_(counters),
       pool_(std::move(pool)),
       resolver_(executor),
-      resolve_timer_(executor) {
+      deadline_timer_(executor) {
   if (origin_.tls) {
     tls_.emplace(executor, tls_context);
   } else {
@@ -86,7 +86,26 @@ void connection::with_stream(Operation&& operation) {
 void connection::arm(steady_time limit) {
   const steady_time deadline = ex_->deadline();
   deadline_binds_ = deadline <= limit;
-  lowest().expires_at(deadline_binds_ ? deadline : limit);
+  deadline_ = deadline_binds_ ? deadline : limit;
+  if (!timer_waiting_ || timer_expiry_ > deadline_) wait_for_deadline(deadline_);
+}
+
+void connection::wait_for_deadline(steady_time at) {
+  timer_waiting_ = true;
+  timer_expiry_ = at;
+  deadline_timer_.expires_at(at);  // a wait still outstanding ends as cancelled
+  deadline_timer_.async_wait(
+      beast::bind_front_handler(&connection::on_deadline_timer, shared_from_this(), ++timer_waits_));
+}
+
+void connection::on_deadline_timer(std::uint64_t wait, error_code ec) {
+  if (wait != timer_waits_) return;  // replaced by a wait for an earlier deadline
+  timer_waiting_ = false;
+  if (ec || closed_ || deadline_ == steady_time::max()) return;
+  if (std::chrono::steady_clock::now() < deadline_) return wait_for_deadline(deadline_);
+  // The step in progress ran out of time: closing the socket ends its operation, whose
+  // completion then finds the connection closed.
+  fail(beast::error::timeout);
 }
 
 void connection::run(std::shared_ptr<exchange> ex) {
@@ -111,7 +130,7 @@ void connection::close() {
 void connection::close_socket() {
   closed_ = true;
   open_ = false;
-  resolve_timer_.cancel();
+  deadline_timer_.cancel();
   resolver_.cancel();
   lowest().close();
 }
@@ -119,28 +138,16 @@ void connection::close_socket() {
 void connection::start_resolve() {
   step_ = step::resolve;
   connect_limit_ = std::chrono::steady_clock::now() + options_.connect_timeout;
-  const steady_time deadline = ex_->deadline();
-  deadline_binds_ = deadline <= connect_limit_;
-  // The resolver has no expiry of its own: a timer fails the exchange, the late answer is ignored.
-  resolve_timer_.expires_at(deadline_binds_ ? deadline : connect_limit_);
-  resolve_timer_.async_wait(
-      beast::bind_front_handler(&connection::on_resolve_timer, shared_from_this()));
+  arm(connect_limit_);  // resolve, connect and TLS handshake, together
   resolver_.async_resolve(origin_.host, std::to_string(origin_.port),
                           asio::ip::tcp::resolver::numeric_service,
                           beast::bind_front_handler(&connection::on_resolve, shared_from_this()));
 }
 
-void connection::on_resolve_timer(error_code ec) {
-  if (ec || closed_ || step_ != step::resolve) return;
-  fail(beast::error::timeout);
-}
-
 void connection::on_resolve(error_code ec, asio::ip::tcp::resolver::results_type endpoints) {
   if (closed_) return;
-  resolve_timer_.cancel();
   if (ec) return fail(ec);
   step_ = step::connect;
-  arm(connect_limit_);
   lowest().async_connect(endpoints,
                          beast::bind_front_handler(&connection::on_connect, shared_from_this()));
 }
@@ -179,7 +186,6 @@ void connection::start_handshake() {
   } else {
     tls_->set_verify_mode(asio::ssl::verify_none);
   }
-  arm(connect_limit_);
   tls_->async_handshake(asio::ssl::stream_base::client,
                         beast::bind_front_handler(&connection::on_handshake, shared_from_this()));
 }
@@ -262,6 +268,7 @@ void connection::on_read(error_code ec, std::size_t bytes) {
 
 void connection::complete() {
   const bool keep_alive = parser_->keep_alive();
+  disarm();
   auto ex = std::move(ex_);
   http_response response = to_http_response(parser_->release());
   parser_.reset();

@@ -52,7 +52,6 @@ class connection : public std::enable_shared_from_this<connection> {
   using error_code = boost::system::error_code;
 
   void start_resolve();
-  void on_resolve_timer(error_code ec);
   void on_resolve(error_code ec, boost::asio::ip::tcp::resolver::results_type endpoints);
   void on_connect(error_code ec, const boost::asio::ip::tcp::endpoint& endpoint);
   void start_handshake();
@@ -67,9 +66,16 @@ class connection : public std::enable_shared_from_this<connection> {
   void on_read(error_code ec, std::size_t bytes);
   void complete();
 
-  /// Sets the stream's expiry for the next operation: `limit` or the exchange's deadline,
-  /// whichever comes first, and remembers which of them it was for the error message.
+  /// Sets the deadline of the next step: `limit` or the exchange's deadline, whichever comes
+  /// first, and remembers which of them it was for the error message.
   void arm(steady_time limit);
+  /// The deadline is checked lazily: at most one timer wait is outstanding, and a later deadline
+  /// (the next read of a busy connection) needs no timer operation at all; the wait that fires
+  /// early just waits again. Moving the deadline earlier restarts the wait.
+  void wait_for_deadline(steady_time at);
+  void on_deadline_timer(std::uint64_t wait, error_code ec);
+  /// No deadline while the connection rests in the pool (the pool's idle sweep closes it).
+  void disarm() { deadline_ = steady_time::max(); }
   boost::beast::tcp_stream& lowest();
   template <class Operation>
   void with_stream(Operation&& operation);
@@ -90,7 +96,11 @@ class connection : public std::enable_shared_from_this<connection> {
   std::shared_ptr<host_pool> pool_;
 
   boost::asio::ip::tcp::resolver resolver_;
-  boost::asio::steady_timer resolve_timer_;
+  boost::asio::steady_timer deadline_timer_;
+  steady_time deadline_ = steady_time::max();      // of the current step
+  steady_time timer_expiry_ = steady_time::max();  // of the outstanding wait, if any
+  bool timer_waiting_ = false;
+  std::uint64_t timer_waits_ = 0;  // numbers each wait; only the newest one counts
   std::optional<boost::beast::tcp_stream> plain_;
   std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
   boost::beast::flat_buffer buffer_;

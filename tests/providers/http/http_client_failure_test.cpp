@@ -60,6 +60,26 @@ TEST(http_client_failures, read_timeout_when_the_server_never_answers) {
   EXPECT_EQ(client.stats().transport_errors, 1u);
 }
 
+TEST(http_client_failures, a_reused_connection_times_out_its_own_request_not_an_earlier_one) {
+  // The deadline is checked lazily (one timer wait per connection): a wait left from the first,
+  // quick request must neither end the second one early nor let it run past its read timeout.
+  int calls = 0;
+  loopback_server server([&calls](const received_request&) {
+    scripted_reply quick;  // answered at once
+    quick.body = "first";
+    return ++calls == 1 ? quick : act(reply_action::never_answer);
+  });
+  client_options options;
+  options.read_timeout = std::chrono::milliseconds(300);
+  http_client client(options);
+  ASSERT_TRUE(send_and_wait(client, get(server.url("/quick"))).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // idle past the read timeout
+  const transport_error error = error_of(send_and_wait(client, get(server.url("/never"))));
+  EXPECT_EQ(error.kind, transport_error_kind::timeout);
+  EXPECT_EQ(error.message, "read from " + where(server) + " timed out after 300 ms");
+  EXPECT_EQ(server.connections_accepted(), 1u);  // the same connection carried both
+}
+
 TEST(http_client_failures, total_timeout_bounds_the_whole_request) {
   loopback_server server([](const received_request&) { return act(reply_action::never_answer); });
   client_options options;
