@@ -70,7 +70,7 @@ std::string shortened(std::string_view text) {
 }  // namespace
 
 http_connection::http_connection(tcp::socket&& socket, strand_type strand, server_core& core)
-    : stream_(std::move(socket)), strand_(strand), core_(core), request_deadline_(strand) {
+    : stream_(std::move(socket)), strand_(strand), core_(core), deadline_timer_(strand) {
   beast::error_code ec;
   const auto endpoint = stream_.socket().remote_endpoint(ec);
   if (!ec) remote_address_ = endpoint.address().to_string();
@@ -86,7 +86,7 @@ void http_connection::start(bool over_limit) {
 
 void http_connection::close_now() {
   closed_ = true;
-  request_deadline_.cancel();
+  deadline_timer_.cancel();
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
   stream_.socket().close(ec);
@@ -96,13 +96,14 @@ void http_connection::close_now() {
 // deadline start, so a keep-alive connection may rest while a slow sender may not.
 void http_connection::wait_for_request() {
   if (buffer_.size() > 0) return read_request();  // a pipelined request is already here
-  stream_.expires_after(core_.options.idle_timeout);
+  set_deadline(phase::idle, core_.options.idle_timeout);
   stream_.async_read_some(
       buffer_.prepare(first_read_bytes),
       beast::bind_front_handler(&http_connection::on_first_bytes, shared_from_this()));
 }
 
 void http_connection::on_first_bytes(beast::error_code ec, std::size_t bytes) {
+  phase_ = phase::none;
   if (ec) return close();  // idle timeout, the client left, or stop
   buffer_.commit(bytes);
   read_request();
@@ -112,17 +113,12 @@ void http_connection::read_request() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(core_.options.max_header_bytes));
   parser_->body_limit(static_cast<std::uint64_t>(core_.options.max_body_bytes));
-  reading_request_ = true;
   request_timed_out_ = false;
   beast::error_code ec;
   if (parse_buffered(ec)) {  // the usual case: the first read brought the whole request
-    reading_request_ = false;
     return on_request(ec);
   }
-  request_deadline_.expires_after(core_.options.read_timeout);
-  request_deadline_.async_wait(beast::bind_front_handler(&http_connection::on_request_deadline,
-                                                         shared_from_this(), ++requests_started_));
-  stream_.expires_never();
+  set_deadline(phase::request, core_.options.read_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_connection::on_read, shared_from_this()));
 }
@@ -142,17 +138,37 @@ bool http_connection::parse_buffered(beast::error_code& ec) {
   return parser_->is_done();
 }
 
-void http_connection::on_request_deadline(std::uint64_t request, beast::error_code ec) {
-  // A timer that fired just as its request completed must not touch the next one.
-  if (ec || !reading_request_ || request != requests_started_ || closed_) return;
-  request_timed_out_ = true;
-  beast::error_code ignored;
-  stream_.socket().cancel(ignored);
+void http_connection::set_deadline(phase p, std::chrono::milliseconds within) {
+  phase_ = p;
+  deadline_ = std::chrono::steady_clock::now() + within;
+  if (!timer_waiting_ || timer_expiry_ > deadline_) wait_for_deadline(deadline_);
+}
+
+void http_connection::wait_for_deadline(std::chrono::steady_clock::time_point at) {
+  timer_waiting_ = true;
+  timer_expiry_ = at;
+  deadline_timer_.expires_at(at);  // a wait still outstanding ends as cancelled
+  deadline_timer_.async_wait(beast::bind_front_handler(&http_connection::on_deadline_timer,
+                                                       shared_from_this(), ++timer_waits_));
+}
+
+void http_connection::on_deadline_timer(std::uint64_t wait, beast::error_code ec) {
+  if (wait != timer_waits_) return;  // replaced by a wait for an earlier deadline
+  timer_waiting_ = false;
+  if (ec || closed_ || phase_ == phase::none) return;
+  if (std::chrono::steady_clock::now() < deadline_) return wait_for_deadline(deadline_);
+  if (phase_ == phase::request) {
+    // Ends the read, which then answers 408.
+    request_timed_out_ = true;
+    beast::error_code ignored;
+    stream_.socket().cancel(ignored);
+    return;
+  }
+  close();  // idle for too long, or a client that does not take its answer (or lingers)
 }
 
 void http_connection::on_read(beast::error_code ec, std::size_t) {
-  reading_request_ = false;
-  request_deadline_.cancel();
+  phase_ = phase::none;
   on_request(ec);
 }
 
@@ -315,7 +331,7 @@ void http_connection::write(http_response response) {
   }
   serializer_.emplace(out);
   if (write_at_once(close)) return;
-  stream_.expires_after(core_.options.write_timeout);
+  set_deadline(phase::write, core_.options.write_timeout);
   http::async_write(
       stream_, *serializer_,
       beast::bind_front_handler(&http_connection::on_write, shared_from_this(), close));
@@ -339,6 +355,7 @@ bool http_connection::write_at_once(bool close) {
 }
 
 void http_connection::on_write(bool close, beast::error_code ec, std::size_t) {
+  phase_ = phase::none;
   serializer_.reset();
   response_.reset();
   if (ec) return this->close();
@@ -358,7 +375,7 @@ void http_connection::linger() {
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   buffer_.consume(buffer_.size());
-  stream_.expires_after(linger_time);
+  set_deadline(phase::linger, linger_time);
   stream_.async_read_some(
       buffer_.prepare(linger_read_bytes),
       beast::bind_front_handler(&http_connection::on_linger, shared_from_this()));
@@ -376,7 +393,8 @@ void http_connection::close() {
   if (closed_) return;
   closed_ = true;
   awaiting_answer_ = false;
-  request_deadline_.cancel();
+  phase_ = phase::none;
+  deadline_timer_.cancel();
   beast::error_code ignored;
   stream_.socket().close(ignored);
   core_.remove_connection(this);

@@ -42,7 +42,13 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   bool parse_buffered(beast::error_code& ec);
   void on_read(beast::error_code ec, std::size_t bytes);
   void on_request(beast::error_code ec);
-  void on_request_deadline(std::uint64_t request, beast::error_code ec);
+  /// The deadline of the phase the connection is in (waiting for a request, reading one,
+  /// writing the answer, lingering), checked lazily: at most one timer wait is outstanding and a
+  /// later deadline needs no timer operation; a wait that fires early just waits again.
+  enum class phase { none, idle, request, write, linger };
+  void set_deadline(phase p, std::chrono::milliseconds within);
+  void wait_for_deadline(std::chrono::steady_clock::time_point at);
+  void on_deadline_timer(std::uint64_t wait, beast::error_code ec);
   void on_read_error(beast::error_code ec);
   void route_request(http::request<http::string_body>&& message);
   void call_handler(const router::route& route, http_request request);
@@ -57,11 +63,14 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   beast::tcp_stream stream_;
   strand_type strand_;
   server_core& core_;
-  /// The whole-request deadline: a timer of its own (not the stream's), so that a request that
-  /// does not arrive in time can still be answered 408 before the connection closes.
-  net::steady_timer request_deadline_;
-  std::uint64_t requests_started_ = 0;
-  bool reading_request_ = false;
+  /// The stream itself never expires: this timer bounds every phase. A request that does not
+  /// arrive in time can so still be answered 408 before the connection closes.
+  net::steady_timer deadline_timer_;
+  phase phase_ = phase::none;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point timer_expiry_{};
+  bool timer_waiting_ = false;
+  std::uint64_t timer_waits_ = 0;  // numbers each wait; only the newest one counts
   bool request_timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

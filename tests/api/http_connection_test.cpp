@@ -4,6 +4,8 @@
 // open.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <atomic>
 #include <future>
 
@@ -77,6 +79,25 @@ TEST(HttpConnection, IdleKeepAliveConnectionIsClosed) {
   EXPECT_TRUE(raw.wait_closed(std::chrono::seconds(20)));
   EXPECT_EQ(s.server().stats().responses, 1u);
   EXPECT_EQ(s.server().stats().read_timeouts, 0u) << "idle is not a read timeout";
+}
+
+TEST(HttpConnection, ARestedKeepAliveConnectionGetsAWholeReadTimeoutForItsNextRequest) {
+  // Deadlines are checked lazily, one timer wait per connection: what is left of the idle wait
+  // must not cut the next request short.
+  server_options options;
+  options.idle_timeout = std::chrono::milliseconds(5000);
+  options.read_timeout = std::chrono::milliseconds(400);
+  test_server s(hello_router(), options);
+  raw_connection raw(s.port());
+  ASSERT_TRUE(raw.send("GET /hello/first HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // rests past the read timeout
+  ASSERT_TRUE(raw.send("GET /hello/second HTTP/1.1\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(raw.send("Host: x\r\nConnection: close\r\n\r\n"));
+  const std::string answers = raw.receive_until_closed(std::chrono::seconds(20));
+  EXPECT_NE(answers.find("hello first"), std::string::npos) << answers;
+  EXPECT_NE(answers.find("hello second"), std::string::npos) << answers;
+  EXPECT_EQ(s.server().stats().read_timeouts, 0u);
 }
 
 TEST(HttpConnection, SlowSenderIsCutOffWhileOthersAreServed) {
