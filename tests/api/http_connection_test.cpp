@@ -4,10 +4,9 @@
 // open.
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include <atomic>
 #include <future>
+#include <thread>
 
 #include "api/http_server.hpp"
 #include "tests/api/server_fixture.hpp"
