@@ -208,11 +208,13 @@ void sync_node::start() {
     use_quiet_scheduler(*i.config);
     // An idle CAF worker spins briefly, then (by default) naps 50 us at a time for 500 rounds
     // before it waits on its condition variable: with orders arriving steadily that nap-polling
-    // cost about a third of the node's CPU per order (node_bench --rate). Skip it: wait at once,
-    // and look for work to steal every 2 ms while waiting.
+    // cost about a third of the node's CPU per order (node_bench --rate). Skip it: wait at once.
+    // New work wakes a waiting worker; the wait's timeout is only for stealing work from the
+    // other workers, every 2 ms. A single worker has no one to steal from: it would only wake
+    // 500 times a second for nothing (2 % of a core for an idle node), so it waits a second.
     i.config->set("work-stealing.moderate-poll-attempts", std::size_t{0});
-    i.config->set("work-stealing.relaxed-sleep-duration",
-                  caf::timespan(std::chrono::milliseconds(2)));
+    const auto steal_every = threads > 1 ? std::chrono::milliseconds(2) : std::chrono::seconds(1);
+    i.config->set("work-stealing.relaxed-sleep-duration", caf::timespan(steal_every));
     i.system = std::make_unique<caf::actor_system>(*i.config);
     i.supervisor = spawn_supervisor(*i.system, i.rt);
     i.dispatcher = spawn_dispatcher(*i.system, i.rt, i.supervisor);
