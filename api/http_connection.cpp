@@ -70,13 +70,13 @@ std::string shortened(std::string_view text) {
 }  // namespace
 
 http_connection::http_connection(tcp::socket&& socket, strand_type strand, server_core& core)
-    : stream_(std::move(socket)), strand_(strand), core_(core), deadline_timer_(strand) {
+    : socket_(std::move(socket)), strand_(strand), core_(core), deadline_timer_(strand) {
   beast::error_code ec;
-  const auto endpoint = stream_.socket().remote_endpoint(ec);
+  const auto endpoint = socket_.remote_endpoint(ec);
   if (!ec) remote_address_ = endpoint.address().to_string();
-  stream_.socket().set_option(tcp::no_delay(true), ec);
+  socket_.set_option(tcp::no_delay(true), ec);
   // For write_at_once(); Asio's own asynchronous operations are not affected by this mode.
-  stream_.socket().non_blocking(true, ec);
+  socket_.non_blocking(true, ec);
 }
 
 void http_connection::start(bool over_limit) {
@@ -88,8 +88,8 @@ void http_connection::close_now() {
   closed_ = true;
   deadline_timer_.cancel();
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream_.socket().close(ec);
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
 }
 
 // Waiting for the first byte of a request is the idle phase; only then does the whole-request
@@ -97,7 +97,7 @@ void http_connection::close_now() {
 void http_connection::wait_for_request() {
   if (buffer_.size() > 0) return read_request();  // a pipelined request is already here
   set_deadline(phase::idle, core_.options.idle_timeout);
-  stream_.async_read_some(
+  socket_.async_read_some(
       buffer_.prepare(first_read_bytes),
       beast::bind_front_handler(&http_connection::on_first_bytes, shared_from_this()));
 }
@@ -119,7 +119,7 @@ void http_connection::read_request() {
     return on_request(ec);
   }
   set_deadline(phase::request, core_.options.read_timeout);
-  http::async_read(stream_, buffer_, *parser_,
+  http::async_read(socket_, buffer_, *parser_,
                    beast::bind_front_handler(&http_connection::on_read, shared_from_this()));
 }
 
@@ -161,7 +161,7 @@ void http_connection::on_deadline_timer(std::uint64_t wait, beast::error_code ec
     // Ends the read, which then answers 408.
     request_timed_out_ = true;
     beast::error_code ignored;
-    stream_.socket().cancel(ignored);
+    socket_.cancel(ignored);
     return;
   }
   close();  // idle for too long, or a client that does not take its answer (or lingers)
@@ -333,7 +333,7 @@ void http_connection::write(http_response response) {
   if (write_at_once(close)) return;
   set_deadline(phase::write, core_.options.write_timeout);
   http::async_write(
-      stream_, *serializer_,
+      socket_, *serializer_,
       beast::bind_front_handler(&http_connection::on_write, shared_from_this(), close));
 }
 
@@ -341,7 +341,7 @@ void http_connection::write(http_response response) {
 // timer or waiting for a posted completion. The rest, if any, goes out asynchronously.
 bool http_connection::write_at_once(bool close) {
   beast::error_code ec;
-  const std::size_t bytes = http::write(stream_.socket(), *serializer_, ec);
+  const std::size_t bytes = http::write(socket_, *serializer_, ec);
   if (ec == net::error::would_block || ec == net::error::try_again) return false;
   if (!ec && buffer_.size() > 0) {
     // A pipelined request waits in the buffer: go on from the strand's queue, so that a client
@@ -363,7 +363,7 @@ void http_connection::on_write(bool close, beast::error_code ec, std::size_t) {
   if (linger_after_write_) return linger();
   if (close) {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
     return this->close();
   }
   wait_for_request();
@@ -373,10 +373,10 @@ void http_connection::on_write(bool close, beast::error_code ec, std::size_t) {
 // before the client reads it; so: FIN first, then discard what still comes, for a bounded time.
 void http_connection::linger() {
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
   buffer_.consume(buffer_.size());
   set_deadline(phase::linger, linger_time);
-  stream_.async_read_some(
+  socket_.async_read_some(
       buffer_.prepare(linger_read_bytes),
       beast::bind_front_handler(&http_connection::on_linger, shared_from_this()));
 }
@@ -384,7 +384,7 @@ void http_connection::linger() {
 void http_connection::on_linger(beast::error_code ec, std::size_t) {
   if (ec) return close();  // EOF, timeout or reset: done either way
   buffer_.consume(buffer_.size());
-  stream_.async_read_some(
+  socket_.async_read_some(
       buffer_.prepare(linger_read_bytes),
       beast::bind_front_handler(&http_connection::on_linger, shared_from_this()));
 }
@@ -396,7 +396,7 @@ void http_connection::close() {
   phase_ = phase::none;
   deadline_timer_.cancel();
   beast::error_code ignored;
-  stream_.socket().close(ignored);
+  socket_.close(ignored);
   core_.remove_connection(this);
 }
 

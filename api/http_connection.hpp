@@ -60,7 +60,8 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   void on_linger(beast::error_code ec, std::size_t bytes);
   void close();
 
-  beast::tcp_stream stream_;
+  /// Plain socket: the deadlines below bound its operations, not a beast::tcp_stream's timer.
+  tcp::socket socket_;
   strand_type strand_;
   server_core& core_;
   /// The stream itself never expires: this timer bounds every phase. A request that does not

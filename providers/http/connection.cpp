@@ -79,7 +79,7 @@ void connection::with_stream(Operation&& operation) {
   if (tls_) {
     operation(*tls_);
   } else {
-    operation(*plain_);
+    operation(plain_->socket());  // the deadline timer bounds it, not the stream's own timer
   }
 }
 
