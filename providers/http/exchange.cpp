@@ -54,11 +54,13 @@ client_stats client_counters::snapshot() const {
   client_stats stats;
   stats.requests = requests.load();
   stats.responses = responses.load();
-  stats.transport_errors = transport_errors.load();
+  stats.transport_errors = transport_errors.load() + rejected_at_send.load();
   stats.connections_opened = connections_opened.load();
   stats.connections_reused = connections_reused.load();
   stats.in_flight = in_flight.load();
-  stats.queued = queued.load();
+  // Left first: an exchange is created before it leaves the queue, so this is never negative.
+  const std::uint64_t left = left_queue.load();
+  stats.queued = exchanges_created.load() - left;
   stats.stale_retries = stale_retries.load();
   return stats;
 }
@@ -129,14 +131,14 @@ exchange::exchange(request_wire wire, parsed_url url, std::chrono::milliseconds 
       total_timeout_(total_timeout),
       done_(std::move(done)),
       counters_(counters) {
-  counters_.queued++;
+  counters_.exchanges_created++;
 }
 
 void exchange::begin() {
   if (begun_) return;
   begun_ = true;
   deadline_ = std::chrono::steady_clock::now() + total_timeout_;
-  counters_.queued--;
+  counters_.left_queue++;
   counters_.in_flight++;
 }
 
@@ -165,7 +167,11 @@ void exchange::count_outcome(const http_result& result) const {
 void exchange::finish(http_result result) {
   if (finished_) return;
   finished_ = true;
-  (begun_ ? counters_.in_flight : counters_.queued)--;
+  if (begun_) {
+    counters_.in_flight--;
+  } else {
+    counters_.left_queue++;
+  }
   (result.ok() ? counters_.responses : counters_.transport_errors)++;
   count_outcome(result);
   result.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -18,15 +18,21 @@ namespace tixsync::providers::http::detail {
 using steady_time = std::chrono::steady_clock::time_point;
 using response_message = boost::beast::http::response<boost::beast::http::string_body>;
 
-/// The client's counters; stats() copies them. Gauges (in_flight, queued) go up and down.
+/// The client's counters; stats() copies them. The counters a sending thread writes are on a
+/// cache line of their own, apart from those of the I/O thread, so that a request does not move
+/// one line back and forth between the two threads' cores several times.
 struct client_counters {
-  std::atomic<std::uint64_t> requests{0};
-  std::atomic<std::uint64_t> responses{0};
+  // Written by the threads calling send().
+  alignas(64) std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> exchanges_created{0};
+  std::atomic<std::uint64_t> rejected_at_send{0};  ///< failed in send(): a transport error
+  // Written on the I/O threads.
+  alignas(64) std::atomic<std::uint64_t> responses{0};
   std::atomic<std::uint64_t> transport_errors{0};
   std::atomic<std::uint64_t> connections_opened{0};
   std::atomic<std::uint64_t> connections_reused{0};
   std::atomic<std::uint64_t> in_flight{0};
-  std::atomic<std::uint64_t> queued{0};
+  std::atomic<std::uint64_t> left_queue{0};  ///< exchanges that began, or ended before that
   std::atomic<std::uint64_t> stale_retries{0};
   /// Requests by outcome; set by the client before any request, never null then.
   request_tally* tally = nullptr;

@@ -20,9 +20,23 @@ host_pool::host_pool(pool_executor executor, parsed_url origin,
       idle_sweep_(executor_) {}
 
 void host_pool::submit(std::shared_ptr<exchange> ex) {
-  boost::asio::post(executor_, [self = shared_from_this(), ex = std::move(ex)]() mutable {
-    self->dispatch(std::move(ex));
-  });
+  {
+    std::lock_guard<std::mutex> lock(submitted_mutex_);
+    submitted_.push_back(std::move(ex));
+    if (take_posted_) return;  // the handler already posted takes this one too
+    take_posted_ = true;
+  }
+  boost::asio::post(executor_, [self = shared_from_this()] { self->take_submitted(); });
+}
+
+void host_pool::take_submitted() {
+  std::vector<std::shared_ptr<exchange>> batch;
+  {
+    std::lock_guard<std::mutex> lock(submitted_mutex_);
+    batch.swap(submitted_);
+    take_posted_ = false;
+  }
+  for (auto& ex : batch) dispatch(std::move(ex));  // in the order they were submitted
 }
 
 void host_pool::shutdown() {

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "providers/http/connection.hpp"
@@ -36,6 +37,7 @@ class host_pool : public std::enable_shared_from_this<host_pool> {
                        std::shared_ptr<exchange> resend);
 
  private:
+  void take_submitted();
   void dispatch(std::shared_ptr<exchange> ex);
   void open_connection(std::shared_ptr<exchange> ex);
   void start_waiting();
@@ -59,6 +61,11 @@ class host_pool : public std::enable_shared_from_this<host_pool> {
   boost::asio::steady_timer idle_sweep_;
   bool sweep_armed_ = false;
   std::deque<std::shared_ptr<exchange>> waiting_;
+  /// Requests from submit() not yet on the executor: one posted handler takes all that came
+  /// meanwhile, instead of one post per request from the sending thread.
+  std::mutex submitted_mutex_;
+  std::vector<std::shared_ptr<exchange>> submitted_;
+  bool take_posted_ = false;
   bool stopped_ = false;
 };
 

@@ -160,7 +160,7 @@ void http_client::send(http_request request, callback done) {
   const auto started = std::chrono::steady_clock::now();
   impl_->counters.requests++;
   auto fail_now = [&](transport_error_kind kind, std::string message) {
-    impl_->counters.transport_errors++;
+    impl_->counters.rejected_at_send++;
     http_result result;
     result.error = transport_error{kind, std::move(message)};
     result.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
