@@ -44,7 +44,7 @@ class connection_slot final : public reply_slot {
     if (!gate_->open) return;
     auto connection = connection_.lock();
     if (!connection) return;
-    if (connection->strand().running_in_this_thread()) {
+    if (connection->strand().running_in_this_thread() || connection->on_sole_io_thread()) {
       action(*connection);
       return;
     }

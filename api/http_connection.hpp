@@ -28,6 +28,7 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   void close_now();
 
   const strand_type& strand() const { return strand_; }
+  bool on_sole_io_thread() const { return core_.on_sole_io_thread(); }
   /// Writes the answer to the request in progress; on the strand. Ignored when none waits.
   void answer(http_response response);
   /// Closes without answering the request in progress; on the strand.

@@ -7,6 +7,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -18,6 +19,8 @@
 namespace tixsync::api {
 
 using namespace detail;
+
+thread_local const server_core* server_core::sole_io_thread = nullptr;
 
 struct http_server::impl {
   impl(server_options options, router routes)
@@ -35,6 +38,18 @@ struct http_server::impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
+  /// after() callbacks whose times come in order (the usual case: one fixed delay), on one timer
+  /// for the earliest; a callback due before the last one queued gets a timer of its own.
+  struct delayed {
+    std::chrono::steady_clock::time_point due;
+    std::function<void()> callback;
+  };
+  std::mutex delayed_mutex;
+  std::deque<delayed> delayed_queue;
+  std::optional<net::steady_timer> delayed_timer;  // on the io_context, created by start()
+  bool delayed_timer_waiting = false;
+  void wait_for_delayed(std::chrono::steady_clock::time_point due);
+  void run_due_delayed();
   std::mutex lifecycle_mutex;
   bool started = false;
   bool stopped = false;
@@ -55,6 +70,17 @@ void validate(const server_options& o) {
   if (o.idle_timeout.count() <= 0) throw bad("idle_timeout must be positive");
   if (o.write_timeout.count() <= 0) throw bad("write_timeout must be positive");
   if (o.max_connections == 0) throw bad("max_connections must be positive");
+}
+
+/// Runs an after() callback; what it throws is logged, never passed to the I/O loop.
+void run_after_callback(const server_core& core, const std::function<void()>& callback) {
+  try {
+    callback();
+  } catch (const std::exception& e) {
+    core.log(std::string("an after() callback threw: ") + e.what());
+  } catch (...) {
+    core.log("an after() callback threw a non-exception");
+  }
 }
 
 }  // namespace
@@ -130,11 +156,13 @@ void http_server::start() {
     impl_->core.gate->open = true;
   }
   impl_->started = true;
+  impl_->delayed_timer.emplace(impl_->core.ioc);
   net::dispatch(impl_->accept_strand, [this] { impl_->accept(); });
   impl_->work.emplace(impl_->core.ioc.get_executor());
   for (int i = 0; i < impl_->core.options.threads; ++i) {
     impl_->threads.emplace_back([core = &impl_->core] {
       pthread_setname_np(pthread_self(), "tx-api-io");  // as `top -H` shows it
+      server_core::sole_io_thread = core;
       for (;;) {
         try {
           core->ioc.run();
@@ -186,18 +214,46 @@ void http_server::after(std::chrono::steady_clock::duration delay, std::function
     dropped = std::move(callback);
     return;
   }
-  auto timer = std::make_shared<net::steady_timer>(impl_->core.ioc, delay);
-  timer->async_wait(
-      [timer, callback = std::move(callback), core = &impl_->core](beast::error_code ec) {
-        if (ec) return;
-        try {
-          callback();
-        } catch (const std::exception& e) {
-          core->log(std::string("an after() callback threw: ") + e.what());
-        } catch (...) {
-          core->log("an after() callback threw a non-exception");
-        }
-      });
+  const auto due = std::chrono::steady_clock::now() + delay;
+  {
+    std::lock_guard<std::mutex> queue_lock(impl_->delayed_mutex);
+    auto& queue = impl_->delayed_queue;
+    if (queue.empty() || due >= queue.back().due) {
+      queue.push_back({due, std::move(callback)});
+      if (!impl_->delayed_timer_waiting) impl_->wait_for_delayed(queue.front().due);
+      return;
+    }
+  }
+  auto timer = std::make_shared<net::steady_timer>(impl_->core.ioc, due);
+  timer->async_wait([timer, callback = std::move(callback), core = &impl_->core](
+                        beast::error_code ec) {
+    if (!ec) run_after_callback(*core, callback);
+  });
+}
+
+// Under delayed_mutex.
+void http_server::impl::wait_for_delayed(std::chrono::steady_clock::time_point due) {
+  delayed_timer_waiting = true;
+  delayed_timer->expires_at(due);
+  delayed_timer->async_wait([this](beast::error_code ec) {
+    if (ec) return;  // stop()
+    run_due_delayed();
+  });
+}
+
+void http_server::impl::run_due_delayed() {
+  std::vector<std::function<void()>> due_now;
+  {
+    std::lock_guard<std::mutex> lock(delayed_mutex);
+    delayed_timer_waiting = false;
+    const auto now = std::chrono::steady_clock::now();
+    while (!delayed_queue.empty() && delayed_queue.front().due <= now) {
+      due_now.push_back(std::move(delayed_queue.front().callback));
+      delayed_queue.pop_front();
+    }
+    if (!delayed_queue.empty()) wait_for_delayed(delayed_queue.front().due);
+  }
+  for (const auto& callback : due_now) run_after_callback(core, callback);
 }
 
 server_stats http_server::stats() const {

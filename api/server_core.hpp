@@ -80,6 +80,11 @@ struct server_core {
   void log(const std::string& message) const {
     if (options.log) options.log(message);
   }
+  /// True on the server's only I/O thread: there, every handler of every connection runs on this
+  /// one thread, so an answer may be written at once instead of being posted to the strand.
+  bool on_sole_io_thread() const { return options.threads == 1 && sole_io_thread == this; }
+  /// Set by each I/O thread to its server.
+  static thread_local const server_core* sole_io_thread;
 
   server_options options;
   router routes;

@@ -7,6 +7,9 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "api/json_response.hpp"
 #include "tests/api/server_fixture.hpp"
@@ -159,6 +162,29 @@ TEST(HttpServer, AsyncHandlerAnswersFromAnotherThread) {
   auto response = pending.get();
   EXPECT_EQ(response.status, 202) << response.error;
   EXPECT_EQ(response.body, "from the test thread");
+}
+
+TEST(HttpServer, AfterCallbacksRunInTheOrderOfTheirTimesWhateverTheOrderTheyWereSet) {
+  // Callbacks due in the order they are set share one timer; one due earlier than the last one
+  // set must still run first.
+  test_server s(router{});
+  std::mutex mutex;
+  std::vector<std::string> ran;
+  auto note = [&](std::string what) {
+    return [&, what] {
+      std::lock_guard<std::mutex> lock(mutex);
+      ran.push_back(what);
+    };
+  };
+  s.server().after(std::chrono::milliseconds(300), note("300 ms"));
+  s.server().after(std::chrono::milliseconds(400), note("400 ms"));
+  s.server().after(std::chrono::milliseconds(30), note("30 ms"));
+  s.server().after(std::chrono::milliseconds(400), note("400 ms, set last"));
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return ran.size() == 4;
+  }));
+  EXPECT_EQ(ran, (std::vector<std::string>{"30 ms", "300 ms", "400 ms", "400 ms, set last"}));
 }
 
 TEST(HttpServer, AfterTimersWaitWhileTheOnlyIoThreadServesOthers) {
