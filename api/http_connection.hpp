@@ -1,7 +1,9 @@
 // Internal to api/: one client connection of the http_server, in the shape of Beast's async
-// server session: do_x/on_x pairs on the connection's strand, a deadline before every read and
-// write (idle wait, whole request answered 408, response), explicit header/body limits, keep-alive,
-// and a lingering close after an error answer so the client reads it before the socket goes.
+// server session: do_x/on_x pairs on the connection's strand, a deadline for every phase (idle
+// wait, whole request answered 408, response, linger; checked lazily on one timer), a request
+// parsed at once when the first read brought it whole and an answer written at once when the
+// socket takes it, explicit header/body limits, keep-alive, and a lingering close after an error
+// answer so the client reads it before the socket goes.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>

@@ -1,5 +1,6 @@
 // The listener and lifecycle of http_server: binds, accepts on its own strand (each connection
-// gets a strand of its own), runs the I/O threads, timers for after(), and an orderly stop:
+// gets a strand of its own), runs the I/O threads, timers for after() (one shared by the callbacks
+// that come due in the order they were set), and an orderly stop:
 // close the answer gate, stop and join the threads, then close the listener and connections.
 #include "api/http_server.hpp"
 

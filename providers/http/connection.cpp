@@ -1,6 +1,7 @@
 // One keep-alive connection (see connection.hpp): the resolve -> connect -> handshake -> write ->
-// read steps as do_x/on_x pairs, a timeout armed before every operation, and the mapping of
-// each failure to a transport_error that says what failed and where.
+// read steps as do_x/on_x pairs, a deadline for every step (checked lazily on one timer), a
+// request written at once when the socket takes it, and the mapping of each failure to a
+// transport_error that says what failed and where.
 #include "providers/http/connection.hpp"
 
 #include <openssl/ssl.h>
