@@ -68,8 +68,13 @@ void sync_one_object(provider& target, object_request request, object_sync_callb
   auto key = std::make_shared<result_key>();
   key->provider_identifier = target.identifier();
   key->order_code = request.order ? request.order->code : std::string();
-  key->object = request.object;
-  key->object.properties.clear();
+  // The identity of the object, without its properties (copying them would cost more).
+  key->object.mapping_id = request.object.mapping_id;
+  key->object.pretix_model = request.object.pretix_model;
+  key->object.position_id = request.object.position_id;
+  key->object.external_object_type = request.object.external_object_type;
+  key->object.external_id_field = request.object.external_id_field;
+  key->object.id_value = request.object.id_value;
   key->fingerprint = std::move(print);
   auto completion = make_object_completion(
       [key, done](object_result answer) { done(from_provider(*key, std::move(answer))); });

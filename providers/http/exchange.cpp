@@ -84,19 +84,23 @@ request_wire build_request_wire(const http_request& request, const parsed_url& u
   out.append(request.method).append(" ").append(url.target).append(" HTTP/1.1\r\n");
   field("Host", host_field(url));
   bool has_user_agent = false;
-  for (const auto& [name, value] : request.headers) {
-    if (!is_token(name)) throw std::invalid_argument("invalid header name '" + name + "'");
-    // The value is not repeated: it may be a token.
-    if (!is_field_value(value)) {
-      throw std::invalid_argument("header '" + name + "' contains a line break or NUL");
+  auto add_fields = [&](const header_list& headers) {
+    for (const auto& [name, value] : headers) {
+      if (!is_token(name)) throw std::invalid_argument("invalid header name '" + name + "'");
+      // The value is not repeated: it may be a token.
+      if (!is_field_value(value)) {
+        throw std::invalid_argument("header '" + name + "' contains a line break or NUL");
+      }
+      if (same_name(name, "host") || same_name(name, "content-length") ||
+          same_name(name, "transfer-encoding")) {
+        continue;  // the client sets these
+      }
+      has_user_agent = has_user_agent || same_name(name, "user-agent");
+      field(name.c_str(), value);
     }
-    if (same_name(name, "host") || same_name(name, "content-length") ||
-        same_name(name, "transfer-encoding")) {
-      continue;  // the client sets these
-    }
-    has_user_agent = has_user_agent || same_name(name, "user-agent");
-    field(name.c_str(), value);
-  }
+  };
+  if (request.common_headers) add_fields(*request.common_headers);
+  add_fields(request.headers);
   if (!has_user_agent && !user_agent.empty()) field("User-Agent", user_agent);
   // As Beast's prepare_payload: a length for any body, and for an empty one of the methods
   // that normally carry one.

@@ -25,6 +25,9 @@ struct http_request {
   std::string method = "GET";  ///< GET, POST, PUT, PATCH, DELETE, ...
   std::string url;             ///< absolute: http://host[:port]/path?query or https://...
   header_list headers;         ///< extra headers; Host, Content-Length are set by the client
+  /// Headers every request of one sender carries (sent before `headers`): shared between its
+  /// requests instead of copied into each. May be null.
+  std::shared_ptr<const header_list> common_headers;
   std::string body;            ///< sent when non-empty (or for POST/PUT/PATCH)
   /// Overrides the client's total timeout for this request when set.
   std::optional<std::chrono::milliseconds> timeout;

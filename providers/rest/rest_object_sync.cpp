@@ -222,7 +222,7 @@ void rest_object_sync::send(http_call call, std::string body, handler next) {
   http::http_request request;
   request.method = call.method;
   request.url = call.url;
-  request.headers = context_->headers;
+  request.common_headers = context_->headers;
   if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
   request.body = std::move(body);
   request.timeout = context_->settings.connection.request_timeout;

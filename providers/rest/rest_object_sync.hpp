@@ -26,7 +26,8 @@ struct rest_context {
   std::shared_ptr<http::http_transport> transport;
   log_sink log;
   redactor redact;
-  http::header_list headers;  ///< Accept, extra headers, auth
+  /// Accept, extra headers, auth: shared by every request, not copied into each.
+  std::shared_ptr<const http::header_list> headers;
 };
 
 /// The state of one object's sync; owned by the pending completion of its current request.

@@ -18,7 +18,7 @@ rest_provider::rest_provider(provider_settings settings, rest_settings rest,
   context->transport = std::move(transport);
   context->log = std::move(log);
   context->redact.add(rest.connection.auth);
-  context->headers = request_headers(rest.connection);
+  context->headers = std::make_shared<const http::header_list>(request_headers(rest.connection));
   context->settings = std::move(rest);
   context_ = std::move(context);
 }

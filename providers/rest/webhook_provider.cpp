@@ -18,7 +18,8 @@ struct webhook_provider::context {
   std::shared_ptr<http::http_transport> transport;
   log_sink log;
   redactor redact;
-  http::header_list headers;
+  /// Accept, extra headers, auth and Content-Type: shared by every delivery, not copied.
+  std::shared_ptr<const http::header_list> headers;
 };
 
 namespace {
@@ -65,8 +66,9 @@ webhook_provider::webhook_provider(provider_settings settings, webhook_settings 
   c->log = std::move(log);
   c->redact.add(webhook.connection.auth);
   c->redact.add(webhook.secret.reveal());
-  c->headers = request_headers(webhook.connection);
-  c->headers.emplace_back("Content-Type", "application/json");
+  auto headers = request_headers(webhook.connection);
+  headers.emplace_back("Content-Type", "application/json");
+  c->headers = std::make_shared<const http::header_list>(std::move(headers));
   c->settings = std::move(webhook);
   context_ = std::move(c);
 }
@@ -97,7 +99,7 @@ void webhook_provider::sync_object(object_request request, object_completion don
     delivery.url = c->settings.url.expand(placeholders_for(request, {}), true);
     delivery.body = webhook_body(c->provider_id, request, c->joiner)
                         .dump(-1, ' ', false, json::error_handler_t::replace);
-    delivery.headers = c->headers;
+    delivery.common_headers = c->headers;
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::system_clock::now().time_since_epoch());
     delivery.headers.emplace_back("X-Tixsync-Timestamp", std::to_string(now.count()));

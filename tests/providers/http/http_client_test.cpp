@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <set>
 #include <thread>
 
@@ -118,6 +120,39 @@ TEST(http_client, lets_the_request_set_the_user_agent_but_not_host_or_length) {
   EXPECT_EQ(requests[1].header("User-Agent"), "mine/1.0");
   EXPECT_EQ(requests[1].header("Host"), "127.0.0.1:" + std::to_string(server.port()));
   EXPECT_EQ(requests[1].header("Content-Length"), "");
+}
+
+TEST(http_client, sends_the_common_headers_first_and_checks_them_like_the_others) {
+  loopback_server server([](const received_request&) { return ok("ok"); });
+  auto common = std::make_shared<const header_list>(
+      header_list{{"Accept", "application/json"}, {"User-Agent", "shared/2.0"}});
+  {
+    client_options options;
+    options.user_agent = "tixsync/test";
+    http_client client(options);
+    http_request request = get(server.url("/a"), {{"X-Own", "1"}});
+    request.common_headers = common;
+    ASSERT_TRUE(send_and_wait(client, request).ok());
+    http_request bad = get(server.url("/b"));
+    bad.common_headers =
+        std::make_shared<const header_list>(header_list{{"X-Broken", "a\r\nInjected: 1"}});
+    const auto refused = send_and_wait(client, bad);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error->kind, transport_error_kind::bad_url);
+    EXPECT_NE(refused.error->message.find("X-Broken"), std::string::npos) << refused.error->message;
+  }
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);  // the refused one never went out
+  EXPECT_EQ(requests[0].header("Accept"), "application/json");
+  EXPECT_EQ(requests[0].header("User-Agent"), "shared/2.0");  // not the client's default
+  EXPECT_EQ(requests[0].header("X-Own"), "1");
+  ASSERT_GE(requests[0].headers.size(), 3u);
+  std::vector<std::string> names;
+  for (const auto& field : requests[0].headers) names.push_back(field.first);
+  const auto at = [&](const std::string& name) {
+    return std::find(names.begin(), names.end(), name) - names.begin();
+  };
+  EXPECT_LT(at("Accept"), at("X-Own"));
 }
 
 TEST(http_client, head_response_has_headers_only_and_the_connection_stays_usable) {

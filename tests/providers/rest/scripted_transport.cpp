@@ -38,6 +38,13 @@ bool scripted_transport::wait_idle() {
 }
 
 void scripted_transport::send(http::http_request request, callback done) {
+  // As they go on the wire: the sender's common headers first, then the request's own.
+  if (request.common_headers) {
+    http::header_list all = *request.common_headers;
+    all.insert(all.end(), request.headers.begin(), request.headers.end());
+    request.headers = std::move(all);
+    request.common_headers.reset();
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     requests_.push_back(request);
