@@ -13,10 +13,30 @@ void append_part(std::string& out, const std::string& part) {
   out += part;
 }
 
-/// JSON text of a value; invalid UTF-8 is replaced rather than thrown on, as a fingerprint must
-/// never fail a sync (two values differing only in invalid bytes may then collide).
-std::string canonical_json(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+/// Whether dump() writes `text` as it is between quotes: printable ASCII without '"' or '\\'.
+bool plain_ascii(const std::string& text) {
+  for (const char c : text) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+/// Appends the JSON text of a value as a part. Invalid UTF-8 is replaced rather than thrown on,
+/// as a fingerprint must never fail a sync (two values differing only in invalid bytes may then
+/// collide). Most values are plain strings: their text is written here, the same bytes dump()
+/// would give, without building it first.
+void append_json_part(std::string& out, const json& value) {
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    if (plain_ascii(text)) {
+      out += std::to_string(text.size() + 2);
+      out += ":\"";
+      out += text;
+      out += '"';
+      return;
+    }
+  }
+  append_part(out, value.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 /// Bump when the serialisation changes, so old fingerprints stop matching instead of lying.
@@ -35,15 +55,16 @@ std::uint64_t fnv1a_64(const std::string& bytes) {
 
 std::string fingerprint(const mapping::evaluated_object& object) {
   std::string canonical;
+  canonical.reserve(256);
   append_part(canonical, format_version);
   append_part(canonical, object.external_object_type);
   append_part(canonical, object.external_id_field);
   // nlohmann dumps objects with sorted keys and numbers in a fixed form: a canonical text.
-  append_part(canonical, canonical_json(object.id_value));
+  append_json_part(canonical, object.id_value);
   append_part(canonical, std::to_string(object.properties.size()));
   for (const auto& property : object.properties) {
     append_part(canonical, property.external_field);
-    append_part(canonical, canonical_json(property.value));
+    append_json_part(canonical, property.value);
     append_part(canonical, property.mode);
   }
   char hex[17];

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <string>
+#include <vector>
+
 namespace tixsync::providers {
 namespace {
 
@@ -76,6 +80,55 @@ TEST(fingerprint, survives_invalid_utf8) {
   mapping::evaluated_object object = contact();
   object.properties[0].value = std::string("bad \xff byte");
   EXPECT_EQ(fingerprint(object).size(), 16u);
+}
+
+/// The fingerprint as its format defines it, every value through dump(): the fast path for plain
+/// strings must give the same bytes.
+std::string by_the_definition(const mapping::evaluated_object& object) {
+  std::string canonical;
+  auto part = [&](const std::string& text) {
+    canonical += std::to_string(text.size()) + ":" + text;
+  };
+  auto dumped = [](const json& value) {
+    return value.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  part("tixsync-fp-1");
+  part(object.external_object_type);
+  part(object.external_id_field);
+  part(dumped(object.id_value));
+  part(std::to_string(object.properties.size()));
+  for (const auto& property : object.properties) {
+    part(property.external_field);
+    part(dumped(property.value));
+    part(property.mode);
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a_64(canonical)));
+  return hex;
+}
+
+TEST(fingerprint, every_kind_of_value_gives_the_bytes_of_its_definition) {
+  const std::vector<json> values = {"plain text",
+                                    "",
+                                    "with \"quotes\" and \\ backslash",
+                                    "tab\there",
+                                    "Zo\u00eb, \u65e5\u672c",
+                                    std::string("bad \xff byte"),
+                                    std::string("del \x7f"),
+                                    42,
+                                    -7,
+                                    3.5,
+                                    nullptr,
+                                    true,
+                                    json::array({"a", "b"}),
+                                    json::parse(R"({"k": "v", "n": 1})")};
+  for (const auto& value : values) {
+    mapping::evaluated_object object = contact();
+    object.properties[0].value = value;
+    object.id_value = value;
+    EXPECT_EQ(fingerprint(object), by_the_definition(object)) << value.dump();
+  }
+  EXPECT_EQ(by_the_definition(contact()), "20b36c17a1d96688");  // the pinned value above
 }
 
 sync_result stored(const std::string& print) {
