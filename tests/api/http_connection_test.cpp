@@ -69,6 +69,34 @@ TEST(HttpConnection, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_LT(first, second);
 }
 
+TEST(HttpConnection, AThousandPipelinedRequestsInOneSendAreAllAnsweredInOrder) {
+  // Answers written at once go on to the next buffered request from the strand's queue, not by
+  // recursion: a client that pipelines many requests must not deepen the server's call stack.
+  server_options options;
+  options.threads = 1;
+  test_server s(hello_router(), options);
+  raw_connection raw(s.port());
+  constexpr int count = 1000;
+  std::string requests;
+  for (int i = 0; i < count; ++i) {
+    requests += "GET /hello/r" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n";
+    requests += i + 1 == count ? "Connection: close\r\n\r\n" : "\r\n";
+  }
+  ASSERT_TRUE(raw.send(requests));
+  const std::string answers = raw.receive_until_closed(std::chrono::seconds(30));
+  // Each text body is followed by the next answer's status line (the last by the end).
+  std::size_t at = 0;
+  for (int i = 0; i + 1 < count; ++i) {
+    const auto found = answers.find("hello r" + std::to_string(i) + "HTTP/1.1 200", at);
+    ASSERT_NE(found, std::string::npos) << "answer " << i << " missing or out of order";
+    at = found;
+  }
+  const std::string last = "hello r" + std::to_string(count - 1);
+  ASSERT_GE(answers.size(), last.size());
+  EXPECT_EQ(answers.substr(answers.size() - last.size()), last);
+  EXPECT_EQ(s.server().stats().responses, static_cast<std::uint64_t>(count));
+}
+
 TEST(HttpConnection, IdleKeepAliveConnectionIsClosed) {
   server_options options;
   options.idle_timeout = std::chrono::milliseconds(300);
