@@ -21,7 +21,7 @@ namespace tixsync::api {
 
 using namespace detail;
 
-thread_local const server_core* server_core::sole_io_thread = nullptr;
+thread_local const server_core* server_core::io_thread_of = nullptr;
 
 struct http_server::impl {
   impl(server_options options, router routes)
@@ -163,7 +163,7 @@ void http_server::start() {
   for (int i = 0; i < impl_->core.options.threads; ++i) {
     impl_->threads.emplace_back([core = &impl_->core] {
       pthread_setname_np(pthread_self(), "tx-api-io");  // as `top -H` shows it
-      server_core::sole_io_thread = core;
+      server_core::io_thread_of = core;
       for (;;) {
         try {
           core->ioc.run();

@@ -82,9 +82,9 @@ struct server_core {
   }
   /// True on the server's only I/O thread: there, every handler of every connection runs on this
   /// one thread, so an answer may be written at once instead of being posted to the strand.
-  bool on_sole_io_thread() const { return options.threads == 1 && sole_io_thread == this; }
-  /// Set by each I/O thread to its server.
-  static thread_local const server_core* sole_io_thread;
+  bool on_sole_io_thread() const { return options.threads == 1 && io_thread_of == this; }
+  /// The server whose I/O thread this is (set by each I/O thread; null on other threads).
+  static thread_local const server_core* io_thread_of;
 
   server_options options;
   router routes;
