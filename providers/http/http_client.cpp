@@ -177,8 +177,8 @@ void http_client::send(http_request request, callback done) {
     return fail_now(transport_error_kind::bad_url, e.what());
   }
   const auto total_timeout = request.timeout.value_or(impl_->options.total_timeout);
-  const std::string where = detail::endpoint_text(url);
-  const std::string key = (url.tls ? "https://" : "http://") + where;
+  std::string key = url.tls ? "https://" : "http://";
+  key += detail::endpoint_text(url);
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     if (!impl_->stopped) {
@@ -193,8 +193,8 @@ void http_client::send(http_request request, callback done) {
       return;
     }
   }
-  fail_now(transport_error_kind::shutdown,
-           "the HTTP client is stopped; the request to " + where + " was not sent");
+  fail_now(transport_error_kind::shutdown, "the HTTP client is stopped; the request to " +
+                                               detail::endpoint_text(url) + " was not sent");
 }
 
 void http_client::stop() {

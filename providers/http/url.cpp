@@ -6,6 +6,7 @@
 #include <cctype>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "providers/http/http_client.hpp"
 
@@ -16,18 +17,23 @@ namespace {
   throw std::invalid_argument("invalid URL '" + url + "': " + problem);
 }
 
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
-bool starts_with_ci(const std::string& text, const std::string& prefix) {
-  return text.size() >= prefix.size() && lower(text.substr(0, prefix.size())) == prefix;
+bool starts_with_ci(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+  }
+  return true;
 }
 
 // Letters, digits, '-', '.', '_' and '~': what a registered name may contain once decoded (we
 // do not decode percent escapes in host names).
-bool valid_host_name(const std::string& host) {
+bool valid_host_name(std::string_view host) {
   for (char c : host) {
     const auto u = static_cast<unsigned char>(c);
     if (!std::isalnum(u) && c != '-' && c != '.' && c != '_' && c != '~') return false;
@@ -35,7 +41,7 @@ bool valid_host_name(const std::string& host) {
   return true;
 }
 
-bool valid_target(const std::string& target) {
+bool valid_target(std::string_view target) {
   for (char c : target) {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u == 0x7f) return false;  // controls and spaces would break the request line
@@ -43,17 +49,18 @@ bool valid_target(const std::string& target) {
   return true;
 }
 
-std::uint16_t parse_port(const std::string& url, const std::string& text, std::uint16_t fallback) {
+std::uint16_t parse_port(const std::string& url, std::string_view text, std::uint16_t fallback) {
   if (text.empty()) return fallback;  // "http://host:/" means the default port (RFC 3986)
-  if (text.size() > 5) reject(url, "port '" + text + "' is out of range 1-65535");
+  const std::string shown(text);
+  if (text.size() > 5) reject(url, "port '" + shown + "' is out of range 1-65535");
   unsigned value = 0;
   for (char c : text) {
     if (!std::isdigit(static_cast<unsigned char>(c))) {
-      reject(url, "port '" + text + "' is not a number");
+      reject(url, "port '" + shown + "' is not a number");
     }
     value = value * 10 + static_cast<unsigned>(c - '0');
   }
-  if (value == 0 || value > 65535) reject(url, "port '" + text + "' is out of range 1-65535");
+  if (value == 0 || value > 65535) reject(url, "port '" + shown + "' is out of range 1-65535");
   return static_cast<std::uint16_t>(value);
 }
 
@@ -76,10 +83,12 @@ parsed_url parse_url(const std::string& url) {
   }
   const std::uint16_t default_port = result.tls ? 443 : 80;
 
+  // Views into `url`: a URL is parsed for every request, so only the results are copied.
+  const std::string_view whole(url);
   const std::size_t authority_end = url.find_first_of("/?#", rest);
-  const std::string authority = url.substr(
-      rest, authority_end == std::string::npos ? std::string::npos : authority_end - rest);
-  if (authority.find('@') != std::string::npos) {
+  const std::string_view authority = whole.substr(
+      rest, authority_end == std::string::npos ? std::string_view::npos : authority_end - rest);
+  if (authority.find('@') != std::string_view::npos) {
     // Do not echo the URL: the part before '@' is a user name and password.
     throw std::invalid_argument(
         "invalid URL: user info (user:password@) in URLs is not supported; send credentials in a "
@@ -87,22 +96,22 @@ parsed_url parse_url(const std::string& url) {
   }
   if (authority.empty()) reject(url, "the host is missing");
 
-  std::string port_text;
+  std::string_view port_text;
   if (authority.front() == '[') {
     const auto close = authority.find(']');
-    if (close == std::string::npos) reject(url, "IPv6 address without closing ']'");
+    if (close == std::string_view::npos) reject(url, "IPv6 address without closing ']'");
     result.host = lower(authority.substr(1, close - 1));
     in6_addr address{};
     if (result.host.empty() || inet_pton(AF_INET6, result.host.c_str(), &address) != 1) {
       reject(url, "'" + result.host + "' is not a valid IPv6 address");
     }
-    const std::string after = authority.substr(close + 1);
+    const std::string_view after = authority.substr(close + 1);
     if (!after.empty() && after.front() != ':') reject(url, "unexpected text after ']'");
     if (!after.empty()) port_text = after.substr(1);
   } else {
     const auto colon = authority.find(':');
     result.host = lower(authority.substr(0, colon));
-    if (colon != std::string::npos) port_text = authority.substr(colon + 1);
+    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
     if (result.host.empty()) reject(url, "the host is missing");
     if (!valid_host_name(result.host)) {
       reject(url, "host '" + result.host + "' contains characters not allowed in a host name");
@@ -110,15 +119,16 @@ parsed_url parse_url(const std::string& url) {
   }
   result.port = parse_port(url, port_text, default_port);
 
-  std::string target;
+  std::string_view target;
   if (authority_end != std::string::npos) {
     const auto fragment = url.find('#', authority_end);
-    target = url.substr(authority_end, fragment == std::string::npos ? std::string::npos
-                                                                     : fragment - authority_end);
+    target = whole.substr(authority_end, fragment == std::string::npos
+                                             ? std::string_view::npos
+                                             : fragment - authority_end);
   }
-  if (target.empty() || target.front() == '?') target.insert(0, "/");
   if (!valid_target(target)) reject(url, "the path or query contains a space or control character");
-  result.target = std::move(target);
+  if (target.empty() || target.front() == '?') result.target = "/";
+  result.target += target;
   return result;
 }
 
