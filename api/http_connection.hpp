@@ -72,7 +72,8 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   net::steady_timer deadline_timer_;
   phase phase_ = phase::none;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
-  std::chrono::steady_clock::time_point timer_expiry_{};
+  std::chrono::steady_clock::time_point timer_expiry_ =
+      std::chrono::steady_clock::time_point::max();
   bool timer_waiting_ = false;
   std::uint64_t timer_waits_ = 0;  // numbers each wait; only the newest one counts
   bool request_timed_out_ = false;

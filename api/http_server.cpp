@@ -226,10 +226,10 @@ void http_server::after(std::chrono::steady_clock::duration delay, std::function
     }
   }
   auto timer = std::make_shared<net::steady_timer>(impl_->core.ioc, due);
-  timer->async_wait([timer, callback = std::move(callback), core = &impl_->core](
-                        beast::error_code ec) {
-    if (!ec) run_after_callback(*core, callback);
-  });
+  timer->async_wait(
+      [timer, callback = std::move(callback), core = &impl_->core](beast::error_code ec) {
+        if (!ec) run_after_callback(*core, callback);
+      });
 }
 
 // Under delayed_mutex.

@@ -95,8 +95,8 @@ void connection::wait_for_deadline(steady_time at) {
   timer_waiting_ = true;
   timer_expiry_ = at;
   deadline_timer_.expires_at(at);  // a wait still outstanding ends as cancelled
-  deadline_timer_.async_wait(
-      beast::bind_front_handler(&connection::on_deadline_timer, shared_from_this(), ++timer_waits_));
+  deadline_timer_.async_wait(beast::bind_front_handler(&connection::on_deadline_timer,
+                                                       shared_from_this(), ++timer_waits_));
 }
 
 void connection::on_deadline_timer(std::uint64_t wait, error_code ec) {
@@ -200,32 +200,30 @@ void connection::on_handshake(error_code ec) {
 
 void connection::write_request() {
   step_ = step::write;
-  written_at_once_ = 0;
-  if (plain_ && write_at_once()) return;
+  std::size_t written = 0;
+  if (plain_ && write_at_once(written)) return;
   // What the socket did not take at once goes out asynchronously, under the read timeout.
   arm(std::chrono::steady_clock::now() + options_.read_timeout);
-  with_stream([this](auto& stream) {
-    asio::async_write(stream, asio::buffer(ex_->wire()) + written_at_once_,
+  with_stream([this, written](auto& stream) {
+    asio::async_write(stream, asio::buffer(ex_->wire()) + written,
                       beast::bind_front_handler(&connection::on_write, shared_from_this()));
   });
 }
 
 // A request usually fits the socket's send buffer: one send() and straight on to reading. This
 // skips arming the stream's timer for the write and the completion Asio would post.
-bool connection::write_at_once() {
+bool connection::write_at_once(std::size_t& written) {
   const std::string& wire = ex_->wire();
   error_code ec;
-  written_at_once_ = plain_->socket().write_some(asio::buffer(wire), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) {
-    written_at_once_ = 0;
-    return false;
-  }
+  const std::size_t sent = plain_->socket().write_some(asio::buffer(wire), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return false;
   if (ec) {
     fail(ec);
     return true;
   }
-  if (written_at_once_ < wire.size()) return false;
-  on_write({}, written_at_once_);
+  written = sent;
+  if (sent < wire.size()) return false;
+  on_write({}, sent);
   return true;
 }
 

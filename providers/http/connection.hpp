@@ -58,8 +58,9 @@ class connection : public std::enable_shared_from_this<connection> {
   void on_handshake(error_code ec);
   void write_request();
   /// Plain TCP: writes what the socket takes now, without a timer or a posted completion; true
-  /// when the whole request went out (or the exchange already failed).
-  bool write_at_once();
+  /// when the whole request went out (or the exchange already failed), else `written` says how
+  /// much of it did.
+  bool write_at_once(std::size_t& written);
   void on_write(error_code ec, std::size_t bytes);
   void start_parser();
   void read_some();
@@ -114,7 +115,6 @@ class connection : public std::enable_shared_from_this<connection> {
   bool open_ = false;                // connected (and handshaken)
   bool closed_ = false;
   std::uint64_t exchanges_done_ = 0;
-  std::size_t written_at_once_ = 0;  // request bytes write_at_once() sent
   steady_time idle_since_{};
 };
 

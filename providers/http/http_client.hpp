@@ -28,7 +28,7 @@ struct http_request {
   /// Headers every request of one sender carries (sent before `headers`): shared between its
   /// requests instead of copied into each. May be null.
   std::shared_ptr<const header_list> common_headers;
-  std::string body;            ///< sent when non-empty (or for POST/PUT/PATCH)
+  std::string body;  ///< sent when non-empty (or for POST/PUT/PATCH)
   /// Overrides the client's total timeout for this request when set.
   std::optional<std::chrono::milliseconds> timeout;
 };

@@ -122,9 +122,8 @@ parsed_url parse_url(const std::string& url) {
   std::string_view target;
   if (authority_end != std::string::npos) {
     const auto fragment = url.find('#', authority_end);
-    target = whole.substr(authority_end, fragment == std::string::npos
-                                             ? std::string_view::npos
-                                             : fragment - authority_end);
+    target = whole.substr(authority_end, fragment == std::string::npos ? std::string_view::npos
+                                                                       : fragment - authority_end);
   }
   if (!valid_target(target)) reject(url, "the path or query contains a space or control character");
   if (target.empty() || target.front() == '?') result.target = "/";
