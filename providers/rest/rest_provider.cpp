@@ -9,12 +9,11 @@ namespace tixsync::providers::rest {
 
 rest_provider::rest_provider(provider_settings settings, rest_settings rest,
                              std::shared_ptr<http::http_transport> transport, log_sink log)
-    : settings_(std::move(settings)) {
+    : http_provider_base(std::move(settings)) {
   if (!transport) throw std::invalid_argument("rest_provider: no HTTP transport");
   auto context = std::make_shared<rest_context>();
-  context->provider_id = settings_.identifier;
-  context->joiner = settings_.list_joiner;
-  if (context->joiner && context->joiner->empty()) context->joiner.reset();
+  context->provider_id = identifier();
+  context->joiner = joiner();
   context->transport = std::move(transport);
   context->log = std::move(log);
   context->redact.add(rest.connection.auth);
@@ -25,15 +24,6 @@ rest_provider::rest_provider(provider_settings settings, rest_settings rest,
 
 rest_provider::~rest_provider() {
   close();
-}
-
-void rest_provider::close() {
-  if (closed_.exchange(true)) return;
-  if (release_) release_();
-}
-
-std::string rest_provider::display_name() const {
-  return settings_.display_name.empty() ? settings_.identifier : settings_.display_name;
 }
 
 void rest_provider::sync_object(object_request request, object_completion done) {

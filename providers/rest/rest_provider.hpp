@@ -5,14 +5,13 @@
 // step is an http_transport request whose completion starts the next; no thread ever waits.
 #pragma once
 
-#include <atomic>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "providers/configured_provider.hpp"
+#include "providers/rest/http_provider_base.hpp"
 #include "providers/http/http_client.hpp"
 #include "providers/log_sink.hpp"
 #include "providers/provider.hpp"
@@ -28,39 +27,21 @@ struct rest_context;
 /// sync_info of a synced object: {"action": "created" | "updated" | "nothing_to_do",
 /// "external_id": "<id as text>", "object_type": "<type>"}, plus "lookup_matches": N when a
 /// lookup found N > 1 objects (the first is used).
-class rest_provider final : public provider {
+class rest_provider final : public http_provider_base {
  public:
   /// `rest` must have been read without problems (read_rest_settings) for `settings.mappings`.
   /// `transport` carries every request; `log` receives one line per request (may be empty).
   rest_provider(provider_settings settings, rest_settings rest,
                 std::shared_ptr<http::http_transport> transport, log_sink log = {});
-  /// Calls close().
+  /// Calls close() while the provider's own state still exists.
   ~rest_provider() override;
 
-  std::string identifier() const override { return settings_.identifier; }
-  std::string display_name() const override;
-  const std::vector<mapping::mapping_definition>& mappings() const override {
-    return settings_.mappings;
-  }
-  std::optional<std::string> list_joiner() const override { return settings_.list_joiner; }
-  bool change_detection() const override { return settings_.change_detection; }
-  providers::retry_policy retry_policy() const override { return settings_.retry; }
-
   void sync_object(object_request request, object_completion done) override;
-  /// Runs the release function (if any) once.
-  void close() override;
-
-  /// Sets what close() releases, e.g. stopping an http_client the provider owns. Call before
-  /// the provider is shared.
-  void release_on_close(std::function<void()> release) { release_ = std::move(release); }
 
   /// The REST settings it runs with.
   const rest_settings& settings() const;
 
  private:
-  provider_settings settings_;
-  std::function<void()> release_;
-  std::atomic<bool> closed_{false};
   std::shared_ptr<const rest_context> context_;
 };
 

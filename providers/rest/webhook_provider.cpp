@@ -56,12 +56,11 @@ std::string webhook_signature(const std::string& secret, const std::string& body
 
 webhook_provider::webhook_provider(provider_settings settings, webhook_settings webhook,
                                    std::shared_ptr<http::http_transport> transport, log_sink log)
-    : settings_(std::move(settings)) {
+    : http_provider_base(std::move(settings)) {
   if (!transport) throw std::invalid_argument("webhook_provider: no HTTP transport");
   auto c = std::make_shared<context>();
-  c->provider_id = settings_.identifier;
-  c->joiner = settings_.list_joiner;
-  if (c->joiner && c->joiner->empty()) c->joiner.reset();
+  c->provider_id = identifier();
+  c->joiner = joiner();
   c->transport = std::move(transport);
   c->log = std::move(log);
   c->redact.add(webhook.connection.auth);
@@ -75,15 +74,6 @@ webhook_provider::webhook_provider(provider_settings settings, webhook_settings 
 
 webhook_provider::~webhook_provider() {
   close();
-}
-
-void webhook_provider::close() {
-  if (closed_.exchange(true)) return;
-  if (release_) release_();
-}
-
-std::string webhook_provider::display_name() const {
-  return settings_.display_name.empty() ? settings_.identifier : settings_.display_name;
 }
 
 const webhook_settings& webhook_provider::settings() const {

@@ -4,7 +4,6 @@
 // body)>" and X-Tixsync-Timestamp the unix time of sending. Asynchronous over http_transport.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "providers/configured_provider.hpp"
+#include "providers/rest/http_provider_base.hpp"
 #include "providers/http/http_client.hpp"
 #include "providers/log_sink.hpp"
 #include "providers/provider.hpp"
@@ -32,38 +32,20 @@ std::string webhook_signature(const std::string& secret, const std::string& body
 /// A provider that POSTs (or PUTs) every object to a webhook. Thread-safe.
 ///
 /// sync_info of a delivered object: {"action": "delivered", "status": <HTTP status>}.
-class webhook_provider final : public provider {
+class webhook_provider final : public http_provider_base {
  public:
   /// `webhook` must have been read without problems (read_webhook_settings).
   webhook_provider(provider_settings settings, webhook_settings webhook,
                    std::shared_ptr<http::http_transport> transport, log_sink log = {});
-  /// Calls close().
+  /// Calls close() while the provider's own state still exists.
   ~webhook_provider() override;
 
-  std::string identifier() const override { return settings_.identifier; }
-  std::string display_name() const override;
-  const std::vector<mapping::mapping_definition>& mappings() const override {
-    return settings_.mappings;
-  }
-  std::optional<std::string> list_joiner() const override { return settings_.list_joiner; }
-  bool change_detection() const override { return settings_.change_detection; }
-  providers::retry_policy retry_policy() const override { return settings_.retry; }
-
   void sync_object(object_request request, object_completion done) override;
-  /// Runs the release function (if any) once.
-  void close() override;
-
-  /// Sets what close() releases, e.g. stopping an http_client the provider owns. Call before
-  /// the provider is shared.
-  void release_on_close(std::function<void()> release) { release_ = std::move(release); }
 
   const webhook_settings& settings() const;
 
  private:
   struct context;
-  provider_settings settings_;
-  std::function<void()> release_;
-  std::atomic<bool> closed_{false};
   std::shared_ptr<const context> context_;
 };
 
