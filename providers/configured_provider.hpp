@@ -22,12 +22,12 @@ struct provider_settings {
   providers::retry_policy retry;
 };
 
-/// Decorates `inner` with `settings`; every call is forwarded to `inner`.
-class configured_provider final : public provider {
+/// A provider whose identifier, display name, mappings, list joiner, change detection and retry
+/// policy are its `settings`; what it syncs and how is left to the class built on it.
+class provider_with_settings : public provider {
  public:
-  configured_provider(provider_settings settings, std::shared_ptr<provider> inner);
-
   std::string identifier() const override { return settings_.identifier; }
+  /// The display name, or the identifier when the config gives none.
   std::string display_name() const override;
   const std::vector<mapping::mapping_definition>& mappings() const override {
     return settings_.mappings;
@@ -35,6 +35,19 @@ class configured_provider final : public provider {
   std::optional<std::string> list_joiner() const override { return settings_.list_joiner; }
   bool change_detection() const override { return settings_.change_detection; }
   providers::retry_policy retry_policy() const override { return settings_.retry; }
+
+ protected:
+  explicit provider_with_settings(provider_settings settings) : settings_(std::move(settings)) {}
+
+ private:
+  provider_settings settings_;
+};
+
+/// Decorates `inner` with `settings`; every call is forwarded to `inner`.
+class configured_provider final : public provider_with_settings {
+ public:
+  configured_provider(provider_settings settings, std::shared_ptr<provider> inner);
+
   bool should_sync_order(const mapping::order& order) const override {
     return inner_->should_sync_order(order);
   }
@@ -47,7 +60,6 @@ class configured_provider final : public provider {
   void close() override { inner_->close(); }
 
  private:
-  provider_settings settings_;
   std::shared_ptr<provider> inner_;
 };
 

@@ -12,13 +12,10 @@ void http_provider_base::close() {
   if (release_) release_();
 }
 
-std::string http_provider_base::display_name() const {
-  return settings_.display_name.empty() ? settings_.identifier : settings_.display_name;
-}
-
 std::optional<std::string> http_provider_base::joiner() const {
-  if (settings_.list_joiner && settings_.list_joiner->empty()) return std::nullopt;
-  return settings_.list_joiner;
+  auto configured = list_joiner();
+  if (configured && configured->empty()) return std::nullopt;
+  return configured;
 }
 
 }  // namespace tixsync::providers::rest

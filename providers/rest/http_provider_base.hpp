@@ -15,20 +15,10 @@
 
 namespace tixsync::providers::rest {
 
-class http_provider_base : public provider {
+class http_provider_base : public provider_with_settings {
  public:
   /// Calls close().
   ~http_provider_base() override;
-
-  std::string identifier() const override { return settings_.identifier; }
-  /// The display name, or the identifier when the config gives none.
-  std::string display_name() const override;
-  const std::vector<mapping::mapping_definition>& mappings() const override {
-    return settings_.mappings;
-  }
-  std::optional<std::string> list_joiner() const override { return settings_.list_joiner; }
-  bool change_detection() const override { return settings_.change_detection; }
-  providers::retry_policy retry_policy() const override { return settings_.retry; }
 
   /// Runs the release function (if any) once.
   void close() override;
@@ -37,12 +27,12 @@ class http_provider_base : public provider {
   void release_on_close(std::function<void()> release) { release_ = std::move(release); }
 
  protected:
-  explicit http_provider_base(provider_settings settings) : settings_(std::move(settings)) {}
+  explicit http_provider_base(provider_settings settings)
+      : provider_with_settings(std::move(settings)) {}
   /// The list joiner as the object syncs use it: "" (native lists) becomes nullopt.
   std::optional<std::string> joiner() const;
 
  private:
-  provider_settings settings_;
   std::function<void()> release_;
   std::atomic<bool> closed_{false};
 };

@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "providers/configured_provider.hpp"
-#include "providers/rest/http_provider_base.hpp"
 #include "providers/http/http_client.hpp"
 #include "providers/log_sink.hpp"
 #include "providers/provider.hpp"
+#include "providers/rest/http_provider_base.hpp"
 #include "providers/rest/rest_settings.hpp"
 
 namespace tixsync::providers::rest {
