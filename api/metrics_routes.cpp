@@ -207,6 +207,23 @@ http_response scrape(node_api::impl& api, redis_worker& worker) {
                    static_cast<double>(n));
       }
     }
+    out.family("tixsync_http_connections", "gauge",
+               "Connections of the provider's HTTP client on this node (opening, busy or idle).");
+    for (const auto& [id, guard] : api.options.guards) {
+      if (guard) {
+        out.sample("tixsync_http_connections", {{"provider", id}},
+                   static_cast<double>(guard->http_connections()));
+      }
+    }
+    out.family("tixsync_http_waiting_requests", "gauge",
+               "Requests of the provider waiting for a free connection on this node: when it "
+               "stays above 0, max_connections limits the node.");
+    for (const auto& [id, guard] : api.options.guards) {
+      if (guard) {
+        out.sample("tixsync_http_waiting_requests", {{"provider", id}},
+                   static_cast<double>(guard->http_waiting()));
+      }
+    }
   }
   out.family("tixsync_redis_roundtrip_seconds", "histogram",
              "Redis round trips of this node: client api (the HTTP API's connections) or node "

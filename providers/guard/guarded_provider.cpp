@@ -452,4 +452,12 @@ std::vector<std::pair<std::string, std::uint64_t>> guarded_provider::http_reques
   return http_requests_->counts();
 }
 
+std::int64_t guarded_provider::http_connections() const {
+  return http_requests_->connections();
+}
+
+std::int64_t guarded_provider::http_waiting() const {
+  return http_requests_->waiting();
+}
+
 }  // namespace tixsync::providers::guard

@@ -69,6 +69,10 @@ class guarded_provider final : public provider {
   /// ("2xx","3xx","4xx","5xx","timeout","network-error"), since start. Thread-safe. Every label is
   /// present, in that order, even when 0 (all 0 without guard_options::http_requests).
   std::vector<std::pair<std::string, std::uint64_t>> http_request_counts() const;
+  /// The HTTP client's connections now and the requests waiting for a free one (0 and 0
+  /// without guard_options::http_requests).
+  std::int64_t http_connections() const;
+  std::int64_t http_waiting() const;
 
   class state;
 

@@ -30,6 +30,7 @@ void host_pool::submit(std::shared_ptr<exchange> ex) {
 }
 
 void host_pool::take_submitted() {
+  published on_exit{*this};
   std::vector<std::shared_ptr<exchange>> batch;
   {
     std::lock_guard<std::mutex> lock(submitted_mutex_);
@@ -67,6 +68,7 @@ void host_pool::open_connection(std::shared_ptr<exchange> ex) {
 
 void host_pool::connection_done(const std::shared_ptr<connection>& done, bool reusable,
                                 std::shared_ptr<exchange> resend) {
+  published on_exit{*this};
   if (!reusable) forget(done);
   if (stopped_) {
     if (resend) fail_shutdown(*resend);
@@ -98,6 +100,7 @@ void host_pool::arm_idle_sweep() {
 }
 
 void host_pool::sweep_idle(boost::system::error_code ec) {
+  published on_exit{*this};
   sweep_armed_ = false;
   if (ec || stopped_) return;
   // idle_ is in the order the connections went idle: the expired ones are at the front.
@@ -128,6 +131,7 @@ void host_pool::forget(const std::shared_ptr<connection>& gone) {
 }
 
 void host_pool::stop_now() {
+  published on_exit{*this};
   stopped_ = true;
   auto waiting = std::move(waiting_);
   waiting_.clear();
@@ -138,6 +142,19 @@ void host_pool::stop_now() {
   idle_.clear();
   idle_sweep_.cancel();
   for (auto& open : connections) open->close();
+}
+
+void host_pool::publish_sizes() {
+  const auto connections = static_cast<std::int64_t>(connections_.size());
+  const auto waiting = static_cast<std::int64_t>(waiting_.size());
+  if (connections != published_connections_) {
+    counters_.tally->add_connections(connections - published_connections_);
+    published_connections_ = connections;
+  }
+  if (waiting != published_waiting_) {
+    counters_.tally->add_waiting(waiting - published_waiting_);
+    published_waiting_ = waiting;
+  }
 }
 
 void host_pool::fail_shutdown(exchange& ex) const {

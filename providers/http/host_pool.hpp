@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -48,6 +49,14 @@ class host_pool : public std::enable_shared_from_this<host_pool> {
   /// every connection idle for idle_timeout and waits for the next one.
   void arm_idle_sweep();
   void sweep_idle(boost::system::error_code ec);
+  /// Brings the tally's gauges (connections, waiting requests) up to this pool's sizes; called
+  /// on leaving every entry point (see published).
+  void publish_sizes();
+  /// Calls publish_sizes() when it goes out of scope.
+  struct published {
+    host_pool& pool;
+    ~published() { pool.publish_sizes(); }
+  };
 
   pool_executor executor_;
   parsed_url origin_;
@@ -67,6 +76,9 @@ class host_pool : public std::enable_shared_from_this<host_pool> {
   std::vector<std::shared_ptr<exchange>> submitted_;
   bool take_posted_ = false;
   bool stopped_ = false;
+  // What publish_sizes() last added to the tally.
+  std::int64_t published_connections_ = 0;
+  std::int64_t published_waiting_ = 0;
 };
 
 }  // namespace tixsync::providers::http::detail

@@ -1,6 +1,7 @@
 // HTTP requests counted by outcome ("2xx" ... "5xx", "timeout", "network-error"): the HTTP client
 // counts each request once where it completes, and whoever reports on the provider (its guard,
-// the metrics) reads the counts. Lock-free atomics; plain C++, cheap to include.
+// the metrics) reads the counts. Also two gauges of the client's connection pools: connections
+// open and requests waiting for one. Lock-free atomics; plain C++, cheap to include.
 #pragma once
 
 #include <array>
@@ -26,7 +27,8 @@ enum class request_outcome {
   network_error
 };
 
-/// Counts of requests by outcome since creation. Thread-safe, lock-free; counters only grow.
+/// Counts of requests by outcome since creation (they only grow), and the pool gauges.
+/// Thread-safe, lock-free.
 class request_tally {
  public:
   static constexpr std::size_t outcome_count = 6;
@@ -80,8 +82,21 @@ class request_tally {
     return out;
   }
 
+  /// Connections of the client now, every host together: opening, busy or idle.
+  std::int64_t connections() const { return connections_.load(std::memory_order_relaxed); }
+  /// Requests waiting for a free connection now (a host's connections are all busy and at
+  /// max_connections_per_host).
+  std::int64_t waiting() const { return waiting_.load(std::memory_order_relaxed); }
+  /// For the client's pools: the changes of the two gauges.
+  void add_connections(std::int64_t delta) {
+    connections_.fetch_add(delta, std::memory_order_relaxed);
+  }
+  void add_waiting(std::int64_t delta) { waiting_.fetch_add(delta, std::memory_order_relaxed); }
+
  private:
   std::array<std::atomic<std::uint64_t>, outcome_count> counts_{};
+  std::atomic<std::int64_t> connections_{0};
+  std::atomic<std::int64_t> waiting_{0};
 };
 
 }  // namespace tixsync::providers::http

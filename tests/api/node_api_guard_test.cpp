@@ -2,7 +2,6 @@
 // external request latency histogram measured by the guard around each call of the provider, and
 // the provider's HTTP requests by outcome.
 #include "api/node_api.hpp"
-
 #include "providers/guard/guarded_provider.hpp"
 #include "providers/http/request_tally.hpp"
 #include "tests/api/node_api_fixture.hpp"
@@ -24,13 +23,17 @@ TEST_F(node_api_test, reports_the_guard_of_an_http_provider) {
                        request_outcome::status_5xx, request_outcome::timeout}) {
     tally->add(outcome);
   }
+  // The client's pool gauges: 3 connections, 2 requests waiting for one.
+  tally->add_connections(3);
+  tally->add_waiting(2);
   providers::guard::guard_options options;
   options.http_requests = tally;
   auto guard = std::make_shared<providers::guard::guarded_provider>(options, inner);
   guards = {{"crm", guard}};
   start_api(api_token, "");
   result_log results(3);
-  for (std::size_t i = 0; i < 3; ++i) guard->sync_object(providers::object_request{}, results.completion_for(i));
+  for (std::size_t i = 0; i < 3; ++i)
+    guard->sync_object(providers::object_request{}, results.completion_for(i));
   ASSERT_EQ(results.delivered(), 3u);
 
   auto metrics = tixsync::testing::parse_prometheus_text(get("/metrics").body);
@@ -44,6 +47,9 @@ TEST_F(node_api_test, reports_the_guard_of_an_http_provider) {
   EXPECT_EQ(metrics.value("tixsync_http_requests_total{outcome=timeout,provider=crm}"), 1);
   EXPECT_EQ(metrics.value("tixsync_http_requests_total{outcome=4xx,provider=crm}"), 0);
   EXPECT_EQ(metrics.value("tixsync_http_requests_total{outcome=network-error,provider=crm}"), 0);
+  EXPECT_EQ(metrics.types.at("tixsync_http_connections"), "gauge");
+  EXPECT_EQ(metrics.value("tixsync_http_connections{provider=crm}"), 3);
+  EXPECT_EQ(metrics.value("tixsync_http_waiting_requests{provider=crm}"), 2);
   auto overview = json_of(get("/api/v1/overview"));
   EXPECT_EQ(overview["providers"][0]["circuit"], "closed");
   server_->stop();

@@ -1,9 +1,12 @@
 // The HTTP client's requests by outcome over loopback: each completed request counted once in
 // the tally by its status class or its failure (timeout, network error), a stale-connection
-// resend counted once, bad URLs not counted, and a tally given in the options shared.
+// resend counted once, bad URLs not counted, and a tally given in the options shared; and the
+// tally's gauges of the connection pools (connections open, requests waiting for one).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include "providers/http/http_client.hpp"
 #include "providers/http/request_tally.hpp"
@@ -96,6 +99,32 @@ TEST(http_client_tally, a_stale_connection_resend_counts_once) {
   EXPECT_EQ(client.stats().stale_retries, 1u);
   EXPECT_EQ(client.tally()->count(request_outcome::status_2xx), 2u);
   EXPECT_EQ(client.tally()->count(request_outcome::network_error), 0u);
+}
+
+TEST(http_client_tally, gauges_the_connections_and_the_requests_waiting_for_one) {
+  loopback_server server(by_target);
+  client_options options;
+  options.max_connections_per_host = 2;
+  http_client client(options);
+  auto tally = client.tally();
+  // Answered: its connection stays open, idle.
+  ASSERT_TRUE(send_and_wait(client, get(server.url("/status/200"))).ok());
+  EXPECT_EQ(tally->connections(), 1);
+  EXPECT_EQ(tally->waiting(), 0);
+  // Five requests the server never answers: two connections busy, three requests waiting.
+  testing::completion_log log;
+  for (std::size_t i = 0; i < 5; ++i) client.send(get(server.url("/never")), log.callback(i));
+  for (int polls = 0; polls < 1000 && (tally->connections() != 2 || tally->waiting() != 3);
+       ++polls) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(tally->connections(), 2);
+  EXPECT_EQ(tally->waiting(), 3);
+  // Stopping fails them all and closes every connection.
+  client.stop();
+  ASSERT_TRUE(log.wait_for(5));
+  EXPECT_EQ(tally->connections(), 0);
+  EXPECT_EQ(tally->waiting(), 0);
 }
 
 }  // namespace
