@@ -5,6 +5,7 @@
 // per provider for the backlog per event), each HTTP provider's circuit and guard counters, and
 // the latency histograms.
 #include <algorithm>
+#include <cstdint>
 #include <map>
 
 #include "api/node_api_impl.hpp"
@@ -207,23 +208,21 @@ http_response scrape(node_api::impl& api, redis_worker& worker) {
                    static_cast<double>(n));
       }
     }
-    out.family("tixsync_http_connections", "gauge",
-               "Connections of the provider's HTTP client on this node (opening, busy or idle).");
-    for (const auto& [id, guard] : api.options.guards) {
-      if (guard) {
-        out.sample("tixsync_http_connections", {{"provider", id}},
-                   static_cast<double>(guard->http_connections()));
+    // The HTTP client's pool gauges, one sample per provider.
+    const auto pool_gauge = [&](const std::string& name, const std::string& help,
+                                std::int64_t (providers::guard::guarded_provider::*value)() const) {
+      out.family(name, "gauge", help);
+      for (const auto& [id, guard] : api.options.guards) {
+        if (guard) out.sample(name, {{"provider", id}}, static_cast<double>(((*guard).*value)()));
       }
-    }
-    out.family("tixsync_http_waiting_requests", "gauge",
+    };
+    pool_gauge("tixsync_http_connections",
+               "Connections of the provider's HTTP client on this node (opening, busy or idle).",
+               &providers::guard::guarded_provider::http_connections);
+    pool_gauge("tixsync_http_waiting_requests",
                "Requests of the provider waiting for a free connection on this node: when it "
-               "stays above 0, max_connections limits the node.");
-    for (const auto& [id, guard] : api.options.guards) {
-      if (guard) {
-        out.sample("tixsync_http_waiting_requests", {{"provider", id}},
-                   static_cast<double>(guard->http_waiting()));
-      }
-    }
+               "stays above 0, max_connections limits the node.",
+               &providers::guard::guarded_provider::http_waiting);
   }
   out.family("tixsync_redis_roundtrip_seconds", "histogram",
              "Redis round trips of this node: client api (the HTTP API's connections) or node "
