@@ -2,8 +2,10 @@
 // node configured by a copy of examples/crm.toml pointing at the mock's port. The sample orders
 // end up in the CRM as one contact per e-mail, one ticket per position and one order per order,
 // linked to each other, with one verified signed webhook per order; a second run on the same data
-// dir syncs again without creating duplicates.
+// dir syncs again without creating duplicates. A node left running reports its HTTP clients'
+// connections to the CRM on /metrics.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <poll.h>
@@ -15,23 +17,20 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <thread>
 
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
 #include "tests/support/command.hpp"
 #include "tests/support/http_fetch.hpp"
+#include "tests/support/node_child.hpp"
+#include "tests/support/prometheus_parser.hpp"
 
 namespace tixsync::testing {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 const std::string examples = std::string(TIXSYNC_TEST_DATA_DIR) + "/../../examples";
@@ -57,8 +56,8 @@ class mock_crm_child {
       dup2(out[1], 1);
       close(out[0]);
       close(out[1]);
-      std::vector<std::string> argv{TIXSYNC_BINARY, "mock-crm", "--port", "0", "--token-env",
-                                    "CRM_TOKEN"};
+      std::vector<std::string> argv{TIXSYNC_BINARY, "mock-crm", "--port", "0",
+                                    "--token-env",  "CRM_TOKEN"};
       std::vector<char*> raw;
       for (auto& a : argv) raw.push_back(a.data());
       raw.push_back(nullptr);
@@ -152,41 +151,45 @@ sample_counts count_sample() {
   return counts;
 }
 
-class crm_run_test : public ::testing::Test {
+class crm_run_test : public node_child_test {
  protected:
   void SetUp() override {
-    char name[] = "/tmp/tixsync-crm-run-XXXXXX";
-    ASSERT_NE(mkdtemp(name), nullptr);
-    dir_ = name;
-    // Inherited by both children; never on a command line or in the config.
+    node_child_test::SetUp();
+    // Inherited by every child; never on a command line or in the config.
     setenv("CRM_TOKEN", crm_token.c_str(), 1);
     setenv("HOOK_SECRET", hook_secret.c_str(), 1);
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
-  /// A copy of examples/crm.toml whose URLs point at `base_url`.
-  std::string write_config(const std::string& base_url) const {
+  /// A copy of examples/crm.toml whose URLs point at `base_url`, with `extra` appended.
+  std::string write_config(const std::string& base_url, const std::string& extra = "") const {
     std::string text = read_text(examples + "/crm.toml");
     auto replace_all = [&text](const std::string& from, const std::string& to) {
-      for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+      for (auto at = text.find(from); at != std::string::npos;
+           at = text.find(from, at + to.size())) {
         text.replace(at, from.size(), to);
       }
     };
     replace_all("http://127.0.0.1:8089", base_url);
     replace_all("\"crm-mappings.json\"", "\"" + examples + "/crm-mappings.json\"");
     const std::string path = dir_ + "/crm.toml";
-    std::ofstream(path) << text;
+    std::ofstream(path) << text << extra;
     return path;
   }
 
-  command_result run_node(const std::string& config) const {
-    return run_command({TIXSYNC_BINARY, "run", "--config", config, "--data-dir", dir_ + "/data",
-                        "--feed", examples + "/sample-orders.jsonl", "--feed-event",
-                        examples + "/sample-event.json", "--exit-when-drained"},
-                       "", std::chrono::seconds(120));
+  /// `tixsync run` with the sample orders as its feed: the arguments, without the exit.
+  std::vector<std::string> node_command(const std::string& config) const {
+    return {TIXSYNC_BINARY, "run",
+            "--config",     config,
+            "--data-dir",   dir_ + "/data",
+            "--feed",       examples + "/sample-orders.jsonl",
+            "--feed-event", examples + "/sample-event.json"};
   }
 
-  std::string dir_;
+  command_result run_node(const std::string& config) const {
+    auto argv = node_command(config);
+    argv.push_back("--exit-when-drained");
+    return run_command(argv, "", std::chrono::seconds(120));
+  }
 };
 
 TEST_F(crm_run_test, the_sample_orders_reach_the_crm_linked_and_signed_and_a_rerun_adds_nothing) {
@@ -250,6 +253,38 @@ TEST_F(crm_run_test, the_sample_orders_reach_the_crm_linked_and_signed_and_a_rer
                                  crm.get("/_mock/hooks").dump() + read_text(config);
   EXPECT_EQ(everything.find(crm_token), std::string::npos);
   EXPECT_EQ(everything.find(hook_secret), std::string::npos);
+}
+
+TEST_F(crm_run_test, a_running_node_reports_its_connections_to_the_crm_on_metrics) {
+  mock_crm_child crm;
+  ASSERT_GT(crm.port(), 0) << "tixsync mock-crm printed no port";
+  spawn(node_command(write_config(crm.url(), "\n[http]\nport = 0\n")));
+  const int port = dashboard_port();
+  ASSERT_GT(port, 0) << file("stderr");
+  // Every sample order in the CRM and every order's webhook delivered.
+  ASSERT_TRUE(eventually([&] {
+    const json dump = crm.get("/_mock/dump");
+    const json hooks = crm.get("/_mock/hooks");
+    return dump.is_object() && dump["order"].size() == 20u && hooks.is_object() &&
+           hooks["hooks"].size() == 20u;
+  })) << file("stderr");
+
+  const auto metrics = parse_prometheus_text(fetch("GET", port, "/metrics").body);
+  ASSERT_TRUE(metrics.ok) << metrics.error;
+  EXPECT_EQ(metrics.types.at("tixsync_http_connections"), "gauge");
+  EXPECT_EQ(metrics.types.at("tixsync_http_waiting_requests"), "gauge");
+  for (const std::string provider : {"crm", "hook"}) {
+    EXPECT_GT(metrics.value("tixsync_http_requests_total{outcome=2xx,provider=" + provider + "}"),
+              0)
+        << provider;
+    // The keep-alive connections stay open, idle (the HTTP client closes them after 30 s), and
+    // nothing waits for one.
+    EXPECT_GE(metrics.value("tixsync_http_connections{provider=" + provider + "}"), 1) << provider;
+    EXPECT_EQ(metrics.value("tixsync_http_waiting_requests{provider=" + provider + "}"), 0)
+        << provider;
+  }
+  ASSERT_EQ(kill(child_, SIGTERM), 0);
+  EXPECT_EQ(wait_child(), 0) << file("stderr");
 }
 
 }  // namespace

@@ -2,17 +2,15 @@
 // http://...", the node answers /readyz, takes an event and orders through the API and syncs
 // them, its heartbeat carries the address, a SIGTERM stops it with exit 0; a taken port in a
 // configured [http] stops the node with exit 3.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -45,28 +43,6 @@ class run_http_test : public node_child_test {
 
   std::string stderr_text() const { return file("stderr"); }
 
-  /// The port of the "dashboard: http://127.0.0.1:PORT/" line, waiting (bounded) for it.
-  int dashboard_port() const {
-    const std::regex line("dashboard: http://127\\.0\\.0\\.1:([0-9]+)/");
-    for (int i = 0; i < 1000; ++i) {
-      std::smatch m;
-      const std::string text = stderr_text();
-      if (std::regex_search(text, m, line)) return std::stoi(m[1]);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1;
-  }
-
-  /// Polls `probe` every 100 ms for up to 30 s.
-  template <class F>
-  bool eventually(F probe) {
-    for (int i = 0; i < 300; ++i) {
-      if (probe()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-
   redis_server redis_;
 };
 
@@ -74,26 +50,33 @@ TEST_F(run_http_test, serves_the_api_on_a_free_port_and_stops_on_sigterm) {
   spawn_node(write_config(0));
   const int port = dashboard_port();
   ASSERT_GT(port, 0) << stderr_text();
-  ASSERT_TRUE(eventually([&] { return fetch("GET", port, "/readyz").status == 200; })) << stderr_text();
+  ASSERT_TRUE(eventually([&] { return fetch("GET", port, "/readyz").status == 200; }))
+      << stderr_text();
   const http_headers auth{{"Authorization", "Bearer run-token"}};
-  auto stored = fetch("POST", port, "/api/v1/events/nordlicht/ndd25",
-                      read_test_data("event.json"), auth);
+  auto stored =
+      fetch("POST", port, "/api/v1/events/nordlicht/ndd25", read_test_data("event.json"), auth);
   ASSERT_EQ(stored.status, 200) << stored.body;
   const auto lines = read_test_data_lines("orders.jsonl");
   for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(fetch("POST", port, "/api/v1/events/nordlicht/ndd25/orders", lines[i], auth).status, 202);
+    ASSERT_EQ(fetch("POST", port, "/api/v1/events/nordlicht/ndd25/orders", lines[i], auth).status,
+              202);
   }
   EXPECT_TRUE(eventually([&] {
-    auto counts = nlohmann::json::parse(fetch("GET", port, "/api/v1/jobs/counts?provider=crm").body, nullptr, false);
+    auto counts = nlohmann::json::parse(fetch("GET", port, "/api/v1/jobs/counts?provider=crm").body,
+                                        nullptr, false);
     return counts.is_object() && counts["total"] == 0;
   }));
-  auto found = nlohmann::json::parse(fetch("GET", port, "/api/v1/orders/nordlicht/ndd25/" +
-                                                     nlohmann::json::parse(lines[0])["code"].get<std::string>()).body,
-                                     nullptr, false);
+  auto found =
+      nlohmann::json::parse(fetch("GET", port,
+                                  "/api/v1/orders/nordlicht/ndd25/" +
+                                      nlohmann::json::parse(lines[0])["code"].get<std::string>())
+                                .body,
+                            nullptr, false);
   ASSERT_TRUE(found.is_object());
   EXPECT_FALSE(found["providers"][0]["results"].empty());
   EXPECT_TRUE(eventually([&] {
-    auto overview = nlohmann::json::parse(fetch("GET", port, "/api/v1/overview").body, nullptr, false);
+    auto overview =
+        nlohmann::json::parse(fetch("GET", port, "/api/v1/overview").body, nullptr, false);
     if (!overview.is_object() || overview["nodes"].empty()) return false;
     return overview["nodes"][0]["http"] == "http://127.0.0.1:" + std::to_string(port);
   }));

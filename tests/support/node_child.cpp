@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -62,6 +63,17 @@ int node_child_test::wait_child(std::chrono::seconds limit) {
       child_ = -1;
       return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
+}
+
+int node_child_test::dashboard_port() const {
+  const std::regex line("dashboard: http://127\\.0\\.0\\.1:([0-9]+)/");
+  for (int i = 0; i < 1000; ++i) {
+    std::smatch m;
+    const std::string text = file("stderr");
+    if (std::regex_search(text, m, line)) return std::stoi(m[1]);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return -1;

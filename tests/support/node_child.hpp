@@ -1,7 +1,8 @@
 // A test fixture for tests that run `tixsync` as a background child process: a temporary folder
 // (removed afterwards) that receives the child's stdout and stderr, spawning with extra
-// environment variables, reading those files, and a bounded wait for the exit. A child still
-// running at the end of a test is killed by PID.
+// environment variables, reading those files, a bounded wait for the exit, and bounded polling
+// (the port a `tixsync run` child serves on, a condition). A child still running at the end of a
+// test is killed by PID.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -27,6 +29,18 @@ class node_child_test : public ::testing::Test {
   std::string file(const std::string& name) const;
   /// Waits (bounded) for the child to exit; its exit code, or -1 (killed by a signal, timeout).
   int wait_child(std::chrono::seconds limit = std::chrono::seconds(60));
+  /// The port of the "dashboard: http://127.0.0.1:PORT/" line a `tixsync run` child writes to
+  /// stderr, waiting up to 20 s for it; -1 when it did not come.
+  int dashboard_port() const;
+  /// Polls `probe` every 100 ms for up to 30 s; whether it became true.
+  template <class F>
+  static bool eventually(F probe) {
+    for (int i = 0; i < 300; ++i) {
+      if (probe()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
 
   std::string dir_;
   pid_t child_ = -1;
