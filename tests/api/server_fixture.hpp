@@ -11,8 +11,11 @@
 #include <vector>
 
 #include "api/http_server.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace tixsync::api::testing {
+
+using tixsync::testing::eventually;
 
 /// A server started on 127.0.0.1:0 that keeps its log lines; stopped by its destructor.
 class test_server {
@@ -40,17 +43,6 @@ class test_server {
   std::shared_ptr<std::vector<std::string>> lines_ = std::make_shared<std::vector<std::string>>();
   http_server server_;
 };
-
-/// Polls `condition` every 10 ms until it holds or `bound` passes; returns its last value.
-inline bool eventually(const std::function<bool()>& condition,
-                       std::chrono::milliseconds bound = std::chrono::seconds(20)) {
-  const auto deadline = std::chrono::steady_clock::now() + bound;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return condition();
-}
 
 /// The JSON of a body, or a JSON string saying why it is not JSON (so assertions show it).
 inline nlohmann::json json_of(const std::string& body) {

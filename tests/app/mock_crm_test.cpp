@@ -19,9 +19,12 @@
 
 #include "tests/support/command.hpp"
 #include "tests/support/http_fetch.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace tixsync::app {
 namespace {
+
+using tixsync::testing::eventually;
 
 using nlohmann::json;
 using tixsync::testing::fetch;
@@ -30,15 +33,6 @@ using tixsync::testing::http_headers;
 
 json json_of(const fetch_response& r) {
   return json::parse(r.body, nullptr, false);
-}
-
-bool eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return condition();
 }
 
 /// A started mock CRM and short-hands for requests to it.

@@ -10,9 +10,10 @@
 
 #include <chrono>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
+
+#include "tests/support/eventually.hpp"
 
 namespace tixsync::testing {
 
@@ -32,15 +33,6 @@ class node_child_test : public ::testing::Test {
   /// The port of the "dashboard: http://127.0.0.1:PORT/" line a `tixsync run` child writes to
   /// stderr, waiting up to 20 s for it; -1 when it did not come.
   int dashboard_port() const;
-  /// Polls `probe` every 100 ms for up to 30 s; whether it became true.
-  template <class F>
-  static bool eventually(F probe) {
-    for (int i = 0; i < 300; ++i) {
-      if (probe()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
 
   std::string dir_;
   pid_t child_ = -1;

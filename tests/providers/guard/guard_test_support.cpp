@@ -6,15 +6,6 @@
 
 namespace tixsync::providers::guard::testing {
 
-bool eventually(const std::function<bool()>& condition) {
-  const auto until = std::chrono::steady_clock::now() + wait_limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
-
 int log_lines::count(const std::string& text) const {
   int n = 0;
   for (const auto& line : lines()) n += line.find(text) != std::string::npos ? 1 : 0;

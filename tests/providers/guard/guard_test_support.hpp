@@ -18,14 +18,14 @@
 #include "providers/guard/guard_clock.hpp"
 #include "providers/log_sink.hpp"
 #include "providers/provider.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace tixsync::providers::guard::testing {
 
 /// Long enough for a loaded machine; a hang fails the test instead of blocking the run.
 inline constexpr std::chrono::seconds wait_limit{20};
 
-/// Polls `condition` every millisecond until it holds or wait_limit passes; returns its value.
-bool eventually(const std::function<bool()>& condition);
+using tixsync::testing::eventually;  // tests/support/eventually.hpp
 
 /// A steady clock that moves only when the test says so. Thread-safe.
 class fake_clock {

@@ -272,13 +272,4 @@ std::vector<received_request> loopback_server::requests() const {
   return state_->requests;
 }
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds bound) {
-  const auto deadline = std::chrono::steady_clock::now() + bound;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return condition();
-}
-
 }  // namespace tixsync::testing

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "providers/http/http_client.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace tixsync::testing {
 
@@ -85,8 +86,5 @@ class loopback_server {
   std::thread thread_;
 };
 
-/// Polls `condition` every 5 ms for up to `bound`; true once it holds.
-bool eventually(const std::function<bool()>& condition,
-                std::chrono::milliseconds bound = std::chrono::seconds(20));
 
 }  // namespace tixsync::testing
