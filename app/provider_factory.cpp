@@ -19,17 +19,7 @@ std::string key_path_of(std::size_t index) {
 
 std::shared_ptr<providers::provider> build_example(const config::provider_section& section,
                                                    const built_providers& built) {
-  providers::provider_settings settings;
-  settings.identifier = section.id;
-  settings.display_name = section.display_name;
-  settings.mappings = section.mappings;
-  if (section.native_lists) {
-    settings.list_joiner.reset();
-  } else {
-    settings.list_joiner = section.list_joiner;
-  }
-  settings.change_detection = section.change_detection;
-  settings.retry = section.retry;
+  auto settings = providers::rest::provider_settings_of(section);
   auto inner = std::make_shared<providers::example::order_and_ticket_sync>(built.example_database,
                                                                            section.mappings);
   return std::make_shared<providers::configured_provider>(std::move(settings), std::move(inner));

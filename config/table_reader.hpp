@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "config/closest_key.hpp"
 #include "config/secret.hpp"
 #include "config/tixsync_config.hpp"
 
@@ -70,9 +71,5 @@ class table_reader {
   problem_sink& sink_;
   std::set<std::string> known_;
 };
-
-/// The closest of `candidates` to `word` (edit distance at most 2, or a third of its length),
-/// or "" when none is close.
-std::string closest_key(const std::string& word, const std::set<std::string>& candidates);
 
 }  // namespace tixsync::config

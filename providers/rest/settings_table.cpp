@@ -5,40 +5,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "config/closest_key.hpp"
 #include "config/duration.hpp"
 
 namespace tixsync::providers::rest {
 namespace {
-
-/// Levenshtein distance, bounded use only (keys are short).
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-std::string closest(const std::string& word, const std::set<std::string>& candidates) {
-  std::string best;
-  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
-  for (const auto& candidate : candidates) {
-    const std::size_t d = edit_distance(word, candidate);
-    if (d < best_distance) {
-      best_distance = d;
-      best = candidate;
-    }
-  }
-  return best;
-}
 
 bool looks_like_secret(const std::string& key) {
   for (const char* word : {"token", "password", "secret", "api_key", "apikey"}) {
@@ -157,7 +128,7 @@ void settings_table::finish() {
                   key + "_env");
       continue;
     }
-    const std::string suggestion = closest(key, known_);
+    const std::string suggestion = config::closest_key(key, known_);
     problem(key,
             "unknown key" + (suggestion.empty() ? "" : " (did you mean \"" + suggestion + "\"?)"));
   }
