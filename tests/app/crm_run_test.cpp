@@ -265,8 +265,9 @@ TEST_F(crm_run_test, a_running_node_reports_its_connections_to_the_crm_on_metric
   ASSERT_TRUE(eventually([&] {
     const json dump = crm.get("/_mock/dump");
     const json hooks = crm.get("/_mock/hooks");
-    return dump.is_object() && dump["order"].size() == 20u && hooks.is_object() &&
-           hooks["hooks"].size() == 20u;
+    // (operator[] of a const json must only be given keys that are there.)
+    return dump.is_object() && dump.contains("order") && dump["order"].size() == 20u &&
+           hooks.is_object() && hooks.contains("hooks") && hooks["hooks"].size() == 20u;
   })) << file("stderr");
 
   const auto metrics = parse_prometheus_text(fetch("GET", port, "/metrics").body);
