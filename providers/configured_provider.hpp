@@ -1,6 +1,7 @@
-// A provider as the config file describes it: the identifier, display name, mappings, list
-// joiner, change detection and retry policy come from the config; the syncing itself is done by
-// an inner provider (an example provider today, the REST and webhook providers later).
+// The settings the config gives every provider (identifier, display name, mappings, list
+// joiner, change detection, retry policy), provider_with_settings that answers from them (the
+// base of the REST and webhook providers), and configured_provider, which adds them to an inner
+// provider that has none of its own (the example providers).
 #pragma once
 
 #include <memory>

@@ -8,7 +8,6 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "providers/configured_provider.hpp"
 #include "providers/provider.hpp"
