@@ -91,6 +91,12 @@ void post_order(node_api::impl& api, http_request request, responder reply) {
     if (*immediate) order.not_before_ms.reset();
   }
   if (!json_body(request, reply)) return;
+  if (request.body.size() > mapping::max_order_bytes) {  // whatever [http] max_body allows
+    return void(reply.send(error_response(
+        413, "body: the order has " + std::to_string(request.body.size()) +
+                 " bytes, more than the " + std::to_string(mapping::max_order_bytes >> 20) +
+                 " MiB an order may have")));
+  }
   problem = check_order_json(request.body, request.param("event"), order.code);
   if (!problem.empty()) return void(reply.send(bad_request("body", problem)));
   order.order_json = std::move(request.body);

@@ -48,13 +48,18 @@ void run_check_config(const check_config_options& options) {
     loaded.problems = config::check_mappings_against(loaded.config, catalogue);
   }
   if (options.json) {
-    nlohmann::json out = {
-        {"file", options.path}, {"ok", loaded.ok()}, {"problems", problems_json(loaded.problems)}};
+    nlohmann::json out = {{"file", options.path},
+                          {"ok", loaded.ok()},
+                          {"problems", problems_json(loaded.problems)},
+                          {"warnings", problems_json(loaded.warnings)}};
     std::cout << out.dump(2) << "\n";
-  } else if (loaded.ok()) {
-    print_summary(loaded.config);
   } else {
-    std::cout << config::format_problems(loaded.problems);
+    for (const auto& w : loaded.warnings) std::cerr << "warning: " << w.to_string() << "\n";
+    if (loaded.ok()) {
+      print_summary(loaded.config);
+    } else {
+      std::cout << config::format_problems(loaded.problems);
+    }
   }
   if (!loaded.ok()) {
     std::cout.flush();  // the problems before the summary on stderr

@@ -8,6 +8,7 @@
 
 #include "config/config_loader.hpp"
 #include "config/redis_url.hpp"
+#include "config/url_secrets.hpp"
 
 namespace tixsync::app {
 namespace {
@@ -17,7 +18,9 @@ using persistence::persistence_errc;
 persistence::connection_options from_url(const std::string& text) {
   std::string error;
   auto url = config::parse_redis_url(text, error);
-  if (!url) throw command_error(exit_bad_input, "--redis " + text + ": " + error);
+  if (!url) {
+    throw command_error(exit_bad_input, "--redis " + config::redact_url(text) + ": " + error);
+  }
   persistence::connection_options o;
   o.host = url->host;
   o.port = url->port;

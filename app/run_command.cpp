@@ -101,16 +101,6 @@ std::size_t feed_orders(const run_options& options, const config::tixsync_config
   auto stored = snapshots.put_event(event_id, read_file(options.feed_event));
   if (!stored.ok()) fail(stored, "storing the event snapshot");
 
-  // Raw order JSON per line, so the snapshot is stored exactly as given.
-  std::vector<std::string> raw;
-  if (orders.size() == 1) {
-    raw.push_back(read_file(options.feed_orders));
-  } else {
-    std::istringstream in(read_file(options.feed_orders));
-    for (std::string line; std::getline(in, line);) {
-      if (line.find_first_not_of(" \t\r") != std::string::npos) raw.push_back(line);
-    }
-  }
   std::vector<persistence::enqueue_request> requests;
   for (const auto& provider : config.providers) {
     if (!provider.enabled || !takes_event(provider, event_id) ||
@@ -123,7 +113,9 @@ std::size_t feed_orders(const run_options& options, const config::tixsync_config
                                                 orders[i].order.event + "', not '" + event.slug +
                                                 "'");
       }
-      requests.push_back({{provider.id, event_id, orders[i].order.code}, options.trigger, {}, raw[i]});
+      // The snapshot exactly as given (each order at most mapping::max_order_bytes).
+      requests.push_back(
+          {{provider.id, event_id, orders[i].order.code}, options.trigger, {}, orders[i].json});
     }
   }
   persistence::queue_store queue(connection, persistence::queue_options{keys});
@@ -215,6 +207,9 @@ void run_node(const run_options& options) {
   node.context.shop_base_url = config.shop.url;
   node.context.language = config.shop.language;
   node.log = make_log_sink(config.log);
+  for (const auto& warning : loaded.warnings) {
+    node.log(actors::log_level::warning, "config: " + warning.to_string());
+  }
   auto built = build_providers(config, {node.log, actors::connection_of(node.redis)});
 
   persistence::redis_connection connection(actors::connection_of(node.redis));

@@ -7,11 +7,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "config/input_file.hpp"
 #include "config/provider_reader.hpp"
 #include "config/redis_url.hpp"
+#include "config/url_secrets.hpp"
 
 namespace tixsync::config {
 namespace {
@@ -94,9 +94,15 @@ void read_shop(table_reader& root, shop_section& shop) {
   const toml::table* table = root.table("shop");
   if (!table) return;
   table_reader r(*table, "shop", root.sink());
-  if (r.string("url", shop.url) && shop.url.rfind("http://", 0) != 0 &&
-      shop.url.rfind("https://", 0) != 0) {
-    r.problem(*table->get("url"), "url", "must start with https:// or http://");
+  if (r.string("url", shop.url)) {
+    if (shop.url.rfind("http://", 0) != 0 && shop.url.rfind("https://", 0) != 0) {
+      r.problem(*table->get("url"), "url", "must start with https:// or http://");
+    } else if (auto why = url_credentials_problem(shop.url)) {
+      r.problem(*table->get("url"), "url",
+                *why +
+                    ": the pretix API token comes from the environment variable named by "
+                    "shop.api_token_env");
+    }
   }
   r.string("organizer", shop.organizer);
   r.secret_env("api_token_env", shop.api_token_env, shop.api_token);
@@ -111,6 +117,19 @@ void read_log(table_reader& root, log_section& log) {
   r.choice("level", log.level, {"trace", "debug", "info", "warn", "error"});
   r.choice("format", log.format, {"logfmt", "json"});
   r.finish();
+}
+
+/// What works but puts a secret at risk: the pretix token sent in plain text over the network.
+void add_warnings(const toml::table& document, const tixsync_config& config, problem_sink& sink,
+                  std::vector<config_problem>& warnings) {
+  const shop_section& shop = config.shop;
+  if (shop.api_token.empty() || shop.url.rfind("http://", 0) != 0 || is_loopback_url(shop.url)) {
+    return;
+  }
+  const toml::node* url = document["shop"]["url"].node();
+  warnings.push_back({sink.where(url->source()), "shop.url",
+                      "the pretix API token travels in plain text over http:// to a host that "
+                      "is not loopback: use https://"});
 }
 
 }  // namespace
@@ -141,6 +160,7 @@ load_result parse_config(std::string_view text, const std::string& path, const e
   const std::string base_dir = std::filesystem::path(path).parent_path().string();
   read_providers(root, base_dir, result.config.providers);
   root.finish();
+  add_warnings(document, result.config, sink, result.warnings);
   // Reading goes section by section; people read the file top to bottom.
   std::stable_sort(result.problems.begin(), result.problems.end(),
                    [](const config_problem& a, const config_problem& b) {
@@ -151,16 +171,15 @@ load_result parse_config(std::string_view text, const std::string& path, const e
 }
 
 load_result load_config(const std::string& path, const env_lookup& env) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  input_file in(path);
+  const auto text = in.read_all(max_input_file_bytes);
+  if (!text) {
     load_result result;
     result.config.path = path;
-    result.problems.push_back({{path, 0, 0}, "", "cannot read the file"});
+    result.problems.push_back({{path, 0, 0}, "", "cannot read the file: " + in.error()});
     return result;
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return parse_config(buffer.str(), path, env);
+  return parse_config(*text, path, env);
 }
 
 }  // namespace tixsync::config

@@ -13,10 +13,12 @@
 
 namespace tixsync::config {
 
-/// The config (usable only when `problems` is empty) and every problem found.
+/// The config (usable only when `problems` is empty), every problem found, and the warnings:
+/// settings that work but put a secret at risk (e.g. the pretix token over plain http://).
 struct load_result {
   tixsync_config config;
   std::vector<config_problem> problems;
+  std::vector<config_problem> warnings;
   bool ok() const { return problems.empty(); }
 };
 

@@ -3,10 +3,9 @@
 #include "config/provider_reader.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "config/input_file.hpp"
 #include "config/toml_json.hpp"
 
 namespace tixsync::config {
@@ -78,15 +77,14 @@ void read_circuit_breaker(table_reader& p, provider_circuit_breaker& circuit) {
 /// The JSON document of a mappings file, or null after reporting why it cannot be used.
 nlohmann::json read_mappings_file(table_reader& p, const toml::node& node,
                                   const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    p.problem(node, "mappings", "cannot read mappings file " + file);
+  input_file in(file);
+  const auto text = in.read_all(max_input_file_bytes);
+  if (!text) {
+    p.problem(node, "mappings", "cannot read mappings file " + file + ": " + in.error());
     return nullptr;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
   try {
-    return nlohmann::json::parse(text.str());
+    return nlohmann::json::parse(*text);
   } catch (const nlohmann::json::parse_error& e) {
     p.problem(node, "mappings", file + ": not valid JSON: " + e.what());
     return nullptr;

@@ -16,7 +16,8 @@ struct redis_url {
   std::string password;  ///< from ":password@", empty when absent
 };
 
-/// Parses a URL; nullopt with `error` set when malformed (scheme, port 1-65535, db 0-15).
+/// Parses a URL; nullopt with `error` set when malformed (scheme, port 1-65535, db 0-15). The
+/// error never quotes the URL (it may hold a password): callers that name it use redact_url.
 std::optional<redis_url> parse_redis_url(const std::string& text, std::string& error);
 
 }  // namespace tixsync::config

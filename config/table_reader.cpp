@@ -140,14 +140,11 @@ bool table_reader::string_list(const std::string& key, std::vector<std::string>&
 
 bool table_reader::secret_env(const std::string& key, std::string& name, secret& value) {
   if (!string(key, name)) return false;
-  const toml::node& node = *table_.get(key);
-  auto found = sink_.env ? sink_.env(name) : std::nullopt;
-  if (name.empty()) return problem(node, key, "names no environment variable"), false;
-  if (!found || found->empty()) {
-    problem(node, key, "environment variable " + name + " is not set (or empty)");
+  if (auto why = resolve_secret_env(name, sink_.env, value)) {
+    problem(*table_.get(key), key, std::move(*why));
+    name.clear();  // it may be the secret itself
     return false;
   }
-  value = secret(*found);
   return true;
 }
 

@@ -14,12 +14,10 @@
 
 #include "config/closest_key.hpp"
 #include "config/secret.hpp"
+#include "config/secret_env.hpp"
 #include "config/tixsync_config.hpp"
 
 namespace tixsync::config {
-
-/// Looks up an environment variable (injectable for tests).
-using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
 
 /// Where problems go: the file name, the list, and the environment for secrets.
 struct problem_sink {
@@ -47,7 +45,8 @@ class table_reader {
                 std::chrono::milliseconds min, std::chrono::milliseconds max);
   /// A string or an array of strings (a single string becomes a one-element list).
   bool string_list(const std::string& key, std::vector<std::string>& out);
-  /// A string naming an environment variable; resolves it into `value` (a problem when unset).
+  /// A string naming an environment variable; resolves it into `value` (resolve_secret_env: a
+  /// problem when it is no plausible name or unset; `name` is then cleared).
   bool secret_env(const std::string& key, std::string& name, secret& value);
   /// One of `allowed`.
   bool choice(const std::string& key, std::string& out, const std::vector<std::string>& allowed);

@@ -492,6 +492,11 @@ order_reader::~order_reader() = default;
 
 bool order_reader::read_order(std::string_view json, order& out, read_error& error) {
   reset(out);
+  if (json.size() > max_order_bytes) {
+    error = {"", "the order has " + std::to_string(json.size()) + " bytes, more than the " +
+                     std::to_string(max_order_bytes / 1024 / 1024) + " MiB an order may have"};
+    return false;
+  }
   od::document doc;
   if (!impl_->start(json, doc, error)) return false;
   required_keys seen;

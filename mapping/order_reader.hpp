@@ -3,6 +3,7 @@
 // that includes simdjson. Every error names what is wrong and where (the key path).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,6 +11,11 @@
 #include "mapping/order.hpp"
 
 namespace tixsync::mapping {
+
+/// The most an order's JSON may have, on every path an order comes in (the enqueue command, the
+/// feed of `run`, the API, orders fetched from pretix): pretix's orders are a few KiB, and each
+/// is stored whole as a snapshot.
+inline constexpr std::size_t max_order_bytes = 1024 * 1024;
 
 /// A parse problem: `path` is the key path to the offending value (e.g.
 /// "positions[1].answers[0].options[2]"), `message` says what is wrong there.
@@ -36,7 +42,8 @@ class order_reader {
   /// Rules shared by both readers: keys may come in any order and unknown keys are ignored (but
   /// must still be valid JSON, nested at most 1024 levels); a JSON null counts as a missing key
   /// except for required keys; money given as a JSON number keeps its text ("12.50"); a leading
-  /// UTF-8 byte order mark is skipped; anything after the root object is an error.
+  /// UTF-8 byte order mark is skipped; anything after the root object is an error. An order of
+  /// more than max_order_bytes is refused unread.
   bool read_order(std::string_view json, order& out, read_error& error);
 
   /// Parses an event bundle: {"organizer", "event": {...}, "settings": {...}, "items": [...],

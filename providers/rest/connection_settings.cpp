@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <fstream>
+
+#include "config/input_file.hpp"
+#include "config/url_secrets.hpp"
 
 namespace tixsync::providers::rest {
 namespace {
@@ -76,6 +78,13 @@ void read_headers(settings_table& parent, connection_settings& out) {
           {path, lower(name) == "authorization"
                      ? "set credentials in the auth table (secrets come from the environment)"
                      : "set by the HTTP client; cannot be configured"});
+    } else if (config::is_credential_name(name)) {
+      // Not echoed: the value is a credential, and a config file is no place for it.
+      parent.problems().push_back(
+          {path,
+           "is named like a credential, whose value must not be written in the file: use "
+           "the auth table, type = \"api_key\" with header = \"" +
+               name + "\" and token_env naming the environment variable that holds it"});
     } else if (!value.is_string()) {
       parent.problems().push_back(
           {path, std::string("expected a string, got ") + value.type_name()});
@@ -96,31 +105,14 @@ bool is_header_name(const std::string& name) {
   });
 }
 
-bool is_environment_name(const std::string& name) {
-  return !name.empty() && name.size() <= 128 &&
-         !std::isdigit(static_cast<unsigned char>(name.front())) &&
-         std::all_of(name.begin(), name.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-         });
-}
-
 bool read_secret_env(settings_table& table, const std::string& key, const env_lookup& env,
                      std::string& name, config::secret& value, bool required) {
   if (!table.string(key, name, required)) return false;
-  if (name.empty()) return table.problem(key, "names no environment variable"), false;
-  if (!is_environment_name(name)) {
-    // Not echoed: this is often the secret itself, written where its variable's name belongs.
-    table.problem(key,
-                  "is not the name of an environment variable (letters, digits and _, "
-                  "e.g. CRM_TOKEN); the secret itself belongs in that variable");
+  if (auto why = config::resolve_secret_env(name, env, value)) {
+    table.problem(key, std::move(*why));
+    name.clear();  // it may be the secret itself
     return false;
   }
-  const auto found = env ? env(name) : std::nullopt;
-  if (!found || found->empty()) {
-    table.problem(key, "environment variable " + name + " is not set (or empty)");
-    return false;
-  }
-  value = config::secret(*found);
   return true;
 }
 
@@ -147,8 +139,10 @@ const char* to_string(auth_type type) {
 void read_connection_settings(settings_table& table, const env_lookup& env,
                               connection_settings& out) {
   if (table.string("ca_file", out.ca_file) && !out.ca_file.empty()) {
-    std::ifstream file(out.ca_file);
-    if (!file) table.problem("ca_file", "cannot read " + out.ca_file);
+    std::string error;
+    if (!config::read_input_file(out.ca_file, config::max_input_file_bytes, error)) {
+      table.problem("ca_file", error);
+    }
   }
   const milliseconds hour(3600 * 1000);
   table.duration("connect_timeout", out.connect_timeout, milliseconds(1), hour);

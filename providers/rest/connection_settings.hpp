@@ -12,14 +12,14 @@
 #include <vector>
 
 #include "config/secret.hpp"
+#include "config/secret_env.hpp"
 #include "providers/http/http_client.hpp"
 #include "providers/rest/settings_table.hpp"
 
 namespace tixsync::providers::rest {
 
 /// Looks up an environment variable (the process environment by default; injectable for tests).
-/// The same type as config::env_lookup.
-using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
+using config::env_lookup;
 
 /// The process environment (getenv).
 std::optional<std::string> process_environment(const std::string& name);
@@ -59,13 +59,13 @@ struct connection_settings {
 void read_connection_settings(settings_table& table, const env_lookup& env,
                               connection_settings& out);
 
-/// Whether `name` can be an environment variable's name: letters, digits and "_", not starting
-/// with a digit.
-bool is_environment_name(const std::string& name);
+/// Whether `name` can be an environment variable's name (config::is_environment_name).
+using config::is_environment_name;
 
-/// Reads `key` of `table` as the name of an environment variable and resolves it into `value`.
-/// Reports a missing key (when required), a value that is not a variable name (without echoing
-/// it: it may be the secret itself) and an unset or empty variable. True when resolved.
+/// Reads `key` of `table` as the name of an environment variable and resolves it into `value`
+/// with config::resolve_secret_env, the rule of every *_env key: reports a missing key (when
+/// required), a value that is not a variable name (without echoing it: it may be the secret
+/// itself) and an unset or empty variable. True when resolved.
 bool read_secret_env(settings_table& table, const std::string& key, const env_lookup& env,
                      std::string& name, config::secret& value, bool required);
 

@@ -55,6 +55,7 @@ bool read_endpoint(settings_table& table, endpoint& out, const std::vector<std::
                   "must start with \"/\" (relative to base_url), http://, https:// or "
                   "{base_url}");
   }
+  if (auto why = url_credentials_problem(url->text())) table.problem("url", std::move(*why));
   out.url = std::move(*url);
   return true;
 }

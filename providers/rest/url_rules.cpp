@@ -1,6 +1,8 @@
 // The URL rules of the HTTP providers' settings.
 #include "providers/rest/url_rules.hpp"
 
+#include "config/url_secrets.hpp"
+
 namespace tixsync::providers::rest {
 namespace {
 
@@ -18,8 +20,10 @@ std::size_t scheme_length(const std::string& text) {
 }  // namespace
 
 std::optional<std::string> base_url_problem(const std::string& url) {
+  // Messages show the URL redacted: a query or a userinfo may carry a secret.
+  const std::string shown = "\"" + config::redact_url(url) + "\"";
   const std::size_t scheme = scheme_length(url);
-  if (scheme == 0) return "\"" + url + "\" must start with http:// or https://";
+  if (scheme == 0) return shown + " must start with http:// or https://";
   const std::string rest = url.substr(scheme);
   const std::string authority = rest.substr(0, rest.find('/'));
   if (authority.empty()) return std::string("has no host");
@@ -28,12 +32,22 @@ std::optional<std::string> base_url_problem(const std::string& url) {
     return std::string("must not contain credentials (user:password@); use the auth table");
   }
   if (url.find_first_of("?#") != std::string::npos) {
-    return "\"" + url + "\" must not have a query or fragment";
+    return shown + " must not have a query or fragment";
   }
   if (url.find_first_of("{} \t\r\n") != std::string::npos) {
-    return "\"" + url + "\" contains braces or blanks";
+    return shown + " contains braces or blanks";
   }
   return std::nullopt;
+}
+
+std::optional<std::string> url_credentials_problem(const std::string& url) {
+  auto why = config::url_credentials_problem(url);
+  if (why) {
+    *why +=
+        ": authenticate with the auth table (bearer, api_key or basic), whose secrets come "
+        "from environment variables";
+  }
+  return why;
 }
 
 bool is_usable_url_template(const std::string& text) {

@@ -20,6 +20,7 @@ void read_url(settings_table& table, const std::vector<mapping::mapping_definiti
   if (!is_absolute_url_template(text)) {
     table.problem("url", "must be an absolute URL: http:// or https:// and a host");
   }
+  if (auto why = url_credentials_problem(text)) table.problem("url", std::move(*why));
   if (out.url.uses(placeholder::position_id)) {
     for (const auto& m : mappings) {
       if (!m.is_position_mapping()) {

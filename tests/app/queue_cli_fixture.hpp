@@ -1,6 +1,7 @@
-// Fixture of the queue CLI tests: one real redis-server per suite, FLUSHALL before each test,
-// the --redis/--prefix arguments that point build/tixsync at it, and a queue store on the same
-// keys so tests can claim and park items the way a node would.
+// Fixture of the queue CLI tests: one real redis-server per suite, FLUSHALL before each test
+// (then the test event's snapshot is stored), the --redis/--prefix arguments that point
+// build/tixsync at it, and a queue store on the same keys so tests can claim and park items the
+// way a node would.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 
 #include "persistence/node_registry.hpp"
 #include "persistence/queue_store.hpp"
+#include "persistence/snapshot_store.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/temp_file.hpp"
@@ -36,6 +38,12 @@ class queue_cli : public ::testing::Test {
     persistence::queue_options options;
     options.keys = persistence::key_space(prefix);
     queue_ = std::make_unique<persistence::queue_store>(*connection_, options);
+    // `enqueue` refuses orders of an event without a snapshot.
+    ASSERT_TRUE(snapshots().put_event(event, read_test_data("event.json")).ok());
+  }
+
+  persistence::snapshot_store snapshots() {
+    return persistence::snapshot_store(*connection_, persistence::key_space(prefix));
   }
 
   /// build/tixsync <args> --redis <the suite's server> --prefix cli.

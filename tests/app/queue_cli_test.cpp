@@ -49,6 +49,7 @@ TEST_F(queue_cli, EnqueueOfAnOrderOfAnotherEventChangesNothing) {
 }
 
 TEST_F(queue_cli, EnqueueByCodeWithNotBeforeIsScheduled) {
+  ASSERT_TRUE(snapshots().put_order(event, "ABC12", order_line(0)).ok());
   auto r = tixsync({"enqueue", "--provider", provider, "--event", event, "--code", "ABC12",
                     "--not-before", "+1h"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

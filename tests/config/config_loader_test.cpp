@@ -7,17 +7,12 @@
 
 #include <map>
 
+#include "tests/support/fake_env.hpp"
+
 namespace tixsync::config {
 namespace {
 
-/// An environment of fixed variables.
-env_lookup fake_env(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using testing::fake_env;
 
 /// The problems of `text` read as "cfg.toml", one string each.
 std::vector<std::string> problems_of(const std::string& text, env_lookup env = fake_env({})) {

@@ -11,20 +11,14 @@
 
 #include "config/config_loader.hpp"
 #include "mapping/order_reader.hpp"
+#include "tests/support/fake_env.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/test_data.hpp"
 
 namespace tixsync::config {
 namespace {
 
-namespace fs = std::filesystem;
-
-env_lookup fake_env(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using testing::fake_env;
 
 std::vector<std::string> strings(const std::vector<config_problem>& problems) {
   std::vector<std::string> out;
@@ -32,19 +26,7 @@ std::vector<std::string> strings(const std::vector<config_problem>& problems) {
   return out;
 }
 
-/// A temporary folder holding a config and its mapping files, removed at the end of the test.
-struct temp_dir {
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "tixsync-config-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~temp_dir() { fs::remove_all(path); }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::ofstream(path / name) << content;
-    return (path / name).string();
-  }
-  fs::path path;
-};
+using testing::temp_dir;
 
 const std::string head = "[[providers]]\nid = \"crm\"\ntype = \"example\"\n";
 
@@ -55,7 +37,8 @@ TEST(ConfigProviders, MappingFileUnreadable) {
   EXPECT_EQ(problems, std::vector<std::string>{cfg +
                                                ":4:12: providers[0].mappings: cannot read "
                                                "mappings file " +
-                                               (dir.path / "missing.json").string()});
+                                               (dir.path / "missing.json").string() +
+                                               ": No such file or directory"});
 }
 
 TEST(ConfigProviders, MappingFileInvalidJson) {

@@ -165,7 +165,7 @@ TEST(rest_settings, reports_every_problem_with_its_path) {
       "providers[0].rest.request_timeout: \"soon\" is not a duration (e.g. \"500ms\", \"2s\", "
       "\"1m30s\")",
       "providers[0].rest.max_response_bytes: must be between 1 and 4294967296",
-      "providers[0].rest.ca_file: cannot read /nonexistent/ca.pem",
+      "providers[0].rest.ca_file: cannot read /nonexistent/ca.pem: No such file or directory",
       "providers[0].rest.headers.Authorization: set credentials in the auth table (secrets come "
       "from the environment)",
       "providers[0].rest.headers.\"Bad Header\": \"Bad Header\" is not a valid header name",
@@ -284,7 +284,8 @@ TEST(rest_settings, a_secret_written_as_the_variable_name_is_not_echoed) {
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(texts(problems)[0],
             "p.rest.auth.token_env: is not the name of an environment variable (letters, digits "
-            "and _, e.g. CRM_TOKEN); the secret itself belongs in that variable");
+            "and _, not starting with a digit, at most 64 characters, e.g. CRM_TOKEN); the "
+            "secret itself belongs in that variable, not in the file");
   EXPECT_TRUE(is_environment_name("CRM_TOKEN_2"));
   EXPECT_FALSE(is_environment_name("2FA"));
   EXPECT_FALSE(is_environment_name("a-b"));
