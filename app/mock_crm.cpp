@@ -136,6 +136,9 @@ void mock_crm::impl::finish(const fault_decision& decision, bool needs_token,
     case fault_kind::fail:
       reply.send(api::error_response(503, "service unavailable (mock fault)"));
       return;
+    case fault_kind::reject:
+      reply.send(api::error_response(422, "unprocessable entity (mock fault)"));
+      return;
     case fault_kind::none:
       break;
   }

@@ -1,5 +1,5 @@
 // The mock CRM: a small CRM-like REST server (objects by type with ids, search by field, create,
-// merge, replace, delete), a webhook receiver, and fault injection (latency, 503, 429 with
+// merge, replace, delete), a webhook receiver, and fault injection (latency, 503, 422, 429 with
 // Retry-After, closed connections, slow answers, outages) with a seeded RNG. Used in-process by
 // tests and benchmarks and as `tixsync mock-crm` for demos. Endpoints:
 //   GET /api/{type}/{id}            200 object | 404

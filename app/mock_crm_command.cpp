@@ -37,11 +37,12 @@ constexpr const char* endpoints_help = R"(Endpoints:
   GET    /_mock/faults             the current fault settings
   POST   /_mock/faults             change them at runtime, e.g. {"latency_ms": 20,
                                    "fail_rate": 0.2, "rate_limit_rate": 0.1, "retry_after": "2",
-                                   "close_rate": 0, "slow_rate": 0, "slow_ms": 0,
+                                   "close_rate": 0, "reject_rate": 0, "slow_rate": 0, "slow_ms": 0,
                                    "outage_seconds": 30}
   POST   /_mock/reset              forget objects, hooks and counters; faults back to the options
 Faults apply to /api/* and /hooks/*, never to /_mock/*. Each request draws from a seeded RNG:
-close (connection closed without an answer), 429 with Retry-After, or 503, with the given rates;
+close (connection closed without an answer), 429 with Retry-After, 503, or 422 (--reject-rate),
+with the given rates;
 independently it is slow with --slow-rate. Latency and slowness are timers, no thread waits.
 During an outage every /api and /hooks request is answered 503 at once. With a token, /api/*
 needs "Authorization: Bearer TOKEN" (401 otherwise); /hooks/* and /_mock/* need none.
@@ -106,6 +107,9 @@ void register_mock_crm_command(CLI::App& app, command_action& run) {
   cmd->add_option("--retry-after", o->crm.faults.retry_after,
                   "Retry-After of the 429s: seconds or an HTTP-date")
       ->capture_default_str();
+  cmd->add_option("--reject-rate", o->crm.faults.reject_rate,
+                  "Share of requests answered 422 (refused, as for invalid data)")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--close-rate", o->crm.faults.close_rate,
                   "Share of requests whose connection is closed without an answer")
       ->check(CLI::Range(0.0, 1.0));
