@@ -7,6 +7,7 @@
 
 #include "app/commands.hpp"
 #include "app/input_files.hpp"
+#include "app/node_http.hpp"
 #include "app/provider_factory.hpp"
 #include "config/config_loader.hpp"
 
@@ -52,6 +53,9 @@ void run_check_config(const check_config_options& options) {
         {"file", options.path}, {"ok", loaded.ok()}, {"problems", problems_json(loaded.problems)}};
     std::cout << out.dump(2) << "\n";
   } else if (loaded.ok()) {
+    for (const auto& warning : webhook_warnings(loaded.config)) {
+      std::cerr << "warning: " << warning << "\n";
+    }
     print_summary(loaded.config);
   } else {
     std::cout << config::format_problems(loaded.problems);
