@@ -185,6 +185,12 @@ bool node_api::impl::authorize(const http_request& request, const responder& rep
                                    "variable it names; changes are refused until then"));
     return false;
   }
+  return carries_token(request, reply, options.api_token, "API token", query_token);
+}
+
+bool node_api::impl::carries_token(const http_request& request, const responder& reply,
+                                   const std::string& expected, const std::string& name,
+                                   bool query_token) const {
   std::string given;
   bool found = false;
   if (auto header = request.header("Authorization")) {
@@ -201,12 +207,12 @@ bool node_api::impl::authorize(const http_request& request, const responder& rep
     }
   }
   if (!found) {
-    reply.send(error_response(401, std::string("missing API token: send 'Authorization: Bearer <token>'") +
+    reply.send(error_response(401, "missing " + name + ": send 'Authorization: Bearer <token>'" +
                                        (query_token ? " or ?token=<token>" : "")));
     return false;
   }
-  if (!same_secret(given, options.api_token)) {
-    reply.send(error_response(401, "wrong API token"));
+  if (!same_secret(given, expected)) {
+    reply.send(error_response(401, "wrong " + name));
     return false;
   }
   return true;

@@ -56,12 +56,20 @@ struct node_api_options {
   std::string key_prefix = "tixsync";
   /// The bearer token of mutating requests; empty: every mutating request gets 403.
   std::string api_token;
+  /// The token of POST /webhooks/pretix only (header or ?token=); the API token is then refused
+  /// there. Empty: webhooks take the API token.
+  std::string webhook_token;
   /// pretix: base URL (https://pretix.example), the organizer it may fetch, and its API token.
+  /// Without an organizer every webhook is refused (the shop token is not used for any
+  /// organizer a webhook names).
   std::string shop_url;
   std::string shop_organizer;
   std::string shop_token;
   /// How long a fetched event bundle is reused for webhooks.
   std::chrono::milliseconds event_cache_ttl{60000};
+  /// How long a webhook's notification (notification_id of an order) is remembered in Redis:
+  /// replays within it are answered 200 without fetching the order again.
+  std::chrono::milliseconds webhook_coalesce_window{600000};
   /// Timeout of each request to pretix.
   std::chrono::milliseconds shop_timeout{10000};
   /// Bounds of a resync that pages through pretix's orders: pages and total time.

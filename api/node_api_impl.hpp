@@ -91,6 +91,12 @@ struct node_api::impl {
 
   /// True when the request may change things; otherwise answers 401/403 and returns false.
   bool authorize(const http_request& request, const responder& reply, bool query_token) const;
+  /// True when the request carries `expected` (not empty) as a bearer token (or, with
+  /// `query_token`, as ?token=); otherwise answers 401 naming the token (`name`, e.g. "API
+  /// token") and returns false.
+  bool carries_token(const http_request& request, const responder& reply,
+                     const std::string& expected, const std::string& name,
+                     bool query_token) const;
   /// Runs `work` on a Redis worker and sends what it returns; 503 when the pool is full.
   void on_redis(const responder& reply,
                 std::function<http_response(redis_worker& worker)> work);

@@ -2,14 +2,49 @@
 #include "api/pretix_client.hpp"
 
 #include <memory>
+#include <stdexcept>
 
+#include "api/url_encoding.hpp"
 #include "providers/http/http_client.hpp"
 
 namespace tixsync::api {
 
+std::string pretix_segment_problem(const std::string& what, const std::string& value) {
+  if (value.empty()) return "expected a non-empty " + what;
+  if (value == "." || value == "..") {
+    return "'" + value + "' is not a pretix " + what + " (it is a path step)";
+  }
+  return "";
+}
+
+namespace {
+
+/// `value` percent-encoded as one path segment, after pretix_segment_problem.
+std::string segment(const std::string& what, const std::string& value) {
+  if (auto problem = pretix_segment_problem(what, value); !problem.empty()) {
+    throw std::invalid_argument(what + ": " + problem);
+  }
+  return percent_encode(value);
+}
+
+}  // namespace
+
+std::string pretix_event_path(const std::string& organizer, const std::string& event) {
+  return "/api/v1/organizers/" + segment("organizer", organizer) + "/events/" +
+         segment("event", event) + "/";
+}
+
+std::string pretix_order_path(const std::string& organizer, const std::string& event,
+                              const std::string& code) {
+  return pretix_event_path(organizer, event) + "orders/" + segment("order code", code) + "/";
+}
+
 pretix_client::pretix_client(providers::http::http_transport& transport, std::string base_url,
                              std::string token, std::chrono::milliseconds timeout)
-    : transport_(transport), base_url_(std::move(base_url)), token_(std::move(token)), timeout_(timeout) {
+    : transport_(transport),
+      base_url_(std::move(base_url)),
+      token_(std::move(token)),
+      timeout_(timeout) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
 
@@ -24,7 +59,8 @@ void pretix_client::get_url(const std::string& url, std::function<void(pretix_an
   request.headers = {{"Accept", "application/json"}};
   if (!token_.empty()) request.headers.emplace_back("Authorization", "Token " + token_);
   request.timeout = timeout_;
-  transport_.send(std::move(request), [done = std::move(done)](providers::http::http_result result) {
+  transport_.send(std::move(request), [done =
+                                           std::move(done)](providers::http::http_result result) {
     pretix_answer answer;
     if (result.response) {
       answer.status = result.response->status;
@@ -81,7 +117,8 @@ void pretix_client::get_all(const std::string& path,
     nlohmann::json results = nlohmann::json::array();
     int pages_left;
   };
-  auto state = std::make_shared<paging>(paging{this, std::move(done), nlohmann::json::array(), max_pages});
+  auto state =
+      std::make_shared<paging>(paging{this, std::move(done), nlohmann::json::array(), max_pages});
   // Each page's completion (holding the step) asks for the next one; the step holds itself only
   // weakly, so nothing is left over after the last page.
   auto step = std::make_shared<std::function<void(std::string)>>();

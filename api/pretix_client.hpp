@@ -1,14 +1,14 @@
 // Reads from the shop's pretix REST API for the webhook and the resync: one GET, one page or every
 // page of a list
 // (following "next" only within the shop's base URL, so the token never leaves for another host),
-// through the asynchronous HTTP client: completions run on its I/O threads, nothing blocks.
+// through the asynchronous HTTP client: completions run on its I/O threads, nothing blocks. The
+// API paths are built here, from checked and percent-encoded slugs and codes.
 #pragma once
 
 #include <chrono>
 #include <functional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace tixsync::providers::http {
 class http_transport;
@@ -34,6 +34,18 @@ struct pretix_page {
   nlohmann::json results = nlohmann::json::array();
   std::string next;  ///< the next page's URL; "" on the last page
 };
+
+/// "" when `value` may be a path segment of a pretix API URL, else what is wrong with it, naming
+/// `what` ("organizer", "event", "order code"): empty, "." and ".." are refused (a client or
+/// proxy that normalises the path would take them as "this folder" and "the folder above").
+std::string pretix_segment_problem(const std::string& what, const std::string& value);
+
+/// "/api/v1/organizers/<organizer>/events/<event>/", both percent-encoded. Throws
+/// std::invalid_argument with pretix_segment_problem's message for a refused slug.
+std::string pretix_event_path(const std::string& organizer, const std::string& event);
+/// pretix_event_path + "orders/<code>/", the code percent-encoded and checked as well.
+std::string pretix_order_path(const std::string& organizer, const std::string& event,
+                              const std::string& code);
 
 class pretix_client {
  public:

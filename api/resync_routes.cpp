@@ -250,6 +250,13 @@ void resync_from_pretix(node_api::impl& api, const std::string& provider,
         error_response(422, "body.source: no [shop] url configured: pretix cannot be paged")));
   }
   const std::string organizer = event_id.substr(0, event_id.find('/'));
+  const std::string slug = event_id.substr(event_id.find('/') + 1);
+  for (const auto& [what, value] :
+       {std::pair{"organizer", &organizer}, std::pair{"event", &slug}}) {
+    if (auto problem = pretix_segment_problem(what, *value); !problem.empty()) {
+      return void(reply.send(bad_request("body.event", problem)));
+    }
+  }
   if (!api.options.shop_organizer.empty() && organizer != api.options.shop_organizer) {
     return void(reply.send(error_response(
         422, "body.event: organizer '" + organizer + "' is not the configured shop organizer")));
@@ -269,8 +276,7 @@ void resync_from_pretix(node_api::impl& api, const std::string& provider,
           auto [status, message] = pretix_failure(what, failure);
           return void(reply.send(fail_job(api, *job, status, message)));
         }
-        const std::string path = "/api/v1/organizers/" + percent_encode(job->organizer) +
-                                 "/events/" + percent_encode(job->slug) + "/orders/";
+        const std::string path = pretix_event_path(job->organizer, job->slug) + "orders/";
         next_page(api, job, std::make_shared<const std::string>(std::move(bundle)),
                   job->shop->url_of(path), reply);
       });

@@ -7,6 +7,7 @@
 
 #include "app/commands.hpp"
 #include "app/input_files.hpp"
+#include "app/node_http.hpp"
 #include "app/provider_factory.hpp"
 #include "config/config_loader.hpp"
 
@@ -47,14 +48,19 @@ void run_check_config(const check_config_options& options) {
     mapping::field_catalogue catalogue(event);
     loaded.problems = config::check_mappings_against(loaded.config, catalogue);
   }
+  // Warnings about the config as a whole (no line of their own), after the per-key ones.
+  const auto whole_config_warnings =
+      loaded.ok() ? webhook_warnings(loaded.config) : std::vector<std::string>{};
   if (options.json) {
     nlohmann::json out = {{"file", options.path},
                           {"ok", loaded.ok()},
                           {"problems", problems_json(loaded.problems)},
                           {"warnings", problems_json(loaded.warnings)}};
+    for (const auto& w : whole_config_warnings) out["warnings"].push_back(nlohmann::json::object({{"message", w}}));
     std::cout << out.dump(2) << "\n";
   } else {
     for (const auto& w : loaded.warnings) std::cerr << "warning: " << w.to_string() << "\n";
+    for (const auto& w : whole_config_warnings) std::cerr << "warning: " << w << "\n";
     if (loaded.ok()) {
       print_summary(loaded.config);
     } else {

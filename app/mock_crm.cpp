@@ -12,6 +12,7 @@
 #include "api/http_server.hpp"
 #include "api/json_response.hpp"
 #include "app/mock_crm_store.hpp"
+#include "providers/rest/webhook_signature.hpp"
 
 namespace tixsync::app {
 namespace {
@@ -69,6 +70,8 @@ struct mock_crm::impl {
   api::http_response update(const api::http_request& request, bool merge);
   api::http_response remove(const api::http_request& request);
   api::http_response control_faults(const api::http_request& request);
+  /// Keeps a delivery after checking its signature when a hook secret is set.
+  api::http_response receive_hook(const api::http_request& request);
   nlohmann::json stats_json() const;
   void reset_all();
 
@@ -77,6 +80,7 @@ struct mock_crm::impl {
   received_hooks hooks;
   fault_injector faults;
   std::atomic<std::uint64_t> unauthorized{0};
+  std::atomic<std::uint64_t> hooks_refused{0};
   std::atomic<std::int64_t> delayed_now{0};
   /// "METHOD pattern" -> requests; filled before start, only the counts change afterwards.
   std::map<std::string, std::unique_ptr<std::atomic<std::uint64_t>>> by_route;
@@ -136,6 +140,9 @@ void mock_crm::impl::finish(const fault_decision& decision, bool needs_token,
     case fault_kind::fail:
       reply.send(api::error_response(503, "service unavailable (mock fault)"));
       return;
+    case fault_kind::reject:
+      reply.send(api::error_response(422, "unprocessable entity (mock fault)"));
+      return;
     case fault_kind::none:
       break;
   }
@@ -194,6 +201,24 @@ api::http_response mock_crm::impl::remove(const api::http_request& request) {
                                                                   : not_found(request);
 }
 
+api::http_response mock_crm::impl::receive_hook(const api::http_request& request) {
+  if (!options.hook_secret.empty()) {
+    const auto signature = request.header("X-Tixsync-Signature");
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const std::string problem = signature ? providers::rest::check_webhook_signature(
+                                                options.hook_secret, *signature, request.body, now)
+                                          : "no X-Tixsync-Signature header";
+    if (!problem.empty()) {
+      hooks_refused.fetch_add(1, std::memory_order_relaxed);
+      return api::error_response(401, "X-Tixsync-Signature: " + problem);
+    }
+  }
+  hooks.add(request.param("name"), request.headers, request.body);
+  return api::http_response::empty(204);
+}
+
 api::http_response mock_crm::impl::control_faults(const api::http_request& request) {
   std::string problem;
   auto body = api::parse_json_body(request, problem);
@@ -212,10 +237,7 @@ api::router mock_crm::impl::routes() {
   add(r, "PATCH", "/api/{type}/{id}", true, [this](const request& q) { return update(q, true); });
   add(r, "PUT", "/api/{type}/{id}", true, [this](const request& q) { return update(q, false); });
   add(r, "DELETE", "/api/{type}/{id}", true, [this](const request& q) { return remove(q); });
-  add(r, "POST", "/hooks/{name}", true, [this](const request& q) {
-    hooks.add(q.param("name"), q.headers, q.body);
-    return api::http_response::empty(204);
-  });
+  add(r, "POST", "/hooks/{name}", true, [this](const request& q) { return receive_hook(q); });
   add(r, "GET", "/_mock/stats", false,
       [this](const request&) { return api::json_response(200, stats_json()); });
   add(r, "GET", "/_mock/dump", false,
@@ -248,6 +270,7 @@ nlohmann::json mock_crm::impl::stats_json() const {
       {"requests", {{"total", total}, {"by_method", by_method}, {"by_route", routes}}},
       {"objects", store.counts()},
       {"hooks_received", hooks.received()},
+      {"hooks_refused", hooks_refused.load(std::memory_order_relaxed)},
       {"unauthorized", unauthorized.load(std::memory_order_relaxed)},
       {"faults_injected", faults.injected_json()},
       {"delayed_now", delayed_now.load(std::memory_order_relaxed)},
@@ -271,6 +294,7 @@ void mock_crm::impl::reset_all() {
   hooks.clear();
   faults.reset();
   unauthorized = 0;
+  hooks_refused = 0;
   for (auto& entry : by_route) entry.second->store(0, std::memory_order_relaxed);
 }
 

@@ -18,6 +18,7 @@ struct mock_crm_command_options {
   mock_crm_options crm;
   int port = 0;
   std::string token_env;
+  std::string hook_secret_env;
 };
 
 constexpr const char* endpoints_help = R"(Endpoints:
@@ -29,7 +30,8 @@ constexpr const char* endpoints_help = R"(Endpoints:
   PUT    /api/{type}/{id}          200 the object replaced by the body (id kept) | 404
   DELETE /api/{type}/{id}          204 | 404
   POST   /hooks/{name}             204; the delivery (body, headers, time) is kept, without
-                                   the credentials of an Authorization header
+                                   the credentials of an Authorization header; 401 when
+                                   --hook-secret-env is given and the signature is not valid
   GET    /_mock/stats              requests by method and route, objects per type, created/
                                    updated/deleted, injected faults by kind, current faults
   GET    /_mock/dump               {type: [objects]}
@@ -37,14 +39,16 @@ constexpr const char* endpoints_help = R"(Endpoints:
   GET    /_mock/faults             the current fault settings
   POST   /_mock/faults             change them at runtime, e.g. {"latency_ms": 20,
                                    "fail_rate": 0.2, "rate_limit_rate": 0.1, "retry_after": "2",
-                                   "close_rate": 0, "slow_rate": 0, "slow_ms": 0,
+                                   "close_rate": 0, "reject_rate": 0, "slow_rate": 0, "slow_ms": 0,
                                    "outage_seconds": 30}
   POST   /_mock/reset              forget objects, hooks and counters; faults back to the options
 Faults apply to /api/* and /hooks/*, never to /_mock/*. Each request draws from a seeded RNG:
-close (connection closed without an answer), 429 with Retry-After, or 503, with the given rates;
+close (connection closed without an answer), 429 with Retry-After, 503, or 422 (--reject-rate),
+with the given rates;
 independently it is slow with --slow-rate. Latency and slowness are timers, no thread waits.
 During an outage every /api and /hooks request is answered 503 at once. With a token, /api/*
-needs "Authorization: Bearer TOKEN" (401 otherwise); /hooks/* and /_mock/* need none.
+needs "Authorization: Bearer TOKEN" (401 otherwise); /hooks/* and /_mock/* need none. With
+--hook-secret-env, /hooks/* needs a valid X-Tixsync-Signature (401 otherwise).
 On start it prints one line "mock-crm listening on http://ADDRESS:PORT" (the port chosen when
 --port is 0). Stops on SIGINT or SIGTERM with exit code 0.)";
 
@@ -56,6 +60,14 @@ void serve(mock_crm_command_options& o) {
                                           ": the environment variable is not set or empty");
     }
     o.crm.token = value;
+  }
+  if (!o.hook_secret_env.empty()) {
+    const char* value = std::getenv(o.hook_secret_env.c_str());
+    if (!value || !*value) {
+      throw command_error(exit_usage, "--hook-secret-env " + o.hook_secret_env +
+                                          ": the environment variable is not set or empty");
+    }
+    o.crm.hook_secret = value;
   }
   if (auto problem = o.crm.faults.problem(); !problem.empty()) {
     throw command_error(exit_usage, "fault options: " + problem);
@@ -106,6 +118,9 @@ void register_mock_crm_command(CLI::App& app, command_action& run) {
   cmd->add_option("--retry-after", o->crm.faults.retry_after,
                   "Retry-After of the 429s: seconds or an HTTP-date")
       ->capture_default_str();
+  cmd->add_option("--reject-rate", o->crm.faults.reject_rate,
+                  "Share of requests answered 422 (refused, as for invalid data)")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--close-rate", o->crm.faults.close_rate,
                   "Share of requests whose connection is closed without an answer")
       ->check(CLI::Range(0.0, 1.0));
@@ -122,6 +137,9 @@ void register_mock_crm_command(CLI::App& app, command_action& run) {
   auto* token_env = cmd->add_option("--token-env", o->token_env,
                                     "Read the bearer token from this environment variable");
   token->excludes(token_env);
+  cmd->add_option("--hook-secret-env", o->hook_secret_env,
+                  "Verify the X-Tixsync-Signature of every /hooks delivery with the secret in this "
+                  "environment variable (401 when it is wrong or older than 5 minutes)");
   cmd->add_option("--seed", o->crm.seed, "Seed of the fault dice (same seed, same faults)")
       ->capture_default_str();
   cmd->add_option("--threads", o->crm.threads, "I/O threads")

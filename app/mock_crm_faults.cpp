@@ -12,7 +12,8 @@ bool is_rate(double r) {
   return r >= 0 && r <= 1;
 }
 
-const char* const fault_names[] = {"fail", "rate_limit", "close", "slow", "outage", "delayed"};
+const char* const fault_names[] = {"fail", "rate_limit", "close",  "reject",
+                                   "slow", "outage",     "delayed"};
 
 }  // namespace
 
@@ -22,9 +23,10 @@ std::string mock_crm_faults::problem() const {
   if (!is_rate(fail_rate)) return "fail_rate must be between 0 and 1";
   if (!is_rate(rate_limit_rate)) return "rate_limit_rate must be between 0 and 1";
   if (!is_rate(close_rate)) return "close_rate must be between 0 and 1";
+  if (!is_rate(reject_rate)) return "reject_rate must be between 0 and 1";
   if (!is_rate(slow_rate)) return "slow_rate must be between 0 and 1";
-  if (fail_rate + rate_limit_rate + close_rate > 1 + 1e-9) {
-    return "fail_rate + rate_limit_rate + close_rate must not exceed 1";
+  if (fail_rate + rate_limit_rate + close_rate + reject_rate > 1 + 1e-9) {
+    return "fail_rate + rate_limit_rate + close_rate + reject_rate must not exceed 1";
   }
   if (slow_rate > 0 && slow_ms == 0) return "slow_rate needs slow_ms above 0";
   if (retry_after.empty() || retry_after.find_first_of("\r\n") != std::string::npos) {
@@ -66,6 +68,10 @@ fault_decision fault_injector::decide() {
   } else if (fate < current_.close_rate + current_.rate_limit_rate + current_.fail_rate) {
     decision.kind = fault_kind::fail;
     ++injected_["fail"];
+  } else if (fate < current_.close_rate + current_.rate_limit_rate + current_.fail_rate +
+                        current_.reject_rate) {
+    decision.kind = fault_kind::reject;
+    ++injected_["reject"];
   }
   decision.slow = slowness < current_.slow_rate;
   if (decision.slow) ++injected_["slow"];
@@ -120,6 +126,8 @@ std::string fault_injector::apply(const nlohmann::json& changes) {
       problem = rate(next.rate_limit_rate);
     } else if (key == "close_rate") {
       problem = rate(next.close_rate);
+    } else if (key == "reject_rate") {
+      problem = rate(next.reject_rate);
     } else if (key == "slow_rate") {
       problem = rate(next.slow_rate);
     } else if (key == "slow_ms") {
@@ -142,7 +150,7 @@ std::string fault_injector::apply(const nlohmann::json& changes) {
     } else {
       problem = "unknown fault setting '" + key +
                 "' (known: latency_ms, fail_rate, rate_limit_rate, retry_after, close_rate, "
-                "slow_rate, slow_ms, outage_seconds)";
+                "reject_rate, slow_rate, slow_ms, outage_seconds)";
     }
     if (!problem.empty()) return problem;
   }
@@ -165,6 +173,7 @@ nlohmann::json fault_injector::settings_json() const {
           {"rate_limit_rate", current_.rate_limit_rate},
           {"retry_after", current_.retry_after},
           {"close_rate", current_.close_rate},
+          {"reject_rate", current_.reject_rate},
           {"slow_rate", current_.slow_rate},
           {"slow_ms", current_.slow_ms},
           {"outage_remaining_ms", left.count() > 0 ? left.count() : 0}};

@@ -1,5 +1,5 @@
-// Fault injection of the mock CRM: the settings (latency, 503s, 429s with Retry-After, closed
-// connections, slow answers, an outage window) and the seeded dice that decide, request by
+// Fault injection of the mock CRM: the settings (latency, 503s, 429s with Retry-After, 422s,
+// closed connections, slow answers, an outage window) and the seeded dice that decide, request by
 // request, which fault hits. Same seed and same request order give the same faults.
 #pragma once
 
@@ -20,16 +20,18 @@ struct mock_crm_faults {
   double rate_limit_rate = 0;     ///< share answered 429 with Retry-After
   std::string retry_after = "1";  ///< the Retry-After value of the 429s (seconds or HTTP-date)
   double close_rate = 0;          ///< share whose connection is closed without an answer
+  double reject_rate = 0;         ///< share answered 422 (the system refuses that one request)
   double slow_rate = 0;           ///< share that waits slow_ms on top of latency_ms
   int slow_ms = 0;
 
   /// "" when the settings are usable, else what is wrong: rates outside 0..1, close + rate
-  /// limit + fail above 1, negative times, slow_rate without slow_ms, an empty retry_after.
+  /// limit + fail + reject above 1, negative times, slow_rate without slow_ms, an empty
+  /// retry_after.
   std::string problem() const;
 };
 
 /// The fate of one request.
-enum class fault_kind { none, close, rate_limit, fail };
+enum class fault_kind { none, close, rate_limit, fail, reject };
 
 struct fault_decision {
   fault_kind kind = fault_kind::none;
@@ -54,13 +56,13 @@ class fault_injector {
   /// Starts an outage of `length` from now (zero ends one).
   void start_outage(std::chrono::milliseconds length);
   /// Applies the keys of a POST /_mock/faults body (latency_ms, fail_rate, rate_limit_rate,
-  /// retry_after, close_rate, slow_rate, slow_ms, outage_seconds). Returns "" or what is wrong
-  /// (unknown key, wrong type, bad value); nothing changes then.
+  /// retry_after, close_rate, reject_rate, slow_rate, slow_ms, outage_seconds). Returns "" or what
+  /// is wrong (unknown key, wrong type, bad value); nothing changes then.
   std::string apply(const nlohmann::json& changes);
 
   /// The settings plus "outage_remaining_ms".
   nlohmann::json settings_json() const;
-  /// Injected faults by kind: fail, rate_limit, close, slow, outage, delayed.
+  /// Injected faults by kind: fail, rate_limit, close, reject, slow, outage, delayed.
   nlohmann::json injected_json() const;
 
   /// Back to the initial settings and seed, counters zero, no outage.

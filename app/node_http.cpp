@@ -45,6 +45,23 @@ bool takes_trigger(const config::provider_section& provider, const std::string& 
   return false;
 }
 
+std::vector<std::string> webhook_warnings(const config::tixsync_config& config) {
+  std::vector<std::string> out;
+  if (!config.http.enabled) return out;
+  if (config.http.webhook_token_env.empty() && !config.http.api_token_env.empty()) {
+    out.push_back(
+        "[http] webhook_token_env is not set: pretix's webhooks are accepted with the API token, "
+        "which then travels in the webhook URL into pretix's and proxies' logs; give webhooks a "
+        "token of their own");
+  }
+  if (config.shop.organizer.empty()) {
+    out.push_back(
+        "[shop] organizer is not set: every pretix webhook is refused (422) until it names the "
+        "organizer whose orders the shop token may fetch");
+  }
+  return out;
+}
+
 node_http::node_http(const config::tixsync_config& config, const built_providers& built,
                      node_view node) {
   api::node_api_options options;
@@ -63,6 +80,7 @@ node_http::node_http(const config::tixsync_config& config, const built_providers
   options.redis = node.redis;
   options.key_prefix = node.key_prefix;
   options.api_token = config.http.api_token.reveal();
+  options.webhook_token = config.http.webhook_token.reveal();
   options.shop_url = config.shop.url;
   options.shop_organizer = config.shop.organizer;
   options.shop_token = config.shop.api_token.reveal();
@@ -71,6 +89,9 @@ node_http::node_http(const config::tixsync_config& config, const built_providers
   options.guards = built.guards;
   options.redis_threads = config.http.redis_threads;
   options.log = node.log;
+  for (const auto& warning : webhook_warnings(config)) {
+    if (node.log) node.log(warning);
+  }
   api_ = std::make_unique<api::node_api>(std::move(options));
 
   api::server_options server;

@@ -42,6 +42,11 @@ class api_sync_observer : public actors::sync_observer {
   std::atomic<api::node_api*> api_{nullptr};
 };
 
+/// What an operator should know about how pretix's webhooks are accepted with this config (one
+/// line each, no secrets): accepted with the API token (no [http] webhook_token_env), or refused
+/// (no [shop] organizer). Empty when the node serves no HTTP.
+std::vector<std::string> webhook_warnings(const config::tixsync_config& config);
+
 /// Whether a provider configured with these triggers takes `trigger` ("" takes any).
 bool takes_trigger(const config::provider_section& provider, const std::string& trigger);
 

@@ -82,6 +82,11 @@ void read_http(table_reader& root, http_section& http) {
   r.string("listen", http.listen);
   r.integer("port", http.port, 0, 65535);
   r.secret_env("api_token_env", http.api_token_env, http.api_token);
+  if (r.secret_env("webhook_token_env", http.webhook_token_env, http.webhook_token) &&
+      http.webhook_token_env == http.api_token_env) {
+    r.problem(*table->get("webhook_token_env"), "webhook_token_env",
+              "names the same variable as api_token_env: give webhooks a token of their own");
+  }
   r.integer("max_body", http.max_body, 1024, 64 * 1024 * 1024);
   r.duration("request_timeout", http.request_timeout, std::chrono::milliseconds(100),
              std::chrono::milliseconds(600000));

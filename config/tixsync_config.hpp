@@ -61,6 +61,9 @@ struct http_section {
   int port = 8080;       ///< 0: a free port is chosen (printed at start)
   std::string api_token_env;
   secret api_token;
+  /// The token pretix's webhooks carry (POST /webhooks/pretix only); unset: the API token.
+  std::string webhook_token_env;
+  secret webhook_token;
   int max_body = 1024 * 1024;  ///< bytes; larger request bodies get 413
   std::chrono::milliseconds request_timeout{10000};  ///< a request must arrive within this
   int threads = 2;  ///< I/O threads of the listener

@@ -94,4 +94,9 @@ std::string key_space::node_heartbeat(const std::string& node) const {
 
 std::string key_space::nodes() const { return prefix_ + ":nodes"; }
 
+std::string key_space::webhook_notification(const std::string& event, const std::string& order,
+                                            const std::string& notification) const {
+  return prefix_ + ":webhook:{" + event + "}:" + order + ":" + notification;
+}
+
 }  // namespace tixsync::persistence

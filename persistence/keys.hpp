@@ -73,6 +73,10 @@ class key_space {
   std::string order_snapshot(const std::string& event, const std::string& order) const;
   /// "<prefix>:snapshot:{<event>}:event": the latest event JSON received.
   std::string event_snapshot(const std::string& event) const;
+  /// "<prefix>:webhook:{<event>}:<order>:<notification>": a pretix webhook notification being
+  /// or recently handled (a string with a TTL).
+  std::string webhook_notification(const std::string& event, const std::string& order,
+                                   const std::string& notification) const;
   /// "<prefix>:node:<name>": a live node's heartbeat (JSON, expires when the node stops beating).
   std::string node_heartbeat(const std::string& node) const;
   /// "<prefix>:nodes": zset node name -> unix ms of its last heartbeat, for listing nodes.

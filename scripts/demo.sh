@@ -29,7 +29,8 @@ export CRM_TOKEN="demo-token-$$" HOOK_SECRET="demo-secret-$$"
 echo
 echo "== The mock CRM (tixsync mock-crm, 5 ms latency per request) =="
 rm -rf "$build/demo" && mkdir -p "$build/demo"
-"$build/tixsync" mock-crm --port 0 --latency-ms 5 --token-env CRM_TOKEN > "$build/demo/mock-crm.out" 2>&1 &
+"$build/tixsync" mock-crm --port 0 --latency-ms 5 --token-env CRM_TOKEN --hook-secret-env HOOK_SECRET \
+  > "$build/demo/mock-crm.out" 2>&1 &
 mock_pid=$!
 trap 'kill "$mock_pid" 2>/dev/null || true; wait "$mock_pid" 2>/dev/null || true' EXIT
 crm_url=""

@@ -26,6 +26,7 @@ call_outcome classify(const std::optional<sync_error>& error) {
     case sync_error_kind::timeout:
       return call_outcome::failure;
     case sync_error_kind::unrecoverable:
+      return call_outcome::answered;
     case sync_error_kind::config:
     case sync_error_kind::internal:
       return call_outcome::neutral;
@@ -78,6 +79,13 @@ void circuit_breaker::open(guard_time now, const std::string& why, bool again) {
                               "; pausing calls for " + describe_duration(cooldown_));
 }
 
+void circuit_breaker::close(const std::string& why) {
+  failures_ = 0;
+  cooldown_ = options_.cooldown;
+  transition(circuit_state::closed);
+  log(log_level::info, "circuit of provider " + provider_ + " closed: " + why);
+}
+
 bool circuit_breaker::permits() {
   if (!options_.enabled) return true;
   switch (state_) {
@@ -121,11 +129,12 @@ void circuit_breaker::record(const ticket& admitted, const std::optional<sync_er
   if (state_ != circuit_state::half_open || !admitted.probe) return;
   switch (outcome) {
     case call_outcome::success:
-      failures_ = 0;
-      cooldown_ = options_.cooldown;
-      transition(circuit_state::closed);
-      log(log_level::info,
-          "circuit of provider " + provider_ + " closed: the probe call succeeded");
+      close("the probe call succeeded");
+      break;
+    case call_outcome::answered:
+      // A refusal of this one call (e.g. HTTP 422) proves the system is reachable again; the
+      // call's own error goes to its order.
+      close("the probe call was answered (" + error->group() + ")");
       break;
     case call_outcome::failure:
       open(clock_(),

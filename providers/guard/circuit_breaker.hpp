@@ -1,7 +1,8 @@
 // The circuit breaker of one provider: after `failure_threshold` failures of the external system
 // in a row it opens and lets no call through for a cooldown; then it lets exactly one probe call
-// through (half-open). A successful probe closes it; a failed one opens it again with the
-// cooldown doubled up to `max_cooldown`. Errors that are the order's fault do not count.
+// through (half-open). A probe that the system answers (success, or a refusal of that one call
+// such as a 422) closes it; a failed one opens it again with the cooldown doubled up to
+// `max_cooldown`. Errors that are the order's fault do not count as failures.
 // Not thread-safe: its owner serialises the calls.
 #pragma once
 
@@ -30,9 +31,10 @@ struct circuit_breaker_options {
 
 /// How a result of the inner provider counts for the breaker.
 enum class call_outcome {
-  success,  ///< the external system did its job (or the object was skipped)
-  failure,  ///< the system's fault: recoverable, rate_limited, timeout
-  neutral,  ///< the order's fault or ours: unrecoverable, config, internal
+  success,   ///< the external system did its job (or the object was skipped)
+  failure,   ///< the system's fault: recoverable, rate_limited, timeout
+  answered,  ///< the system answered but refused this call (unrecoverable): it is reachable
+  neutral,   ///< our fault, no proof either way: config, internal
 };
 
 /// The outcome of a result: no error is a success; see call_outcome for the kinds.
@@ -58,10 +60,16 @@ class circuit_breaker {
   ticket admit();
   /// Records the result of an admitted call. Only results of the current period count: calls
   /// admitted before the circuit opened are ignored, and so are other calls while half-open.
-  /// A neutral probe result frees the probe: the next call probes again.
+  /// A probe the system answered (success or answered) closes the circuit; a neutral probe
+  /// result frees the probe: the next call probes again. While closed, only success resets the
+  /// run of failures.
   void record(const ticket& admitted, const std::optional<sync_error>& error);
 
   circuit_state state() const { return state_; }
+  /// Half-open with the probe in flight: calls may wait for its outcome (permits() is false).
+  bool probing() const {
+    return options_.enabled && state_ == circuit_state::half_open && probe_in_flight_;
+  }
   /// How often the circuit opened (closed -> open and half-open -> open).
   std::uint64_t times_opened() const { return times_opened_; }
   /// Counted failures in a row while closed.
@@ -78,6 +86,7 @@ class circuit_breaker {
 
  private:
   void open(guard_time now, const std::string& why, bool again);
+  void close(const std::string& why);
   void transition(circuit_state next);
   void log(log_level level, const std::string& line) const;
 

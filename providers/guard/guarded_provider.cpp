@@ -163,10 +163,11 @@ void guarded_provider::state::submit(object_request request, object_completion d
     if (closed_) {
       ++rejected_shutdown_;
       refusal = shutting_down_error(id_);
-    } else if (!breaker_.permits()) {
+    } else if (!breaker_.permits() && !breaker_.probing()) {
       ++rejected_circuit_;
       refusal = circuit_error_locked();
-    } else if (waiting_.empty() && in_flight_ < limits.concurrency && try_token_locked()) {
+    } else if (!breaker_.probing() && waiting_.empty() && in_flight_ < limits.concurrency &&
+               try_token_locked()) {
       now_call = admit_locked(std::move(request), done);
     } else {
       const std::size_t position = waiting_.size();
@@ -304,7 +305,9 @@ void guarded_provider::state::pump(bool by_timer) {
     int fetches = 0;
     while (!waiting_.empty() && !closed_) {
       if (!breaker_.permits()) {
-        // Opened (or probing) while they waited: none of them may go now.
+        // A probe decides: its outcome starts them (closed) or answers them (open again).
+        if (breaker_.probing()) break;
+        // Opened while they waited: none of them may go now.
         for (auto& w : waiting_) answers.push_back({std::move(w.done), circuit_error_locked()});
         rejected_circuit_ += waiting_.size();
         waiting_.clear();
@@ -346,12 +349,17 @@ void guarded_provider::state::expire_locked(std::vector<answer>& out) {
   const guard_time now = clock_();
   while (!waiting_.empty() && waiting_.front().deadline <= now) {
     const auto& max_wait = options_.limits.max_wait;
-    out.push_back({std::move(waiting_.front().done),
-                   rate_error_locked("waited max_wait " + describe_duration(max_wait) +
-                                         " for a free slot and a token",
-                                     std::max<guard_duration>(estimate_locked(0), max_wait))});
+    if (breaker_.probing()) {
+      out.push_back({std::move(waiting_.front().done), circuit_error_locked()});
+      ++rejected_circuit_;
+    } else {
+      out.push_back({std::move(waiting_.front().done),
+                     rate_error_locked("waited max_wait " + describe_duration(max_wait) +
+                                           " for a free slot and a token",
+                                       std::max<guard_duration>(estimate_locked(0), max_wait))});
+      ++rejected_rate_;
+    }
     waiting_.pop_front();
-    ++rejected_rate_;
   }
 }
 

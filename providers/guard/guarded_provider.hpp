@@ -46,6 +46,8 @@ class guarded_provider final : public provider {
   }
 
   /// (a) circuit open: completes at once with "circuit-open", retry_at when it may close;
+  /// while a half-open probe is in flight the call waits for its outcome instead (up to
+  /// max_wait, then "circuit-open"), so a probe that closes the circuit starts it at once;
   /// (b) waits (without blocking) for a slot and a token; completes at once with
   /// "local-rate-limit" when the wait would exceed max_wait or max_waiting calls already wait,
   /// and after max_wait when still waiting; (c) calls the inner provider and, on its

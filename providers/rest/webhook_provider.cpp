@@ -8,6 +8,7 @@
 #include "providers/rest/credentials.hpp"
 #include "providers/rest/object_placeholders.hpp"
 #include "providers/rest/response_classification.hpp"
+#include "providers/rest/webhook_signature.hpp"
 
 namespace tixsync::providers::rest {
 
@@ -50,10 +51,6 @@ json webhook_body(const std::string& provider_id, const object_request& request,
   return body;
 }
 
-std::string webhook_signature(const std::string& secret, const std::string& body) {
-  return "sha256=" + hmac_sha256_hex(secret, body);
-}
-
 webhook_provider::webhook_provider(provider_settings settings, webhook_settings webhook,
                                    std::shared_ptr<http::http_transport> transport, log_sink log)
     : http_provider_base(std::move(settings)) {
@@ -94,8 +91,9 @@ void webhook_provider::sync_object(object_request request, object_completion don
         std::chrono::system_clock::now().time_since_epoch());
     delivery.headers.emplace_back("X-Tixsync-Timestamp", std::to_string(now.count()));
     if (!c->settings.secret.empty()) {
-      delivery.headers.emplace_back(c->settings.signature_header,
-                                    webhook_signature(c->settings.secret.reveal(), delivery.body));
+      delivery.headers.emplace_back(
+          c->settings.signature_header,
+          webhook_signature(c->settings.secret.reveal(), now.count(), delivery.body));
     }
     delivery.timeout = c->settings.connection.request_timeout;
     call = {delivery.method, delivery.url, false};

@@ -1,7 +1,8 @@
 // The webhook provider: delivers each object as one signed JSON request to a configured URL. The
 // body names the order, position, mapping and object and carries the mapped properties (pretix's
-// assign_properties for a new object); X-Tixsync-Signature is "sha256=<hex HMAC-SHA256(secret,
-// body)>" and X-Tixsync-Timestamp the unix time of sending. Asynchronous over http_transport.
+// assign_properties for a new object); X-Tixsync-Signature is "t=<unix time>,v1=<hex
+// HMAC-SHA256(secret, "<unix time>.<body>")>" (webhook_signature.hpp) and X-Tixsync-Timestamp the
+// same unix time of sending. Asynchronous over http_transport.
 #pragma once
 
 #include <chrono>
@@ -25,9 +26,6 @@ namespace tixsync::providers::rest {
 /// the properties as assign_properties(properties, {}, is_new = true, joiner) returns them.
 json webhook_body(const std::string& provider_id, const object_request& request,
                   const std::optional<std::string>& joiner);
-
-/// "sha256=" + lower-case hex of HMAC-SHA256(secret, body).
-std::string webhook_signature(const std::string& secret, const std::string& body);
 
 /// A provider that POSTs (or PUTs) every object to a webhook. Thread-safe.
 ///

@@ -44,7 +44,8 @@ std::string read_text(const std::string& path) {
   return text.str();
 }
 
-/// `tixsync mock-crm --port 0 --token-env CRM_TOKEN` as a child; its port read from the first
+/// `tixsync mock-crm --port 0 --token-env CRM_TOKEN --hook-secret-env HOOK_SECRET` as a child
+/// (it refuses webhook deliveries whose signature it cannot verify); its port read from the first
 /// line of its stdout. Stopped by PID (SIGTERM, then SIGKILL) when the test ends.
 class mock_crm_child {
  public:
@@ -56,8 +57,9 @@ class mock_crm_child {
       dup2(out[1], 1);
       close(out[0]);
       close(out[1]);
-      std::vector<std::string> argv{TIXSYNC_BINARY, "mock-crm", "--port", "0",
-                                    "--token-env",  "CRM_TOKEN"};
+      std::vector<std::string> argv{
+          TIXSYNC_BINARY, "mock-crm",          "--port",     "0", "--token-env",
+          "CRM_TOKEN",    "--hook-secret-env", "HOOK_SECRET"};
       std::vector<char*> raw;
       for (auto& a : argv) raw.push_back(a.data());
       raw.push_back(nullptr);
@@ -110,13 +112,14 @@ class mock_crm_child {
   int port_ = 0;
 };
 
-/// "sha256=" and the hex HMAC-SHA256 of `body`, computed with OpenSSL.
-std::string expected_signature(const std::string& body) {
+/// "t=<timestamp>,v1=" and the hex HMAC-SHA256 of "<timestamp>.<body>", computed with OpenSSL.
+std::string expected_signature(const std::string& timestamp, const std::string& body) {
+  const std::string text = timestamp + "." + body;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha256(), hook_secret.data(), static_cast<int>(hook_secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
-  std::string hex = "sha256=";
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
+  std::string hex = "t=" + timestamp + ",v1=";
   char byte[3];
   for (unsigned int i = 0; i < length; ++i) {
     std::snprintf(byte, sizeof byte, "%02x", digest[i]);
@@ -233,10 +236,12 @@ TEST_F(crm_run_test, the_sample_orders_reach_the_crm_linked_and_signed_and_a_rer
   std::set<std::string> hooked_orders;
   for (const auto& hook : hooks) {
     const std::string body = hook["body"];
-    EXPECT_EQ(hook["headers"].value("x-tixsync-signature", ""), expected_signature(body));
+    EXPECT_EQ(hook["headers"].value("x-tixsync-signature", ""),
+              expected_signature(hook["headers"].value("x-tixsync-timestamp", ""), body));
     hooked_orders.insert(hook["json"]["order_code"].get<std::string>());
   }
   EXPECT_EQ(hooked_orders.size(), sample.orders);
+  EXPECT_EQ(crm.get("/_mock/stats")["hooks_refused"], 0);
 
   // A second run on the same data dir: the orders are synced again, nothing is duplicated.
   const json created_before = crm.get("/_mock/stats")["created"];

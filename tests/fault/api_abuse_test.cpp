@@ -3,16 +3,20 @@
 // nested, wrongly typed JSON and random bytes to the orders, event and pretix webhook endpoints,
 // garbage instead of HTTP, and requests without or with a wrong token on every mutating
 // endpoint. Each gets a JSON error whose status matches and whose message says what is wrong;
-// the node never dies, never answers 500, and nothing is enqueued or synced.
+// the node never dies, never answers 500, and nothing is enqueued or synced. A node with a webhook
+// token takes it on the webhook only; without one, check-config and run warn.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "tests/fault/fleet.hpp"
 #include "tests/support/command.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/http_fetch.hpp"
 
 namespace tixsync::testing {
@@ -280,6 +284,101 @@ TEST_F(fault_api_abuse, every_mutating_endpoint_refuses_requests_without_the_rig
   EXPECT_EQ(fetch("PUT", port_, orders_path, order_).status, 405);
   EXPECT_EQ(fetch("DELETE", port_, "/api/v1/jobs/cancel").status, 405);
   expect_unharmed();
+}
+
+class fault_webhook_token : public fault_api_abuse {
+ protected:
+  static fleet_options with_webhook_token() {
+    fleet_options o = with_http();
+    o.webhook_token = true;
+    return o;
+  }
+  /// The fleet's config of node "a" with `from` replaced by `to`, written as `name`.
+  std::string config_variant(const std::string& name, const std::string& from,
+                             const std::string& to) {
+    std::ifstream in(f_.config_for("a"));
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string config = text.str();
+    const auto at = config.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) config.replace(at, from.size(), to);
+    const std::string path = f_.dir() + "/" + name;
+    std::ofstream(path) << config;
+    return path;
+  }
+};
+
+TEST_F(fault_webhook_token, a_node_takes_its_webhook_token_on_the_webhook_and_nowhere_else) {
+  f_.stop_nodes();
+  fleet f(with_webhook_token());
+  ASSERT_GT(f.crm().port(), 0);
+  auto& node = f.start_node("w");
+  const int port = node.http_port();
+  ASSERT_GT(port, 0) << node.log();
+  ASSERT_TRUE(eventually([&] { return fetch("GET", port, "/readyz").status == 200; }))
+      << node.log();
+  const std::string payload =
+      R"({"notification_id":5,"organizer":"nordlicht","event":"ndd25","code":"Q00000","action":"pretix.event.order.placed"})";
+  // Authorised: the shop is a closed loopback port, so it cannot fetch and answers 503.
+  const auto accepted =
+      fetch("POST", port, webhook_path + "?token=" + fleet_webhook_token, payload);
+  EXPECT_EQ(accepted.status, 503) << accepted.body;
+  EXPECT_NE(accepted.body.find("pretix"), std::string::npos) << accepted.body;
+  // The API token no longer opens the webhook; the webhook token opens nothing else.
+  expect_error(fetch("POST", port, webhook_path + "?token=" + fleet_api_token, payload), 401,
+               "wrong webhook token");
+  expect_error(fetch("POST", port, orders_path, order_,
+                     {{"Authorization", "Bearer " + fleet_webhook_token}}),
+               401, "wrong API token");
+  expect_error(fetch("POST", port, orders_path + "?token=" + fleet_webhook_token, order_), 401);
+  expect_error(
+      fetch("POST", port, "/api/v1/resync", R"({"provider":"crm","event":"nordlicht/ndd25"})",
+            {{"Authorization", "Bearer " + fleet_webhook_token}}),
+      401, "wrong API token");
+  EXPECT_EQ(node.log().find("webhook_token_env is not set"), std::string::npos) << node.log();
+  EXPECT_EQ(node.log().find(fleet_webhook_token), std::string::npos);
+  const auto q = f.queue();
+  ASSERT_TRUE(q.ok);
+  EXPECT_EQ(q.total, 0);
+  f.stop_nodes();
+}
+
+TEST_F(fault_webhook_token, without_a_webhook_token_or_an_organizer_check_config_and_run_warn) {
+  // The fixture's node runs without webhook_token_env: it said so at start.
+  EXPECT_NE(f_.node("a").log().find("[http] webhook_token_env is not set"), std::string::npos)
+      << f_.node("a").log();
+  setenv("TIXSYNC_FAULT_API_TOKEN", fleet_api_token.c_str(), 1);
+  setenv("TIXSYNC_FAULT_WEBHOOK_TOKEN", fleet_webhook_token.c_str(), 1);
+  const auto plain = run_tixsync({"check-config", f_.config_for("a")});
+  EXPECT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_NE(plain.err.find("warning: [http] webhook_token_env is not set"), std::string::npos)
+      << plain.err;
+  EXPECT_EQ(plain.err.find(fleet_api_token), std::string::npos);
+
+  const auto with_token = run_tixsync(
+      {"check-config",
+       config_variant("token.toml", "[http]\n",
+                      "[http]\nwebhook_token_env = \"TIXSYNC_FAULT_WEBHOOK_TOKEN\"\n")});
+  EXPECT_EQ(with_token.exit_code, 0) << with_token.err;
+  EXPECT_EQ(with_token.err.find("warning"), std::string::npos) << with_token.err;
+
+  const auto no_organizer = run_tixsync(
+      {"check-config", config_variant("no-organizer.toml", "organizer = \"nordlicht\"\n", "")});
+  EXPECT_EQ(no_organizer.exit_code, 0) << no_organizer.err;
+  EXPECT_NE(no_organizer.err.find("warning: [shop] organizer is not set: every pretix webhook is "
+                                  "refused"),
+            std::string::npos)
+      << no_organizer.err;
+
+  const auto same =
+      run_tixsync({"check-config",
+                   config_variant("same.toml", "[http]\n",
+                                  "[http]\nwebhook_token_env = \"TIXSYNC_FAULT_API_TOKEN\"\n")});
+  EXPECT_EQ(same.exit_code, 1) << same.out << same.err;
+  EXPECT_NE(same.out.find("http.webhook_token_env: names the same variable as api_token_env"),
+            std::string::npos)
+      << same.out;
 }
 
 }  // namespace

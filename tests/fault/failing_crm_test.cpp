@@ -1,7 +1,8 @@
 // Fault tests of a failing external system: the mock CRM answers 20% of requests 503, sends
 // bursts of 429 with Retry-After and goes down for 30 s while two nodes sync. Every order ends
 // synced or parked with a truthful cause, the circuit breakers keep the requests during the
-// outage within what their probes allow, and the audit logs count attempts correctly.
+// outage within what their probes allow, and the audit logs count attempts correctly. A CRM that
+// comes back refusing every order (422) closes the circuit with its first answer.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include "tests/fault/fleet.hpp"
 #include "tests/fault/fleet_checks.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace tixsync::testing {
 namespace {
@@ -139,6 +141,46 @@ TEST(fault_failing_crm, a_failing_crm_and_an_outage_end_in_synced_or_truthfully_
   for (const auto& item : page["items"]) {
     EXPECT_EQ(item.value("attempts", 0), o.max_attempts) << item.dump();
   }
+  f.stop_nodes();
+}
+
+// After an outage the CRM answers 422 to everything, in milliseconds. The probe's 422 proves it
+// is reachable: the circuit closes and every order is sent and parked with its own 422, none
+// deferred until its deferrals run out (`exceeded`) without having been sent.
+TEST(fault_failing_crm, a_crm_back_from_an_outage_refusing_every_order_gets_every_order) {
+  constexpr int n = 20;
+  fleet_options o;
+  o.mock_args = {"--latency-ms", "2"};
+  o.failure_threshold = 3;
+  o.cooldown = "3s";
+  o.max_cooldown = "3s";
+  o.max_attempts = 4;
+  o.max_rate_limit_deferrals = 2;
+  fleet f(o);
+  ASSERT_GT(f.crm().port(), 0);
+  ASSERT_EQ(f.crm().set_faults({{"outage_seconds", 600}}), 200);
+  auto& node = f.start_node("a", f.write_orders("orders.jsonl", synthetic_orders(n)));
+  ASSERT_TRUE(eventually(
+      [&] { return node.log().find("circuit of provider crm opened") != std::string::npos; },
+      std::chrono::seconds(60), std::chrono::milliseconds(20)))
+      << node.log();
+  // Back within the cooldown, refusing every request.
+  ASSERT_EQ(f.crm().set_faults({{"outage_seconds", 0}, {"reject_rate", 1.0}}), 200);
+  const auto rejected = [&] { return mock_faults(f.crm().stats(), "reject"); };
+  // Every order reaches the CRM after the cooldown: 3 s here, 30 s bound.
+  EXPECT_TRUE(eventually([&] { return rejected() >= static_cast<std::uint64_t>(n); },
+                         std::chrono::seconds(30), std::chrono::milliseconds(100)))
+      << rejected() << " requests answered 422; " << node.log();
+  ASSERT_TRUE(f.wait_until_finished(seconds(60))) << json(f.queue().states).dump();
+  const auto q = f.queue();
+  EXPECT_EQ(q.states.count("permanent") ? q.states.at("permanent") : 0, n)
+      << json(q.states).dump();
+  for (const auto& [group, count] : f.causes()) {
+    EXPECT_EQ(group.first, "permanent") << group.second << ": " << count;
+    EXPECT_NE(group.second.find("422"), std::string::npos) << group.second;
+  }
+  EXPECT_NE(node.log().find("closed: the probe call was answered (http-422)"), std::string::npos)
+      << node.log();
   f.stop_nodes();
 }
 

@@ -275,6 +275,9 @@ std::string fleet::config_for(const std::string& name) {
     << "[node]\nname = \"" << name << "\"\nconcurrency = " << o.node_concurrency << "\nlease = \""
     << o.lease << "\"\ngrace = \"" << o.grace << "\"\nclaim_batch = 16\n\n"
     << (o.http ? "[http]\nport = 0\napi_token_env = \"TIXSYNC_FAULT_API_TOKEN\"\n" +
+                     std::string(o.webhook_token
+                                     ? "webhook_token_env = \"TIXSYNC_FAULT_WEBHOOK_TOKEN\"\n"
+                                     : "") +
                      (o.max_body.empty() ? "" : "max_body = " + o.max_body + "\n") + "\n"
                : std::string("[http]\nenabled = false\n\n"))
     // With HTTP the shop is a closed loopback port: a webhook never reaches past loopback.
@@ -312,9 +315,11 @@ node_process& fleet::start_node(const std::string& name, const std::string& feed
   if (!feed.empty()) {
     argv.insert(argv.end(), {"--feed", feed, "--feed-event", examples + "/sample-event.json"});
   }
-  auto node = std::make_unique<node_process>(argv, dir_ + "/" + name + ".log",
-                                             std::vector<std::pair<std::string, std::string>>{
-                                                 {"TIXSYNC_FAULT_API_TOKEN", fleet_api_token}});
+  auto node =
+      std::make_unique<node_process>(argv, dir_ + "/" + name + ".log",
+                                     std::vector<std::pair<std::string, std::string>>{
+                                         {"TIXSYNC_FAULT_API_TOKEN", fleet_api_token},
+                                         {"TIXSYNC_FAULT_WEBHOOK_TOKEN", fleet_webhook_token}});
   auto& ref = *node;
   nodes_[name] = std::move(node);
   return ref;

@@ -22,6 +22,8 @@ namespace tixsync::testing {
 
 /// The API token of nodes started with fleet_options::http (given through the environment).
 inline const std::string fleet_api_token = "fault-fleet-api-token-4f1c9e";
+/// The webhook token of nodes started with fleet_options::webhook_token.
+inline const std::string fleet_webhook_token = "fault-fleet-webhook-token-7d2a05";
 
 /// How the fleet's nodes and its mock CRM are set up.
 struct fleet_options {
@@ -35,8 +37,9 @@ struct fleet_options {
   int failure_threshold = 10;        ///< [providers.circuit_breaker]
   std::string cooldown = "1s";
   std::string max_cooldown = "2s";
-  bool http = false;          ///< [http] on a free loopback port, token fleet_api_token
-  std::string max_body = "";  ///< [http] max_body when set (bytes)
+  bool http = false;           ///< [http] on a free loopback port, token fleet_api_token
+  bool webhook_token = false;  ///< with http: [http] webhook_token_env, token fleet_webhook_token
+  std::string max_body = "";   ///< [http] max_body when set (bytes)
 };
 
 /// The synthetic orders: codes Q00000.. with one e-mail each and two positions; the codes in

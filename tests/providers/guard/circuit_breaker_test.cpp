@@ -46,7 +46,7 @@ TEST(CircuitClassify, WhatCountsAsAFailure) {
   EXPECT_EQ(classify(failure(sync_error_kind::recoverable)), call_outcome::failure);
   EXPECT_EQ(classify(failure(sync_error_kind::rate_limited)), call_outcome::failure);
   EXPECT_EQ(classify(failure(sync_error_kind::timeout)), call_outcome::failure);
-  EXPECT_EQ(classify(failure(sync_error_kind::unrecoverable)), call_outcome::neutral);
+  EXPECT_EQ(classify(failure(sync_error_kind::unrecoverable)), call_outcome::answered);
   EXPECT_EQ(classify(failure(sync_error_kind::config)), call_outcome::neutral);
   EXPECT_EQ(classify(failure(sync_error_kind::internal)), call_outcome::neutral);
 }
@@ -133,12 +133,35 @@ TEST_F(CircuitBreakerTest, AFailedProbeReopensWithTheCooldownDoubledUpToTheCap) 
   EXPECT_EQ(b.cooldown(), seconds(30));
 }
 
+TEST_F(CircuitBreakerTest, AProbeTheSystemRefusesClosesTheCircuit) {
+  // An answer such as HTTP 422 proves the system is reachable: the refusal is that order's own
+  // error, and every other call may go again.
+  auto b = make(3, seconds(30), seconds(200));
+  open(b);
+  clock.advance(seconds(30));
+  ASSERT_TRUE(b.permits());
+  b.record(b.admit(), failure(sync_error_kind::timeout));  // opened again for 60 s
+  clock.advance(seconds(60));
+  ASSERT_TRUE(b.permits());
+  const auto probe = b.admit();
+  EXPECT_TRUE(probe.probe);
+  EXPECT_TRUE(b.probing());
+  b.record(probe, make_sync_error(sync_error_kind::unrecoverable, "HTTP 422", {}, "http-422"));
+  EXPECT_EQ(b.state(), circuit_state::closed);
+  EXPECT_FALSE(b.probing());
+  EXPECT_EQ(b.consecutive_failures(), 0);
+  EXPECT_EQ(b.cooldown(), seconds(30));
+  EXPECT_TRUE(b.permits());
+  EXPECT_FALSE(b.admit().probe);
+  EXPECT_EQ(logs.count("closed: the probe call was answered (http-422)"), 1);
+}
+
 TEST_F(CircuitBreakerTest, ANeutralProbeLetsTheNextCallProbe) {
   auto b = make(3);
   open(b);
   clock.advance(seconds(30));
   ASSERT_TRUE(b.permits());
-  b.record(b.admit(), failure(sync_error_kind::unrecoverable));
+  b.record(b.admit(), failure(sync_error_kind::config));
   EXPECT_EQ(b.state(), circuit_state::half_open);
   ASSERT_TRUE(b.permits());
   const auto second = b.admit();

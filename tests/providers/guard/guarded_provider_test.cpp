@@ -110,21 +110,77 @@ TEST_F(GuardedProviderTest, HalfOpenLetsExactlyOneProbeThrough) {
   clock.advance(seconds(30));
   inner->set_mode(mode::held);
   sync(*g, results, 3);  // the probe: reaches the provider and is held there
-  sync(*g, results, 4);  // while it runs: answered at once
+  sync(*g, results, 4);  // while it runs: waits for its outcome, not sent
   EXPECT_EQ(inner->calls.load(), 4);
   EXPECT_EQ(g->stats().circuit, circuit_state::half_open);
-  ASSERT_EQ(results.delivered(), 4u);
-  ASSERT_TRUE(results.result(4).error);
-  EXPECT_EQ(results.result(4).error->signature, "circuit-open");
-  EXPECT_EQ(
-      results.result(4).error->messages[0].rfind("Paused: testing whether crm works again", 0), 0u);
+  EXPECT_EQ(g->stats().waiting, 1u);
+  ASSERT_EQ(results.delivered(), 3u);
+  inner->set_mode(mode::at_once);
   ASSERT_TRUE(inner->complete_held());
   EXPECT_TRUE(results.result(3).ok());
   EXPECT_EQ(g->stats().circuit, circuit_state::closed);
-  inner->set_mode(mode::at_once);
+  // The waiting call starts as soon as the probe closed the circuit.
+  ASSERT_TRUE(eventually([&] { return results.delivered() == 5u; }, wait_limit));
+  EXPECT_TRUE(results.result(4).ok());
+  EXPECT_EQ(inner->calls.load(), 5);
   sync(*g, results, 5);
   EXPECT_TRUE(results.result(5).ok());
+  EXPECT_EQ(inner->calls.load(), 6);
+  EXPECT_TRUE(results.each_exactly_once());
+}
+
+TEST_F(GuardedProviderTest, AProbeTheSystemRefusesClosesTheCircuitForTheWaitingCalls) {
+  // After an outage the system answers 422 to everything: each refusal is its order's own error,
+  // and every call is sent, none paused for another cooldown.
+  inner->answer = [](int n) {
+    if (n < 3) return object_result::failed(make_sync_error(sync_error_kind::timeout, "slow"));
+    return object_result::failed(
+        make_sync_error(sync_error_kind::unrecoverable, "HTTP 422", {}, "http-422"));
+  };
+  result_log results(8);
+  auto g = guard(options());
+  for (std::size_t i = 0; i < 3; ++i) sync(*g, results, i);
+  ASSERT_EQ(g->stats().circuit, circuit_state::open);
+  clock.advance(seconds(30));
+  inner->set_mode(mode::held);
+  for (std::size_t i = 3; i < 8; ++i) sync(*g, results, i);  // the probe and 4 waiting calls
+  EXPECT_EQ(inner->calls.load(), 4);
+  inner->set_mode(mode::at_once);
+  ASSERT_TRUE(inner->complete_held());
+  ASSERT_TRUE(eventually([&] { return results.delivered() == 8u; }, wait_limit));
+  EXPECT_EQ(inner->calls.load(), 8);
+  EXPECT_EQ(results.with_signature("http-422"), 5u);
+  EXPECT_EQ(results.with_signature("circuit-open"), 0u);
+  EXPECT_EQ(g->stats().circuit, circuit_state::closed);
+  EXPECT_EQ(g->stats().rejected_circuit_open, 0u);
+  EXPECT_TRUE(results.each_exactly_once());
+}
+
+TEST_F(GuardedProviderTest, CallsWaitingForAFailedProbeAreAnsweredCircuitOpen) {
+  inner->answer = [](int) {
+    return object_result::failed(make_sync_error(sync_error_kind::timeout, "slow"));
+  };
+  result_log results(7);
+  auto g = guard(options());
+  for (std::size_t i = 0; i < 3; ++i) sync(*g, results, i);
+  clock.advance(seconds(30));
+  inner->set_mode(mode::held);
+  sync(*g, results, 3);  // the probe
+  sync(*g, results, 4);  // waits for it
+  ASSERT_TRUE(inner->complete_held());
+  ASSERT_TRUE(eventually([&] { return results.delivered() == 5u; }, wait_limit));
+  EXPECT_EQ(signature(results.result(4)), "circuit-open");
+  EXPECT_EQ(inner->calls.load(), 4);
+  EXPECT_EQ(g->stats().circuit, circuit_state::open);
+  // A probe that outlasts max_wait (2 s): the call waiting for it is answered circuit-open then.
+  clock.advance(seconds(60));
+  sync(*g, results, 5);  // the next probe, held
+  sync(*g, results, 6);
+  clock.advance(seconds(3));
+  ASSERT_TRUE(eventually([&] { return results.delivered() == 6u; }, wait_limit));
+  EXPECT_EQ(signature(results.result(6)), "circuit-open");
   EXPECT_EQ(inner->calls.load(), 5);
+  ASSERT_TRUE(inner->complete_held());
   EXPECT_TRUE(results.each_exactly_once());
 }
 

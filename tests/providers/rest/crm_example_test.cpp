@@ -12,6 +12,7 @@
 #include "mapping/evaluate.hpp"
 #include "mapping/order_reader.hpp"
 #include "providers/rest/http_providers.hpp"
+#include "providers/rest/webhook_signature.hpp"
 #include "tests/providers/provider_test_support.hpp"
 #include "tests/providers/rest/rest_test_support.hpp"
 
@@ -152,11 +153,12 @@ TEST(crm_example, the_webhook_provider_delivers_signed_orders) {
   const json body = json::parse(sent.body);
   EXPECT_EQ(body["order_code"], s.orders[0]->code);
   EXPECT_EQ(body["properties"]["email"], s.orders[0]->email);
-  std::string signature;
+  std::string signature, timestamp;
   for (const auto& [name, value] : sent.headers) {
     if (name == "X-Tixsync-Signature") signature = value;
+    if (name == "X-Tixsync-Timestamp") timestamp = value;
   }
-  EXPECT_EQ(signature, webhook_signature("demo-secret", sent.body));
+  EXPECT_EQ(signature, webhook_signature("demo-secret", std::stoll(timestamp), sent.body));
   EXPECT_TRUE(transport->wait_idle());
 }
 

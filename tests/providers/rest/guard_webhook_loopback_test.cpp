@@ -1,8 +1,9 @@
 // The webhook provider and the guard through the real http_client against the real mock CRM over
-// loopback: a delivery whose HMAC-SHA256 signature the receiver can verify over the exact body it
-// got; the rate limit of a provider built by the provider factory from a config, observed as
-// requests arriving at the mock; and the circuit breaker opening during a mock outage, answering
-// without requests, and closing after its cooldown once the mock is back.
+// loopback: a delivery whose HMAC-SHA256 signature over its time and exact body the receiver
+// verifies (and refuses when replayed late or signed with another secret); the rate limit of a
+// provider built by the provider factory from a config, observed as requests arriving at the mock;
+// and the circuit breaker opening during a mock outage, answering without requests, and closing
+// after its cooldown once the mock is back.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -18,8 +19,10 @@
 #include "app/provider_factory.hpp"
 #include "config/config_loader.hpp"
 #include "providers/rest/http_providers.hpp"
+#include "providers/rest/webhook_signature.hpp"
 #include "tests/providers/provider_test_support.hpp"
 #include "tests/providers/rest/rest_test_support.hpp"
+#include "tests/support/http_fetch.hpp"
 
 namespace tixsync::providers::rest {
 namespace {
@@ -33,13 +36,16 @@ const std::string hook_secret = "hook-secret-55aa-SECRET";
 const std::string token = "guard-token-31bd-SECRET";
 const char* const token_variable = "TIXSYNC_LOOPBACK_CRM_TOKEN";
 
-/// "sha256=" and the lower-case hex HMAC-SHA256 of `body`, computed here with OpenSSL.
-std::string expected_signature(const std::string& secret, const std::string& body) {
+/// "t=<timestamp>,v1=" and the lower-case hex HMAC-SHA256 of "<timestamp>.<body>", computed here
+/// with OpenSSL.
+std::string expected_signature(const std::string& secret, const std::string& timestamp,
+                               const std::string& body) {
+  const std::string text = timestamp + "." + body;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
-  std::string hex = "sha256=";
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
+  std::string hex = "t=" + timestamp + ",v1=";
   char byte[3];
   for (unsigned int i = 0; i < length; ++i) {
     std::snprintf(byte, sizeof byte, "%02x", digest[i]);
@@ -49,7 +55,9 @@ std::string expected_signature(const std::string& secret, const std::string& bod
 }
 
 TEST(webhook_loopback, delivers_signed_bodies_the_receiver_can_verify) {
-  app::mock_crm crm;
+  app::mock_crm_options options;
+  options.hook_secret = hook_secret;  // the mock verifies every delivery
+  app::mock_crm crm(options);
   crm.start();
   json settings{{"url", crm.url() + "/hooks/tixsync?event={organizer}/{event}"},
                 {"secret_env", "HOOK_SECRET"},
@@ -77,16 +85,38 @@ TEST(webhook_loopback, delivers_signed_bodies_the_receiver_can_verify) {
 
   const json hooks = crm.hooks()["hooks"];
   ASSERT_EQ(hooks.size(), 2u);
+  EXPECT_EQ(crm.stats()["hooks_refused"], 0);
   for (const auto& hook : hooks) {
     EXPECT_EQ(hook["name"], "tixsync");
     const std::string body = hook["body"];
-    EXPECT_EQ(hook["headers"]["x-tixsync-signature"], expected_signature(hook_secret, body))
+    const std::string timestamp = hook["headers"]["x-tixsync-timestamp"];
+    EXPECT_EQ(hook["headers"]["x-tixsync-signature"],
+              expected_signature(hook_secret, timestamp, body))
         << body;
-    EXPECT_NE(hook["headers"]["x-tixsync-signature"], expected_signature("other", body));
+    EXPECT_NE(hook["headers"]["x-tixsync-signature"], expected_signature("other", timestamp, body));
     EXPECT_EQ(hook["json"]["organizer"], "nordlicht");
     EXPECT_EQ(hook["json"]["properties"]["email"],
               hook["json"]["order_code"].get<std::string>() + "@example.org");
   }
+  // The receiver refuses a body signed 10 minutes ago (a replay), one signed with another
+  // secret, and one without a signature.
+  const std::string body = hooks[0]["body"];
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  for (const auto& signature :
+       {std::optional<std::string>(webhook_signature(hook_secret, now - 600, body)),
+        std::optional<std::string>(webhook_signature("other", now, body)),
+        std::optional<std::string>()}) {
+    tixsync::testing::http_headers headers{{"Content-Type", "application/json"}};
+    if (signature) headers.emplace_back("X-Tixsync-Signature", *signature);
+    const auto refused =
+        tixsync::testing::fetch("POST", crm.port(), "/hooks/tixsync", body, headers);
+    EXPECT_EQ(refused.status, 401) << refused.body;
+  }
+  EXPECT_EQ(crm.stats()["hooks_refused"], 3);
+  EXPECT_EQ(crm.hooks()["hooks"].size(), 2u);
+
   std::string text = crm.hooks().dump() + crm.stats().dump();
   for (const auto& line : log.lines()) text += line;
   EXPECT_EQ(text.find(hook_secret), std::string::npos);

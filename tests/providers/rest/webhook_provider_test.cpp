@@ -1,6 +1,7 @@
 // The webhook provider over a scripted receiver: the body (properties after assign_properties
-// for a new object), the signature verified here independently with OpenSSL's HMAC, the
-// timestamp, method and URL template, delivery results, errors and secrets.
+// for a new object), the signature over time and body verified here independently with OpenSSL's
+// HMAC and by check_webhook_signature (replays refused), the timestamp, method and URL template,
+// delivery results, errors and secrets.
 #include "providers/rest/webhook_provider.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <cstdio>
 
 #include "providers/rest/http_providers.hpp"
+#include "providers/rest/webhook_signature.hpp"
 #include "tests/providers/provider_test_support.hpp"
 #include "tests/providers/rest/rest_test_support.hpp"
 
@@ -20,13 +22,15 @@ using testing::respond;
 
 const std::string hook_secret = "whsec-5a4b3c-SECRET";
 
-/// The expected signature header, computed without the provider's code.
-std::string expected_signature(const std::string& body) {
+/// The expected signature header of `body` sent at `timestamp`, computed without the provider's
+/// code: "t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">".
+std::string expected_signature(const std::string& timestamp, const std::string& body) {
+  const std::string text = timestamp + "." + body;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha256(), hook_secret.data(), static_cast<int>(hook_secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
-  std::string hex = "sha256=";
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
+  std::string hex = "t=" + timestamp + ",v1=";
   char byte[3];
   for (unsigned int i = 0; i < length; ++i) {
     std::snprintf(byte, sizeof byte, "%02x", digest[i]);
@@ -40,6 +44,11 @@ std::string header(const http::http_request& request, const std::string& name) {
     if (key == name) return value;
   }
   return "<none>";
+}
+
+/// The signature `request` should carry for its body and X-Tixsync-Timestamp.
+std::string expected_signature(const http::http_request& request) {
+  return expected_signature(header(request, "X-Tixsync-Timestamp"), request.body);
 }
 
 mapping::mapping_definition ticket_mapping() {
@@ -129,7 +138,7 @@ TEST(webhook_provider, delivers_a_signed_body) {
                   // the empty if_empty value is dropped, append starts from "" (joiner ",").
                   {"properties",
                    {{"name", "Anna B"}, {"note", ""}, {"city", "Berlin"}, {"tags", "vip"}}}}));
-  EXPECT_EQ(header(sent, "X-Tixsync-Signature"), expected_signature(sent.body));
+  EXPECT_EQ(header(sent, "X-Tixsync-Signature"), expected_signature(sent));
   const std::string timestamp = header(sent, "X-Tixsync-Timestamp");
   ASSERT_FALSE(timestamp.empty());
   EXPECT_EQ(timestamp.find_first_not_of("0123456789"), std::string::npos);
@@ -147,8 +156,37 @@ TEST(webhook_provider, the_signature_changes_with_the_body) {
   const auto requests = f.transport->requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_NE(header(requests[0], "X-Tixsync-Signature"), header(requests[1], "X-Tixsync-Signature"));
-  EXPECT_EQ(header(requests[1], "X-Tixsync-Signature"), expected_signature(requests[1].body));
-  EXPECT_EQ(webhook_signature(hook_secret, requests[0].body), expected_signature(requests[0].body));
+  EXPECT_EQ(header(requests[1], "X-Tixsync-Signature"), expected_signature(requests[1]));
+  EXPECT_EQ(webhook_signature(hook_secret, 1714567890, requests[0].body),
+            expected_signature("1714567890", requests[0].body));
+}
+
+TEST(webhook_provider, the_signature_covers_the_time_so_receivers_can_refuse_replays) {
+  webhook_fixture f(hook_settings());
+  testing::sync_object_and_wait(*f.provider, f.request({{"name", "A", "overwrite"}}));
+  const http::http_request sent = f.transport->requests().at(0);
+  const std::string signature = header(sent, "X-Tixsync-Signature");
+  const std::int64_t sent_at = std::stoll(header(sent, "X-Tixsync-Timestamp"));
+  EXPECT_EQ(check_webhook_signature(hook_secret, signature, sent.body, sent_at), "");
+  EXPECT_EQ(check_webhook_signature(hook_secret, signature, sent.body, sent_at + 300), "");
+  // The same delivery replayed later, or its body with a newer time: refused.
+  EXPECT_NE(check_webhook_signature(hook_secret, signature, sent.body, sent_at + 301)
+                .find("more than 300 s away from now"),
+            std::string::npos);
+  const std::string newer =
+      "t=" + std::to_string(sent_at + 600) + signature.substr(signature.find(','));
+  EXPECT_NE(
+      check_webhook_signature(hook_secret, newer, sent.body, sent_at + 600).find("does not match"),
+      std::string::npos);
+  EXPECT_NE(check_webhook_signature("other", signature, sent.body, sent_at), "");
+  EXPECT_NE(check_webhook_signature(hook_secret, signature, sent.body + " ", sent_at), "");
+  EXPECT_NE(check_webhook_signature(hook_secret, "sha256=abc", sent.body, sent_at), "");
+  // A second v1 value (e.g. while a secret is rotated) may stand before the matching one.
+  const std::string two =
+      "t=" + std::to_string(sent_at) + ",v1=00" + signature.substr(signature.find(','));
+  EXPECT_EQ(check_webhook_signature(hook_secret, two, sent.body, sent_at), "");
+  EXPECT_EQ(check_webhook_signature(hook_secret, newer, sent.body, sent_at).find(hook_secret),
+            std::string::npos);
 }
 
 TEST(webhook_provider, put_native_lists_custom_header_and_auth) {
@@ -166,7 +204,7 @@ TEST(webhook_provider, put_native_lists_custom_header_and_auth) {
   const http::http_request sent = f.transport->requests().at(0);
   EXPECT_EQ(sent.method, "PUT");
   EXPECT_EQ(json::parse(sent.body)["properties"], json({{"tags", {"", "vip"}}}));
-  EXPECT_EQ(header(sent, "X-Signature"), expected_signature(sent.body));
+  EXPECT_EQ(header(sent, "X-Signature"), expected_signature(sent));
   EXPECT_EQ(header(sent, "X-Tixsync-Signature"), "<none>");
   EXPECT_EQ(header(sent, "X-Source"), "tixsync");
   EXPECT_EQ(header(sent, "Authorization"), "Bearer " + testing::crm_token);
