@@ -122,25 +122,12 @@ embedded_redis::embedded_redis(const std::string& data_dir)
 }
 
 void embedded_redis::spawn() {
-  std::vector<std::string> args = {binary_,
-                                   "--port",
-                                   "0",
-                                   "--unixsocket",
-                                   socket_,
-                                   "--unixsocketperm",
-                                   "700",
-                                   "--dir",
-                                   data_dir_,
-                                   "--appendonly",
-                                   "yes",
-                                   "--appendfsync",
-                                   "always",
-                                   "--save",
-                                   "",
-                                   "--daemonize",
-                                   "no",
-                                   "--logfile",
-                                   data_dir_ + "/redis.log"};
+  // clang-format off
+  std::vector<std::string> args = {
+      binary_, "--port", "0", "--unixsocket", socket_, "--unixsocketperm", "700",
+      "--dir", data_dir_, "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+      "--daemonize", "no", "--logfile", data_dir_ + "/redis.log"};
+  // clang-format on
   const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ < 0) throw command_error(exit_unavailable, "cannot start redis-server: fork failed");

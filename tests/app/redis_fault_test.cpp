@@ -92,8 +92,8 @@ class redis_fault_test : public node_child_test {
   }
 };
 
-// Redis closes idle clients after a second; over the unix socket the node's next write used to
-// raise SIGPIPE and end it silently (exit 141).
+// Redis closes idle clients after a second. A write to a unix socket whose peer has gone raises
+// SIGPIPE, which would end the node without a word (exit 141) unless it is ignored.
 TEST_F(redis_fault_test, redis_closing_idle_unix_socket_clients_leaves_the_node_ready) {
   redis_server_options o;
   o.extra_args = {"--timeout", "1"};
@@ -111,8 +111,8 @@ TEST_F(redis_fault_test, redis_closing_idle_unix_socket_clients_leaves_the_node_
   EXPECT_EQ(wait_child(), 0) << file("stderr");
 }
 
-// With `timeout` below the request interval every API request met a connection Redis had
-// closed: /readyz alternated 503/200 and a load balancer pulled the node.
+// With `timeout` below the request interval every API request meets a connection Redis has
+// closed; it is replaced, never answered with a 503 that makes a load balancer pull the node.
 TEST_F(redis_fault_test, readyz_against_a_redis_that_closes_idle_clients_is_always_200) {
   redis_server_options o;
   o.extra_args = {"--timeout", "1"};
