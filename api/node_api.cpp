@@ -238,6 +238,21 @@ void node_api::impl::log(const std::string& message) const {
   if (options.log) options.log(message);
 }
 
+namespace {
+
+/// The "redis" word of a /readyz that failed: what kind of failure it was.
+std::string redis_problem(std::error_code code) {
+  using persistence::persistence_errc;
+  if (code == persistence_errc::unreachable) return "unreachable";
+  if (code == persistence_errc::timeout) return "timeout";
+  if (code == persistence_errc::connection_lost) return "connection lost";
+  if (code == persistence_errc::not_redis) return "not redis";
+  if (code == persistence_errc::auth_failed) return "auth failed";
+  return "error";
+}
+
+}  // namespace
+
 void add_health_routes(router& routes, node_api::impl& api) {
   routes.add_sync("GET", "/healthz", [](const http_request&) {
     return json_response(200, {{"status", "ok"}});
@@ -251,13 +266,16 @@ void add_health_routes(router& routes, node_api::impl& api) {
     }
     api.on_redis(reply, [](redis_worker& worker) {
       auto pong = worker.connection.command({"PING"});
-      if (!pong.ok()) {
-        return json_response(503, {{"error", {{"status", 503},
-                                              {"message", "Redis unreachable: " + pong.error().message()}}},
-                                   {"status", "not ready"},
-                                   {"redis", "unreachable"}});
+      if (pong.ok() && !pong->is_error()) {
+        return json_response(200, {{"status", "ready"}, {"redis", "ok"}});
       }
-      return json_response(200, {{"status", "ready"}, {"redis", "ok"}});
+      // Says what happened: a closed connection is reconnected by the command itself, so what
+      // remains is a Redis that is down, slow, not a Redis, or answering with an error.
+      const std::string message = pong.ok() ? "Redis answered PING with an error: " + pong->str
+                                            : pong.error().to_string();
+      return json_response(503, {{"error", {{"status", 503}, {"message", message}}},
+                                 {"status", "not ready"},
+                                 {"redis", pong.ok() ? "error" : redis_problem(pong.code())}});
     });
   });
 }

@@ -1,14 +1,20 @@
 // Entry point of the tixsync program: parses the command line with CLI11, runs the chosen
 // subcommand and turns its errors into a message on stderr and a documented exit code.
-#include <iostream>
+#include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "app/commands.hpp"
 
 int main(int argc, char** argv) {
   using namespace tixsync::app;
-  CLI::App app{"tixsync: pushes pretix orders into external systems (CRMs, mailing lists, webhooks)"};
+  // A write to a socket whose peer has gone (a Redis that closed an idle client or restarted, a
+  // client that hung up) must be an EPIPE error the caller handles, not a signal that ends the
+  // process without a word. Set before any thread starts, so every thread inherits it.
+  signal(SIGPIPE, SIG_IGN);
+  CLI::App app{
+      "tixsync: pushes pretix orders into external systems (CRMs, mailing lists, webhooks)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "tixsync 0.1.0");
 

@@ -92,6 +92,7 @@ void fail(const persistence::status& status, const std::string& doing) {
     case persistence_errc::timeout:
     case persistence_errc::connection_lost:
     case persistence_errc::auth_failed:
+    case persistence_errc::not_redis:
       code = exit_unavailable;
       break;
     case persistence_errc::not_found:

@@ -40,10 +40,11 @@ struct queue_access {
 };
 
 /// Loads the config (exit 1 listing every problem), parses --redis (exit 1), and connects
-/// (exit 3 when Redis is unreachable).
+/// (exit 3 when Redis is unreachable or what answers there is not a Redis).
 queue_access open_queue(const redis_options& options);
 
-/// command_error for a failed persistence call: 1 bad input, 3 Redis unavailable, 4 not found,
+/// command_error for a failed persistence call: 1 bad input, 3 Redis unavailable (or not a
+/// Redis), 4 not found,
 /// 5 refused (in flight); `doing` says what was attempted.
 [[noreturn]] void fail(const persistence::status& status, const std::string& doing);
 

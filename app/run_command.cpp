@@ -1,6 +1,7 @@
 // `tixsync run`: starts a worker node from the config (with its own embedded redis-server when the
-// config names no Redis), optionally feeds it orders, and serves until SIGINT/SIGTERM: the first
-// signal drains within the grace period and gives back the rest, a second one stops at once.
+// config names no Redis, restarted when it exits), optionally feeds it orders, and serves until
+// SIGINT/SIGTERM: the first signal drains within the grace period and gives back the rest, a
+// second one stops at once.
 #include <signal.h>
 #include <unistd.h>
 
@@ -213,6 +214,10 @@ void run_node(const run_options& options) {
   auto built = build_providers(config, {node.log, actors::connection_of(node.redis)});
 
   persistence::redis_connection connection(actors::connection_of(node.redis));
+  // Fails fast (exit 3) on no Redis, and on a server that is not Redis (an HTTP port).
+  if (auto connected = connection.connect(); !connected.ok()) {
+    fail(connected, "connecting to Redis at " + connection.options().endpoint());
+  }
   persistence::key_space keys(node.redis.prefix);
   persistence::queue_store queue(connection, persistence::queue_options{keys});
   const std::size_t fed =
@@ -304,8 +309,18 @@ void run_node(const run_options& options) {
   std::thread stopper;
   actors::stop_report report;
   bool stopping = false;
+  bool redis_lost = false;
+  auto log_error = [log = node.log](const std::string& message) {
+    log(actors::log_level::error, message);
+  };
   const timespec tick{0, 200 * 1000 * 1000};
   for (;;) {
+    if (embedded && !embedded->keep_alive(log_error)) {
+      redis_lost = true;
+      stop_http();
+      worker.hard_stop();  // leases run out; the next start resumes the work
+      break;
+    }
     int signal = sigtimedwait(&signals, nullptr, &tick);
     if (signal > 0) {
       if (stopping) {
@@ -336,6 +351,9 @@ void run_node(const run_options& options) {
   if (stopper.joinable()) stopper.join();
   metrics->attach(nullptr);
   if (http) http->stop();
+  if (redis_lost) {
+    throw command_error(exit_unavailable, "the embedded redis-server is gone; the node stopped");
+  }
   if (auto s = nodes.leave(beat.name); !s.ok()) {
     node.log(actors::log_level::warning, "heartbeat not removed: " + s.to_string());
   }

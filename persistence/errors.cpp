@@ -32,6 +32,8 @@ class category final : public std::error_category {
         return "queue item not found";
       case persistence_errc::in_flight:
         return "queue item is in flight";
+      case persistence_errc::not_redis:
+        return "not a Redis server";
     }
     return "unknown persistence error";
   }

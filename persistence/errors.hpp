@@ -24,6 +24,7 @@ enum class persistence_errc {
   stale_lease,             ///< fencing token mismatch: the lease was lost, nothing was changed
   not_found,               ///< no such queue item
   in_flight,               ///< refused because the item is in flight (cancel, manual retry)
+  not_redis,               ///< the server at the address answered PING with something not Redis
 };
 
 /// The category of persistence_errc ("tixsync.persistence").

@@ -1,13 +1,18 @@
-// hiredis behind RAII: connect (tcp or unix socket, AUTH, SELECT) with bounded timeouts and
-// backoff, argv commands and pipelines, and the one function mapping ctx->err to a status.
+// hiredis behind RAII: connect (tcp or unix socket, PING check, AUTH, SELECT) with bounded
+// timeouts and backoff, argv commands and pipelines sent with MSG_NOSIGNAL and read by hiredis,
+// stale sockets replaced before use, and the one function mapping ctx->err to a status.
 #include "persistence/redis_connection.hpp"
 
 #include <hiredis/hiredis.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <thread>
+#include <unordered_set>
 
 namespace tixsync::persistence {
 namespace {
@@ -57,13 +62,50 @@ redis_value convert(const redisReply* r) {
   return v;
 }
 
-void append_argv(redisContext* c, const std::vector<std::string>& argv) {
-  std::vector<const char*> ptrs;
-  std::vector<std::size_t> lens;
-  ptrs.reserve(argv.size());
-  lens.reserve(argv.size());
-  for (const auto& a : argv) ptrs.push_back(a.data()), lens.push_back(a.size());
-  redisAppendCommandArgv(c, static_cast<int>(argv.size()), ptrs.data(), lens.data());
+/// Appends one command in RESP (an array of bulk strings) to `out`.
+void append_resp(std::string& out, const std::vector<std::string>& argv) {
+  out += '*';
+  out += std::to_string(argv.size());
+  out += "\r\n";
+  for (const auto& a : argv) {
+    out += '$';
+    out += std::to_string(a.size());
+    out += "\r\n";
+    out += a;
+    out += "\r\n";
+  }
+}
+
+/// Sends all of `bytes` from `sent` on; false with errno set when the socket fails. MSG_NOSIGNAL:
+/// a peer that has gone is EPIPE here, never a SIGPIPE (a unix socket would raise one).
+bool send_all(int fd, const std::string& bytes, std::size_t& sent) {
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+/// True when the socket's peer has closed or reset it, or sent bytes nobody asked for (the
+/// stream is out of step): one non-blocking peek, no byte consumed.
+bool closed_by_peer(int fd) {
+  char byte = 0;
+  const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n >= 0) return true;  // 0: orderly close (Redis `timeout`, shutdown); > 0: unsolicited
+  return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+}
+
+/// The first line of what a server sent, printable and short enough for a message.
+std::string first_line(const std::string& answer) {
+  std::string line;
+  for (char c : answer) {
+    if (c == '\r' || c == '\n') break;
+    if (line.size() == 60) return line + "...";
+    line += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  return line;
 }
 
 }  // namespace
@@ -92,9 +134,30 @@ status redis_connection::connect() {
   return ensure_connected();
 }
 
+bool redis_connection::is_read_only(const std::vector<std::string>& argv) {
+  static const std::unordered_set<std::string> read_only = {
+      "PING",      "ECHO",   "GET",        "MGET",          "STRLEN",    "GETRANGE",
+      "EXISTS",    "TYPE",   "TTL",        "PTTL",          "HGET",      "HMGET",
+      "HGETALL",   "HKEYS",  "HVALS",      "HLEN",          "HEXISTS",   "HSTRLEN",
+      "HSCAN",     "LRANGE", "LLEN",       "LINDEX",        "SMEMBERS",  "SCARD",
+      "SISMEMBER", "SSCAN",  "ZRANGE",     "ZRANGEBYSCORE", "ZREVRANGE", "ZREVRANGEBYSCORE",
+      "ZCARD",     "ZCOUNT", "ZSCORE",     "ZMSCORE",       "ZRANK",     "ZREVRANK",
+      "ZSCAN",     "SCAN",   "DBSIZE",     "INFO",          "TIME",      "XRANGE",
+      "XREVRANGE", "XLEN",   "EVALSHA_RO", "EVAL_RO"};
+  if (argv.empty()) return false;
+  std::string name = argv[0];
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (name == "SCRIPT" && argv.size() > 1) {
+    std::string sub = argv[1];
+    for (char& c : sub) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return sub == "EXISTS" || sub == "LOAD";  // loading a script twice stores it once
+  }
+  return read_only.count(name) > 0;
+}
+
 // Maps the dead context's error to a status and drops the context (hiredis contexts are
 // unusable after any error).
-status redis_connection::fail(persistence_errc fallback, const char* doing) {
+status redis_connection::fail(persistence_errc fallback, const std::string& doing) {
   const int saved_errno = errno;
   std::string detail = ctx_ ? std::string(ctx_->errstr) : std::string("no context");
   persistence_errc code = fallback;
@@ -106,7 +169,19 @@ status redis_connection::fail(persistence_errc fallback, const char* doing) {
     detail = "no answer within " + std::to_string(options_.command_timeout.count()) + " ms";
   }
   ctx_.reset();
-  return {code, std::string(doing) + " " + options_.endpoint() + ": " + detail};
+  return {code, doing + " " + options_.endpoint() + ": " + detail};
+}
+
+// A failed send() of our own (hiredis only reads): the context is dropped like after any error.
+status redis_connection::send_failed(const std::string& doing, int error) {
+  ctx_.reset();
+  if (error == EAGAIN || error == EWOULDBLOCK) {
+    return {persistence_errc::timeout,
+            doing + " " + options_.endpoint() + ": could not send within " +
+                std::to_string(options_.command_timeout.count()) + " ms"};
+  }
+  return {persistence_errc::connection_lost,
+          doing + " " + options_.endpoint() + ": " + std::strerror(error)};
 }
 
 status redis_connection::connect_once() {
@@ -120,20 +195,55 @@ status redis_connection::connect_once() {
   if (redisSetTimeout(ctx_.get(), to_timeval(options_.command_timeout)) != REDIS_OK) {
     return fail(persistence_errc::unreachable, "cannot set timeout on");
   }
+  if (auto probed = probe_redis(); !probed) return probed;
   ++connects_;
   std::vector<std::vector<std::string>> setup;
   if (!options_.password.empty()) setup.push_back({"AUTH", options_.password});
   if (options_.db != 0) setup.push_back({"SELECT", std::to_string(options_.db)});
   for (const auto& argv : setup) {
-    auto reply = command(argv);
+    bool sent_any = false;
+    auto reply = exchange_once({argv}, "Redis " + argv[0] + " failed on", sent_any);
     if (!reply) return reply.error();
-    if (reply->is_error()) {
+    if ((*reply)[0].is_error()) {
       ctx_.reset();
       return {persistence_errc::auth_failed,
-              argv[0] + " refused by " + options_.endpoint() + ": " + reply->str};
+              argv[0] + " refused by " + options_.endpoint() + ": " + (*reply)[0].str};
     }
   }
   return {};
+}
+
+// PING on the new socket, read by hand: hiredis would only report a protocol error and drop
+// what came. A Redis answers "+PONG", or an error reply ("-NOAUTH ...", "-LOADING ...") that
+// still says it is a Redis; anything else (an HTTP server's "HTTP/1.1 400 ...") is not one.
+status redis_connection::probe_redis() {
+  const std::string ping = "*1\r\n$4\r\nPING\r\n";
+  std::size_t sent = 0;
+  if (!send_all(ctx_->fd, ping, sent)) return send_failed("PING failed on", errno);
+  std::string answer;
+  char buffer[256];
+  while (answer.find('\n') == std::string::npos && answer.size() < 512) {
+    const ssize_t n = ::recv(ctx_->fd, buffer, sizeof buffer, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n > 0) {
+      answer.append(buffer, static_cast<std::size_t>(n));
+      continue;
+    }
+    const int error = errno;
+    ctx_.reset();
+    if (n < 0 && (error == EAGAIN || error == EWOULDBLOCK)) {
+      return {persistence_errc::timeout,
+              options_.endpoint() + " accepted the connection but did not answer PING within " +
+                  std::to_string(options_.command_timeout.count()) + " ms"};
+    }
+    return {persistence_errc::connection_lost,
+            options_.endpoint() + " closed the connection without answering PING" +
+                (n < 0 ? std::string(": ") + std::strerror(error) : std::string())};
+  }
+  if (answer[0] == '+' || answer[0] == '-') return {};
+  ctx_.reset();
+  return {persistence_errc::not_redis,
+          options_.endpoint() + " answered PING with '" + first_line(answer) + "'"};
 }
 
 status redis_connection::ensure_connected() {
@@ -144,7 +254,10 @@ status redis_connection::ensure_connected() {
   const int attempts = options_.connect_attempts < 1 ? 1 : options_.connect_attempts;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     last = connect_once();
-    if (last.ok() || last.code() == persistence_errc::auth_failed) return last;
+    if (last.ok() || last.code() == persistence_errc::auth_failed ||
+        last.code() == persistence_errc::not_redis) {
+      return last;
+    }
     if (attempt < attempts) {
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, options_.max_backoff);
@@ -153,34 +266,59 @@ status redis_connection::ensure_connected() {
   return {last.code(), last.message() + " (" + std::to_string(attempts) + " attempts)"};
 }
 
+void redis_connection::drop_if_closed_by_peer() {
+  if (connected() && closed_by_peer(ctx_->fd)) ctx_.reset();
+}
+
 status_or<redis_value> redis_connection::command(const std::vector<std::string>& argv) {
   if (argv.empty()) return {persistence_errc::invalid_argument, "empty Redis command"};
-  if (auto s = ensure_connected(); !s) return s;
-  const auto started = std::chrono::steady_clock::now();
-  append_argv(ctx_.get(), argv);
-  ++commands_sent_;
-  void* raw = nullptr;
-  if (redisGetReply(ctx_.get(), &raw) != REDIS_OK || raw == nullptr) {
-    return fail(persistence_errc::connection_lost, ("Redis " + argv[0] + " failed on").c_str());
-  }
-  reply_ptr reply(static_cast<redisReply*>(raw));
-  observe_round_trip(started);
-  return convert(reply.get());
+  auto replies = exchange({argv}, "Redis " + argv[0] + " failed on");
+  if (!replies) return replies.error();
+  return std::move((*replies)[0]);
 }
 
 status_or<std::vector<redis_value>> redis_connection::pipeline(
     const std::vector<std::vector<std::string>>& cmds) {
-  std::vector<redis_value> out;
-  if (cmds.empty()) return out;
+  if (cmds.empty()) return std::vector<redis_value>{};
+  return exchange(cmds, "Redis pipeline failed on");
+}
+
+// One call with the stale-connection handling of the class comment: a closed socket is
+// replaced before sending, and a lost connection is retried once when repeating is safe.
+status_or<std::vector<redis_value>> redis_connection::exchange(
+    const std::vector<std::vector<std::string>>& cmds, const std::string& doing) {
+  drop_if_closed_by_peer();
+  const bool reused = connected();
   if (auto s = ensure_connected(); !s) return s;
+  bool sent_any = false;
+  auto replies = exchange_once(cmds, doing, sent_any);
+  if (replies.ok() || !reused || replies.code() != persistence_errc::connection_lost) {
+    return replies;
+  }
+  const bool repeatable = std::all_of(cmds.begin(), cmds.end(), &redis_connection::is_read_only);
+  if (sent_any && !repeatable) return replies;
+  ++resent_;
+  if (auto s = ensure_connected(); !s) return s;
+  return exchange_once(cmds, doing, sent_any);
+}
+
+// Sends the commands in one write and reads one reply per command.
+status_or<std::vector<redis_value>> redis_connection::exchange_once(
+    const std::vector<std::vector<std::string>>& cmds, const std::string& doing, bool& sent_any) {
+  std::string bytes;
+  for (const auto& argv : cmds) append_resp(bytes, argv);
   const auto started = std::chrono::steady_clock::now();
-  for (const auto& argv : cmds) append_argv(ctx_.get(), argv);
+  std::size_t sent = 0;
+  const bool all_sent = send_all(ctx_->fd, bytes, sent);
+  sent_any = sent > 0;
+  if (!all_sent) return send_failed(doing, errno);
   commands_sent_ += cmds.size();
+  std::vector<redis_value> out;
   out.reserve(cmds.size());
   for (std::size_t i = 0; i < cmds.size(); ++i) {
     void* raw = nullptr;
     if (redisGetReply(ctx_.get(), &raw) != REDIS_OK || raw == nullptr) {
-      return fail(persistence_errc::connection_lost, "Redis pipeline failed on");
+      return fail(persistence_errc::connection_lost, doing);
     }
     reply_ptr reply(static_cast<redisReply*>(raw));
     out.push_back(convert(reply.get()));

@@ -1,6 +1,7 @@
 // One blocking connection to Redis over hiredis: RAII over redisContext/redisReply, commands built
-// from argv, pipelining, bounded connect/command timeouts, and reconnect with backoff when the
-// context died. Not thread-safe: one connection per worker thread.
+// from argv, pipelining, bounded connect/command timeouts, a PING check of what answers, and
+// reconnect with backoff when the context died or Redis closed it. Not thread-safe: one
+// connection per worker thread.
 #pragma once
 
 #include <chrono>
@@ -51,8 +52,17 @@ struct redis_value {
 };
 
 /// A connection that (re)connects lazily: the first command, or the first one after the context
-/// died, connects with up to `connect_attempts` tries and exponential backoff. A command that
-/// fails on I/O is not resent (it may have run); the error says so and the next call reconnects.
+/// died, connects with up to `connect_attempts` tries and exponential backoff. Each connect first
+/// sends PING (before AUTH, so the password never goes to something else): a server whose answer
+/// is not Redis's fails with not_redis, naming what it answered.
+///
+/// Before each command the connection checks, without blocking, whether Redis has closed the
+/// socket meanwhile (its `timeout` setting, a restart) and then reconnects first. When a command
+/// still fails on I/O on a connection that was open before the call (connection_lost), it is
+/// resent once on a new connection only if repeating it is safe: every command of the call is
+/// read-only (PING, GET, HGETALL, ...; see `is_read_only`), or no byte of it was sent. Otherwise
+/// it is not resent (it may have run); the error says so and the next call reconnects. Writes go
+/// out with MSG_NOSIGNAL, so a peer that has gone is an error, never a SIGPIPE.
 class redis_connection {
  public:
   explicit redis_connection(connection_options options);
@@ -79,20 +89,33 @@ class redis_connection {
   std::uint64_t connects() const { return connects_; }
   /// How many commands were sent (each pipeline entry counts); for metrics and benchmarks.
   std::uint64_t commands_sent() const { return commands_sent_; }
+  /// How many calls were resent after their connection was lost (see the class comment).
+  std::uint64_t resent() const { return resent_; }
+
+  /// Whether a command only reads (running it twice has no other effect than running it once).
+  static bool is_read_only(const std::vector<std::string>& argv);
 
  private:
   struct context_deleter {
     void operator()(redisContext* c) const;
   };
   status connect_once();
+  status probe_redis();
   status ensure_connected();
-  status fail(persistence_errc fallback, const char* doing);
+  void drop_if_closed_by_peer();
+  status_or<std::vector<redis_value>> exchange(const std::vector<std::vector<std::string>>& cmds,
+                                               const std::string& doing);
+  status_or<std::vector<redis_value>> exchange_once(
+      const std::vector<std::vector<std::string>>& cmds, const std::string& doing, bool& sent_any);
+  status send_failed(const std::string& doing, int error);
+  status fail(persistence_errc fallback, const std::string& doing);
   void observe_round_trip(std::chrono::steady_clock::time_point started) const;
 
   connection_options options_;
   std::unique_ptr<redisContext, context_deleter> ctx_;
   std::uint64_t connects_ = 0;
   std::uint64_t commands_sent_ = 0;
+  std::uint64_t resent_ = 0;
 };
 
 }  // namespace tixsync::persistence
