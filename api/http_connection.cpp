@@ -1,7 +1,7 @@
 // One connection of the http_server: idle wait -> read one whole request under read_timeout ->
 // route -> handler -> write the answer -> next request (keep-alive) or close. Errors the server
-// answers itself (400, 404, 405, 413, 431, 503) are JSON and close or keep the connection as
-// HTTP requires.
+// answers itself (400, 404, 405, 413, 431, 501, 503) are JSON and close or keep the connection
+// as HTTP requires; a 401 without a challenge gets the server's WWW-Authenticate.
 #include "api/http_connection.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -14,6 +14,7 @@ namespace tixsync::api::detail {
 namespace {
 
 constexpr std::size_t first_read_bytes = 4096;
+constexpr std::size_t max_read_bytes = 64 * 1024;  // as Beast's own http::read
 constexpr std::size_t linger_read_bytes = 16 * 1024;
 constexpr std::chrono::seconds linger_time{2};
 
@@ -81,7 +82,21 @@ http_connection::http_connection(tcp::socket&& socket, strand_type strand, serve
 
 void http_connection::start(bool over_limit) {
   over_limit_ = over_limit;
-  net::dispatch(strand_, [self = shared_from_this()] { self->wait_for_request(); });
+  net::dispatch(strand_, [self = shared_from_this()] {
+    if (self->over_limit_) return self->refuse_over_limit();
+    self->wait_for_request();
+  });
+}
+
+// Answered before any request arrives: an idle connection over the cap holds its descriptor
+// only for the linger, not for the idle timeout.
+void http_connection::refuse_over_limit() {
+  core_.counters.connections_rejected.fetch_add(1, std::memory_order_relaxed);
+  auto response = error_response(503, "too many connections; try again later");
+  response.set_header("Retry-After", "1");
+  response.close = true;
+  linger_after_write_ = true;
+  write(std::move(response));
 }
 
 void http_connection::close_now() {
@@ -114,19 +129,29 @@ void http_connection::read_request() {
   parser_->header_limit(static_cast<std::uint32_t>(core_.options.max_header_bytes));
   parser_->body_limit(static_cast<std::uint64_t>(core_.options.max_body_bytes));
   request_timed_out_ = false;
+  head_bytes_ = 0;
+  obs_fold_ = false;
+  head_problem_.reset();
   beast::error_code ec;
   if (parse_buffered(ec)) {  // the usual case: the first read brought the whole request
     return on_request(ec);
   }
   set_deadline(phase::request, core_.options.read_timeout);
-  http::async_read(socket_, buffer_, *parser_,
-                   beast::bind_front_handler(&http_connection::on_read, shared_from_this()));
+  read_more();
+}
+
+void http_connection::read_more() {
+  socket_.async_read_some(buffer_.prepare(beast::read_size(buffer_, max_read_bytes)),
+                          beast::bind_front_handler(&http_connection::on_read, shared_from_this()));
 }
 
 bool http_connection::parse_buffered(beast::error_code& ec) {
-  parser_->eager(true);  // header and body in one put() when both are here
   while (buffer_.size() > 0 && !parser_->is_done()) {
+    // The head alone first (not eager), so that it is checked before it frames a body.
+    const bool in_head = !parser_->is_header_done();
+    parser_->eager(!in_head);
     const std::size_t used = parser_->put(buffer_.data(), ec);
+    if (in_head && check_head(used, ec)) return true;
     buffer_.consume(used);
     if (ec == http::error::need_more) {
       ec = {};
@@ -136,6 +161,17 @@ bool http_connection::parse_buffered(beast::error_code& ec) {
     if (used == 0) return false;
   }
   return parser_->is_done();
+}
+
+bool http_connection::check_head(std::size_t used, beast::error_code& ec) {
+  const auto bytes = buffer_.data();
+  obs_fold_ = obs_fold_ || has_obs_fold({static_cast<const char*>(bytes.data()), used});
+  head_bytes_ += used;
+  if (ec || !parser_->is_header_done()) return false;
+  head_problem_ = framing_problem(parser_->get(), obs_fold_);
+  if (!head_problem_) return false;
+  ec = http::error::bad_value;  // on_read_error() answers with head_problem_
+  return true;
 }
 
 void http_connection::set_deadline(phase p, std::chrono::milliseconds within) {
@@ -167,7 +203,11 @@ void http_connection::on_deadline_timer(std::uint64_t wait, beast::error_code ec
   close();  // idle for too long, or a client that does not take its answer (or lingers)
 }
 
-void http_connection::on_read(beast::error_code ec, std::size_t) {
+void http_connection::on_read(beast::error_code ec, std::size_t bytes) {
+  if (!ec) {
+    buffer_.commit(bytes);
+    if (!parse_buffered(ec)) return read_more();
+  }
   phase_ = phase::none;
   on_request(ec);
 }
@@ -180,13 +220,6 @@ void http_connection::on_request(beast::error_code ec) {
   version_ = message.version();
   keep_alive_ = message.keep_alive();
   head_ = message.method() == http::verb::head;
-  if (over_limit_) {
-    core_.counters.connections_rejected.fetch_add(1, std::memory_order_relaxed);
-    auto response = error_response(503, "too many connections; try again later");
-    response.set_header("Retry-After", "1");
-    response.close = true;
-    return write(std::move(response));
-  }
   route_request(std::move(message));
 }
 
@@ -196,6 +229,8 @@ void http_connection::on_read_error(beast::error_code ec) {
     core_.counters.read_timeouts.fetch_add(1, std::memory_order_relaxed);
     response = error_response(408, "the request did not arrive within " +
                                        std::to_string(core_.options.read_timeout.count()) + " ms");
+  } else if (head_problem_) {
+    response = error_response(head_problem_->status, head_problem_->message);
   } else if (ec.category() != http::make_error_code(http::error::bad_method).category() ||
              ec == http::error::end_of_stream || ec == http::error::partial_message) {
     return close();  // the client went away (or stop() closed the socket)
@@ -205,6 +240,12 @@ void http_connection::on_read_error(beast::error_code ec) {
   } else if (ec == http::error::header_limit) {
     response = error_response(431, "the request head exceeds the limit of " +
                                        std::to_string(core_.options.max_header_bytes) + " bytes");
+  } else if (parser_ && !parser_->is_header_done()) {
+    const auto unparsed = buffer_.data();
+    response = error_response(
+        400,
+        malformed_head_message(ec, {static_cast<const char*>(unparsed.data()), unparsed.size()},
+                               head_bytes_ == 0));
   } else {
     response = error_response(400, "malformed HTTP request: " + ec.message());
   }
@@ -312,6 +353,11 @@ void http_connection::write(http_response response) {
   out.version(version_);
   out.result(static_cast<unsigned>(response.status));
   out.set(http::field::server, core_.options.server_name);
+  // RFC 9110 §11.6.1: a 401 names how to authenticate.
+  if (response.status == 401 && !response.header("WWW-Authenticate") &&
+      !core_.options.auth_challenge.empty()) {
+    response.set_header("WWW-Authenticate", core_.options.auth_challenge);
+  }
   for (auto& [name, value] : response.headers) {
     if (safe_header_value(name) && safe_header_value(value)) {
       out.insert(name, value);

@@ -2,8 +2,9 @@
 // server session: do_x/on_x pairs on the connection's strand, a deadline for every phase (idle
 // wait, whole request answered 408, response, linger; checked lazily on one timer), a request
 // parsed at once when the first read brought it whole and an answer written at once when the
-// socket takes it, explicit header/body limits, keep-alive, and a lingering close after an error
-// answer so the client reads it before the socket goes.
+// socket takes it, explicit header/body limits, a head checked for ambiguous framing before its
+// body is read (request_head.hpp), keep-alive, and a lingering close after an error answer so
+// the client reads it before the socket goes.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "api/request_head.hpp"
 #include "api/server_core.hpp"
 
 namespace tixsync::api::detail {
@@ -24,7 +26,8 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
  public:
   http_connection(tcp::socket&& socket, strand_type strand, server_core& core);
 
-  /// Starts serving; `over_limit` connections answer their first request with 503 and close.
+  /// Starts serving; `over_limit` connections are answered 503 at once, without waiting for a
+  /// request, and close.
   void start(bool over_limit);
   /// Closes the socket at once. Only while no I/O thread runs (the server's stop()).
   void close_now();
@@ -39,10 +42,17 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
  private:
   void wait_for_request();
   void on_first_bytes(beast::error_code ec, std::size_t bytes);
+  void refuse_over_limit();
   void read_request();
+  void read_more();
   /// Parses what the buffer already holds; true when that ended the request (complete, or an
-  /// error in `ec`), so that no deadline timer and no asynchronous read are needed.
+  /// error in `ec`), so that no deadline timer and no asynchronous read are needed. The head is
+  /// parsed on its own and checked (check_head) before any body byte is.
   bool parse_buffered(beast::error_code& ec);
+  /// After a put() of head bytes that ended with `ec`: counts the `used` bytes and notes an
+  /// obsolete line fold in them; once the head is complete, true (with `ec` set) when its
+  /// framing is refused.
+  bool check_head(std::size_t used, beast::error_code& ec);
   void on_read(beast::error_code ec, std::size_t bytes);
   void on_request(beast::error_code ec);
   /// The deadline of the phase the connection is in (waiting for a request, reading one,
@@ -79,6 +89,9 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   bool request_timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::size_t head_bytes_ = 0;  // of the request being parsed, taken in by the parser so far
+  bool obs_fold_ = false;       // one of them was an obsolete line fold
+  std::optional<head_problem> head_problem_;  // why the request's head is refused
   std::optional<http::response<http::string_body>> response_;
   std::optional<http::response_serializer<http::string_body>> serializer_;
   std::string remote_address_;

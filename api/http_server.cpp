@@ -1,13 +1,16 @@
 // The listener and lifecycle of http_server: binds, accepts on its own strand (each connection
-// gets a strand of its own), runs the I/O threads, timers for after() (one shared by the callbacks
-// that come due in the order they were set), and an orderly stop:
+// gets a strand of its own; over the cap it is answered 503 or closed at once; a failed accept is
+// logged, throttled, and retried after a pause), runs the I/O threads, timers for after() (one
+// shared by the callbacks that come due in the order they were set), and an orderly stop:
 // close the answer gate, stop and join the threads, then close the listener and connections.
 #include "api/http_server.hpp"
 
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <deque>
 #include <optional>
 #include <stdexcept>
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "api/http_connection.hpp"
+#include "api/log_throttle.hpp"
 #include "api/server_core.hpp"
 
 namespace tixsync::api {
@@ -32,6 +36,7 @@ struct http_server::impl {
   void listen();
   void accept();
   void on_accept(strand_type strand, beast::error_code ec, tcp::socket socket);
+  void on_accept_failed(const beast::error_code& ec);
 
   server_core core;
   strand_type accept_strand;
@@ -39,6 +44,7 @@ struct http_server::impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
+  log_throttle accept_failures{std::chrono::seconds(10)};  // on accept_strand
   /// after() callbacks whose times come in order (the usual case: one fixed delay), on one timer
   /// for the earliest; a callback due before the last one queued gets a timer of its own.
   struct delayed {
@@ -71,6 +77,28 @@ void validate(const server_options& o) {
   if (o.idle_timeout.count() <= 0) throw bad("idle_timeout must be positive");
   if (o.write_timeout.count() <= 0) throw bad("write_timeout must be positive");
   if (o.max_connections == 0) throw bad("max_connections must be positive");
+}
+
+/// The soft limit on open files, as a log message shows it.
+std::string open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return "unknown";
+  if (limit.rlim_cur == RLIM_INFINITY) return "unlimited";
+  return std::to_string(limit.rlim_cur);
+}
+
+/// What a failed accept means, for the log.
+std::string accept_failure(const beast::error_code& ec) {
+  const std::string waiting =
+      "; new connections wait in the listen queue until descriptors are free (close idle "
+      "connections, lower the connection cap or raise the limit)";
+  if (ec == net::error::no_descriptors) {
+    return "accept failed: too many open files (limit " + open_file_limit() + ")" + waiting;
+  }
+  if (ec.value() == ENFILE && ec.category() == boost::system::system_category()) {
+    return "accept failed: too many open files in the system (fs.file-max)" + waiting;
+  }
+  return "accept failed: " + ec.message();
 }
 
 /// Runs an after() callback; what it throws is logged, never passed to the I/O loop.
@@ -119,18 +147,32 @@ void http_server::impl::accept() {
 
 void http_server::impl::on_accept(strand_type strand, beast::error_code ec, tcp::socket socket) {
   if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-  if (ec) {
-    // Out of file descriptors and the like: wait a little instead of spinning on the error.
-    core.log("accept failed: " + ec.message());
-    auto timer = std::make_shared<net::steady_timer>(accept_strand, std::chrono::milliseconds(50));
-    timer->async_wait([this, timer](beast::error_code) { accept(); });
-    return;
-  }
+  if (ec) return on_accept_failed(ec);
   core.counters.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+  if (core.beyond_refusals()) {
+    // Even a 503 would cost a descriptor for a while: closed at once.
+    core.counters.connections_rejected.fetch_add(1, std::memory_order_relaxed);
+    beast::error_code ignored;
+    socket.close(ignored);
+    return accept();
+  }
   auto connection = std::make_shared<http_connection>(std::move(socket), std::move(strand), core);
   const bool within_limit = core.add_connection(connection);
   connection->start(!within_limit);
   accept();
+}
+
+// Out of file descriptors and the like: wait a little instead of spinning on the error, and say
+// so at most once per 10 s.
+void http_server::impl::on_accept_failed(const beast::error_code& ec) {
+  std::uint64_t held_back = 0;
+  if (accept_failures.admit(std::chrono::steady_clock::now(), held_back)) {
+    core.log(accept_failure(ec) + (held_back > 0 ? " (" + std::to_string(held_back) +
+                                                       " more failed accepts since the last report)"
+                                                 : ""));
+  }
+  auto timer = std::make_shared<net::steady_timer>(accept_strand, std::chrono::milliseconds(50));
+  timer->async_wait([this, timer](beast::error_code) { accept(); });
 }
 
 http_server::http_server(server_options options, router routes) {

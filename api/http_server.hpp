@@ -32,12 +32,19 @@ struct server_options {
   std::chrono::milliseconds idle_timeout{30000};
   /// Writing one response may take this long.
   std::chrono::milliseconds write_timeout{10000};
-  /// Connections beyond this many get a 503 and are closed.
+  /// Connections beyond this many are answered 503 at once (without waiting for a request) and
+  /// closed; beyond this many plus `refusing_connections` they are closed without an answer.
+  /// Open descriptors of the server so stay below their sum (plus the listener).
   std::size_t max_connections = 10000;
+  /// Connections over max_connections that may be answering their 503 at the same time.
+  std::size_t refusing_connections = 64;
   /// The Server header.
   std::string server_name = "tixsync";
-  /// Receives the server's own problems (a handler that threw, a failed accept). Called from I/O
-  /// threads; may be empty. Messages never contain request bodies or headers.
+  /// The WWW-Authenticate header of a 401 whose handler set none (RFC 9110 requires one).
+  std::string auth_challenge = "Bearer realm=\"tixsync\"";
+  /// Receives the server's own problems (a handler that threw, a failed accept: at most one line
+  /// per 10 s, counting those left out). Called from I/O threads; may be empty. Messages never
+  /// contain request bodies or headers.
   std::function<void(const std::string& message)> log;
 };
 
@@ -45,7 +52,7 @@ struct server_options {
 struct server_stats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_open = 0;
-  std::uint64_t connections_rejected = 0;  ///< over max_connections, answered 503
+  std::uint64_t connections_rejected = 0;  ///< over max_connections: answered 503 or closed
   std::uint64_t requests = 0;              ///< complete requests read
   std::uint64_t responses = 0;             ///< responses written completely
   std::uint64_t malformed_requests = 0;    ///< answered 400, 413 or 431 by the server

@@ -59,6 +59,11 @@ struct server_core {
     counters.connections_open.store(connections.size(), std::memory_order_relaxed);
     return connections.size() <= options.max_connections;
   }
+  /// True when so many connections are open that a new one would not even get its 503.
+  bool beyond_refusals() const {
+    return counters.connections_open.load(std::memory_order_relaxed) >=
+           options.max_connections + options.refusing_connections;
+  }
   /// Removes a closed connection (it may be destroyed by this call).
   void remove_connection(http_connection* connection) {
     std::shared_ptr<http_connection> last;  // released after the lock

@@ -308,6 +308,7 @@ mock_crm::mock_crm(mock_crm_options options) {
   server.threads = impl_->options.threads;
   server.max_body_bytes = impl_->options.max_body_bytes;
   server.server_name = "tixsync-mock-crm";
+  server.max_connections = impl_->options.max_connections;
   impl_->server = std::make_unique<api::http_server>(server, impl_->routes());
 }
 

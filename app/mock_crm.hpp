@@ -36,6 +36,7 @@ struct mock_crm_options {
   mock_crm_faults faults;  ///< at start and after a reset
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::size_t max_hooks = 100000;  ///< webhook deliveries kept (oldest dropped)
+  std::size_t max_connections = 10000;  ///< connections served at once (more get 503)
 };
 
 class mock_crm {

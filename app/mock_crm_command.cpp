@@ -4,12 +4,14 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 
 #include "app/commands.hpp"
 #include "app/mock_crm.hpp"
+#include "app/open_files.hpp"
 
 namespace tixsync::app {
 namespace {
@@ -73,6 +75,9 @@ void serve(mock_crm_command_options& o) {
     throw command_error(exit_usage, "fault options: " + problem);
   }
   o.crm.port = static_cast<std::uint16_t>(o.port);
+  // Like a node: the hard open-file limit, and a cap that leaves room for the process itself.
+  o.crm.max_connections = std::max<std::size_t>(
+      1, connections_within(raise_open_file_limit(), process_descriptor_reserve));
 
   // Signals are taken by this thread; the server's threads inherit the blocked mask.
   sigset_t signals;

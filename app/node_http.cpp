@@ -100,6 +100,7 @@ node_http::node_http(const config::tixsync_config& config, const built_providers
   server.threads = config.http.threads;
   server.max_body_bytes = static_cast<std::size_t>(config.http.max_body);
   server.read_timeout = config.http.request_timeout;
+  server.max_connections = node.max_connections;
   server.log = node.log;
   try {
     server_ = std::make_unique<api::http_server>(server, api_->routes());

@@ -60,6 +60,7 @@ class node_http {
     std::function<api::node_counters()> stats;
     std::function<std::string()> state;  ///< "starting", "running", "draining"
     std::function<void(const std::string&)> log;
+    std::size_t max_connections = 10000;  ///< the listener's cap (app/open_files.hpp)
   };
 
   /// Starts the listener. Throws command_error(exit_unavailable) when it cannot listen.

@@ -21,6 +21,7 @@
 #include "app/embedded_redis.hpp"
 #include "app/input_files.hpp"
 #include "app/node_http.hpp"
+#include "app/open_files.hpp"
 #include "app/provider_factory.hpp"
 #include "app/queue_access.hpp"
 #include "config/config_loader.hpp"
@@ -180,6 +181,8 @@ void run_node(const run_options& options) {
   if (options.feed_orders.empty() != options.feed_event.empty()) {
     throw command_error(exit_usage, "--feed and --feed-event go together");
   }
+  // Before anything opens descriptors; a cap the limit cannot hold is refused before any change.
+  const std::size_t http_connections = http_connection_cap(config, raise_open_file_limit());
 
   // Signals are taken by this thread with sigtimedwait; every thread started later inherits
   // the mask, so no other thread is interrupted.
@@ -239,6 +242,7 @@ void run_node(const run_options& options) {
   if (config.http.enabled) {
     node_http::node_view view;
     view.node_name = node.node_name;
+    view.max_connections = http_connections;
     view.redis = actors::connection_of(node.redis);
     view.key_prefix = node.redis.prefix;
     view.stats = [&worker] {

@@ -92,6 +92,7 @@ void read_http(table_reader& root, http_section& http) {
              std::chrono::milliseconds(600000));
   r.integer("threads", http.threads, 1, 64);
   r.integer("redis_threads", http.redis_threads, 1, 64);
+  r.integer("max_connections", http.max_connections, 1, 1000000);
   r.finish();
 }
 

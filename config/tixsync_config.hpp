@@ -68,6 +68,9 @@ struct http_section {
   std::chrono::milliseconds request_timeout{10000};  ///< a request must arrive within this
   int threads = 2;  ///< I/O threads of the listener
   int redis_threads = 2;  ///< threads doing the API's Redis work
+  /// Connections the listener serves at once (more get 503); 0: derived from the open-file
+  /// limit (app/open_files.hpp), which must also hold a configured value.
+  int max_connections = 0;
 };
 
 struct shop_section {

@@ -32,12 +32,14 @@ TEST(ConfigHttp, DefaultsWithoutTheTable) {
   EXPECT_EQ(http.request_timeout.count(), 10000);
   EXPECT_EQ(http.threads, 2);
   EXPECT_EQ(http.redis_threads, 2);
+  EXPECT_EQ(http.max_connections, 0) << "derived from the open-file limit";
 }
 
 TEST(ConfigHttp, ReadsEveryKey) {
   auto result = parse_config(
       "[http]\nenabled = false\nlisten = \"0.0.0.0\"\nport = 0\napi_token_env = \"API_TOKEN\"\n"
-      "max_body = 4096\nrequest_timeout = \"2s\"\nthreads = 3\nredis_threads = 4\n",
+      "max_body = 4096\nrequest_timeout = \"2s\"\nthreads = 3\nredis_threads = 4\n"
+      "max_connections = 500\n",
       "cfg.toml", token_env());
   ASSERT_TRUE(result.ok()) << format_problems(result.problems);
   const auto& http = result.config.http;
@@ -50,6 +52,7 @@ TEST(ConfigHttp, ReadsEveryKey) {
   EXPECT_EQ(http.request_timeout.count(), 2000);
   EXPECT_EQ(http.threads, 3);
   EXPECT_EQ(http.redis_threads, 4);
+  EXPECT_EQ(http.max_connections, 500);
 }
 
 TEST(ConfigHttp, BadValuesAreReportedWithTheirPlace) {
@@ -66,6 +69,15 @@ TEST(ConfigHttp, BadValuesAreReportedWithTheirPlace) {
   auto unknown = problems_of("[http]\nmax_bdy = 1\n");
   ASSERT_EQ(unknown.size(), 1u);
   EXPECT_NE(unknown[0].find("did you mean 'max_body'"), std::string::npos) << unknown[0];
+}
+
+TEST(ConfigHttp, MaxConnectionsIsACountOfAtLeastOne) {
+  EXPECT_EQ(problems_of("[http]\nmax_connections = 0\n"),
+            std::vector<std::string>{"cfg.toml:2:19: http.max_connections: out of range: 0 is not "
+                                     "within 1..1000000"});
+  EXPECT_EQ(problems_of("[http]\nmax_connections = \"many\"\n"),
+            std::vector<std::string>{"cfg.toml:2:19: http.max_connections: expected an integer"});
+  EXPECT_EQ(problems_of("[http]\nmax_connections = 2000000\n").size(), 1u);
 }
 
 }  // namespace
