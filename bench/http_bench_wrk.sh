@@ -1,5 +1,5 @@
 #!/bin/sh
-# The mock CRM's own request rate, measured with wrk (for bench/README.md #5): starts
+# The mock CRM's own request rate, measured with wrk (for bench/README.md, "One node over real HTTP into the mock CRM"): starts
 # `tixsync mock-crm` (latency 0, no token) on a free port, creates one contact, then runs wrk
 # with GET /api/contact/1, with POST /api/contact (a small Lua script), and with the node's own
 # mix (a lookup GET /api/order?number=N that finds nothing, then a POST /api/order creating N,

@@ -1,4 +1,4 @@
-// scale_bench (issue #8): the whole product at scale on one machine, as processes: a private
+// scale_bench: the whole product at scale on one machine, as processes: a private
 // redis-server (AOF, appendfsync everysec), `tixsync mock-crm` with latency L and K `tixsync
 // run` nodes; N synthetic orders of P positions enqueued through the persistence library; waits
 // until the queue is empty, verifies the mock's objects (each created once) and prints one JSON

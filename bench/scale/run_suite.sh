@@ -1,5 +1,5 @@
 #!/bin/sh
-# The scale_bench scenarios of issue #8, one after the other (never two at a time), each run's
+# The scale_bench scenarios, one after the other (never two at a time), each run's
 # JSON line appended to OUT. Usage: bench/scale/run_suite.sh BUILD_DIR OUT [--quick] [RUNS]
 #   BUILD_DIR  a build with the targets tixsync and scale_bench (ninja -C BUILD_DIR scale_bench)
 #   OUT        file the JSON lines are appended to (compare two with scale_bench --compare)

@@ -1,4 +1,4 @@
-// The scenarios of scale_bench (issue #8): a backlog of N orders synced by K nodes; a re-sync of
+// The scenarios of scale_bench: a backlog of N orders synced by K nodes; a re-sync of
 // the same orders; a big backlog of one event with a trickle of orders for 20 other events; a
 // steady offered rate. Each returns its figures as one JSON object (see bench/README.md).
 #pragma once
