@@ -4,7 +4,7 @@
 // layout of examples/sample-event.json, so both ways into tixsync evaluate against the same data.
 #include "api/event_bundle_fetch.hpp"
 
-#include <algorithm>
+#include <iterator>
 #include <memory>
 #include <set>
 
@@ -132,12 +132,13 @@ namespace {
 
 /// A sub-event or voucher an order references and the bundle lacks.
 struct missing_ref {
-  const char* key;  ///< "subevents" or "vouchers"
+  const char* key;   ///< "subevents" or "vouchers"
+  const char* noun;  ///< "sub-event" or "voucher"
   std::int64_t id;
 };
 
 /// The ids `orders` reference under `field` of their positions that `list` lacks.
-void add_missing(const nlohmann::json& orders, const char* field, const char* key,
+void add_missing(const nlohmann::json& orders, const char* field, const char* key, const char* noun,
                  const nlohmann::json& list, std::vector<missing_ref>& out) {
   std::set<std::int64_t> known, wanted;
   for (const auto& entry : list) {
@@ -151,7 +152,7 @@ void add_missing(const nlohmann::json& orders, const char* field, const char* ke
     for (const auto& p : order["positions"]) {
       if (!p.is_object() || !p.contains(field) || !p[field].is_number_integer()) continue;
       const auto id = p[field].get<std::int64_t>();
-      if (!known.count(id) && wanted.insert(id).second) out.push_back({key, id});
+      if (!known.count(id) && wanted.insert(id).second) out.push_back({key, noun, id});
     }
   }
 }
@@ -194,19 +195,20 @@ void merge_fetched(const std::shared_ptr<ref_fetch>& f, std::string bundle_text)
 void fetch_refs(std::shared_ptr<ref_fetch> f, std::size_t next, std::string bundle_text) {
   if (next == f->missing.size()) return merge_fetched(f, std::move(bundle_text));
   const auto ref = f->missing[next];
-  const std::string what = std::string("fetching ") +
-                           (ref.key[0] == 's' ? "sub-event " : "voucher ") + std::to_string(ref.id);
-  f->shop->get(f->base + ref.key + "/" + std::to_string(ref.id) + "/",
-               [f, next, ref, what, bundle_text = std::move(bundle_text)](pretix_answer a) mutable {
-                 if (a.status == 200) {
-                   auto value = object_of(a, what.substr(9));
-                   if (value.is_null()) return f->done("", false, what, std::move(a));
-                   f->fetched.emplace_back(ref.key, std::move(value));
-                 } else if (a.status != 404) {
-                   return f->done("", false, what, std::move(a));
-                 }
-                 fetch_refs(f, next + 1, std::move(bundle_text));
-               });
+  const std::string noun = std::string(ref.noun) + " " + std::to_string(ref.id);
+  const std::string what = "fetching " + noun;
+  f->shop->get(
+      f->base + ref.key + "/" + std::to_string(ref.id) + "/",
+      [f, next, ref, noun, what, bundle_text = std::move(bundle_text)](pretix_answer a) mutable {
+        if (a.status == 200) {
+          auto value = object_of(a, noun);
+          if (value.is_null()) return f->done("", false, what, std::move(a));
+          f->fetched.emplace_back(ref.key, std::move(value));
+        } else if (a.status != 404) {
+          return f->done("", false, what, std::move(a));
+        }
+        fetch_refs(f, next + 1, std::move(bundle_text));
+      });
 }
 
 }  // namespace
@@ -217,9 +219,10 @@ void add_referenced(node_api::impl& api, std::shared_ptr<pretix_client> shop,
   auto parsed = nlohmann::json::parse(bundle, nullptr, false);
   std::vector<missing_ref> missing;
   if (parsed.is_object()) {
-    add_missing(orders, "subevent", "subevents", parsed.value("subevents", nlohmann::json()),
-                missing);
-    add_missing(orders, "voucher", "vouchers", parsed.value("vouchers", nlohmann::json()), missing);
+    add_missing(orders, "subevent", "subevents", "sub-event",
+                parsed.value("subevents", nlohmann::json()), missing);
+    add_missing(orders, "voucher", "vouchers", "voucher",
+                parsed.value("vouchers", nlohmann::json()), missing);
   }
   if (missing.empty()) return done(std::move(bundle), false, "", {});
   if (missing.size() > referenced_per_call) {
