@@ -65,8 +65,9 @@ struct node_api_options {
   std::string shop_url;
   std::string shop_organizer;
   std::string shop_token;
-  /// How long a fetched event bundle is reused for webhooks.
-  std::chrono::milliseconds event_cache_ttl{60000};
+  /// How long a fetched event bundle is reused for webhooks and resyncs ([shop] event_refresh);
+  /// after it the next webhook fetches the event again.
+  std::chrono::milliseconds event_cache_ttl{300000};
   /// How long a webhook's notification (notification_id of an order) is remembered in Redis:
   /// replays within it are answered 200 without fetching the order again.
   std::chrono::milliseconds webhook_coalesce_window{600000};

@@ -150,14 +150,6 @@ struct order_enqueue {
 /// persistence error. Counts tixsync_orders_enqueued_total.
 http_response enqueue_order(node_api::impl& api, redis_worker& worker, const order_enqueue& order);
 
-/// Fetches the event bundle of organizer/event from pretix (the event, all pages of its items and
-/// questions), checks it with the mapping reader and caches it in api.events. `done` (on the HTTP
-/// client's thread) gets the bundle JSON, or "" with what failed and pretix's answer (status 0
-/// and a problem when there was no usable answer).
-void fetch_event_bundle(node_api::impl& api, std::shared_ptr<pretix_client> shop,
-                        const std::string& organizer, const std::string& event,
-                        std::function<void(std::string bundle, std::string what, pretix_answer failure)> done);
-
 /// Checks the order JSON with the mapping reader (thread-local); "" when it is a valid order of
 /// `event_slug`, else what is wrong and where. Sets `code` to the order's code.
 std::string check_order_json(const std::string& json, const std::string& event_slug,

@@ -36,7 +36,8 @@ std::string pretix_event_path(const std::string& organizer, const std::string& e
 
 std::string pretix_order_path(const std::string& organizer, const std::string& event,
                               const std::string& code) {
-  return pretix_event_path(organizer, event) + "orders/" + segment("order code", code) + "/";
+  return pretix_event_path(organizer, event) + "orders/" + segment("order code", code) + "/?" +
+         pretix_order_query;
 }
 
 pretix_client::pretix_client(providers::http::http_transport& transport, std::string base_url,

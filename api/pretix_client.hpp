@@ -43,7 +43,12 @@ std::string pretix_segment_problem(const std::string& what, const std::string& v
 /// "/api/v1/organizers/<organizer>/events/<event>/", both percent-encoded. Throws
 /// std::invalid_argument with pretix_segment_problem's message for a refused slug.
 std::string pretix_event_path(const std::string& organizer, const std::string& event);
-/// pretix_event_path + "orders/<code>/", the code percent-encoded and checked as well.
+/// The query every order fetch carries: without it pretix hides the positions cancelled on
+/// their own, which the sync still updates (pretix's sync iterates all positions).
+inline constexpr const char* pretix_order_query = "include_canceled_positions=true";
+
+/// pretix_event_path + "orders/<code>/?" + pretix_order_query, the code percent-encoded and
+/// checked as well.
 std::string pretix_order_path(const std::string& organizer, const std::string& event,
                               const std::string& code);
 

@@ -7,6 +7,7 @@
 // and then on a Redis worker (store and queue the page's orders), never blocking an I/O thread.
 #include <chrono>
 
+#include "api/event_bundle_fetch.hpp"
 #include "api/json_response.hpp"
 #include "api/node_api_impl.hpp"
 #include "api/pretix_client.hpp"
@@ -145,33 +146,21 @@ void next_page(node_api::impl& api, std::shared_ptr<resync_job> job,
                std::shared_ptr<const std::string> bundle, std::string url,
                std::optional<responder> first);
 
-/// One step: the page at `url` came back; queue it and go on. `first` is the POST's responder
-/// while the first page is handled, after that nobody waits.
-void on_page(node_api::impl& api, std::shared_ptr<resync_job> job,
-             std::shared_ptr<const std::string> bundle, pretix_page page,
-             std::optional<responder> first) {
-  auto failed = [&](int status, const std::string& message) {
-    auto answer = fail_job(api, *job, status, message);
-    if (first) first->send(std::move(answer));
-  };
-  std::size_t done_pages;
-  {
-    std::lock_guard<std::mutex> lock(job->mutex);
-    done_pages = job->pages;
-  }
-  if (!page.readable) {
-    auto [status, message] =
-        pretix_failure("order list page " + std::to_string(done_pages + 1), page.answer);
-    return failed(status, message);
-  }
+/// Ends the job as failed; the POST's responder (while the first page is handled) gets it.
+void fail_step(node_api::impl& api, resync_job& job, const std::optional<responder>& first,
+               int status, const std::string& message) {
+  auto answer = fail_job(api, job, status, message);
+  if (first) first->send(std::move(answer));
+}
+
+/// Queues a page on a Redis worker with `bundle` (stored first when it changed), then goes on.
+void queue_step(node_api::impl& api, std::shared_ptr<resync_job> job,
+                std::shared_ptr<const std::string> bundle, std::shared_ptr<pretix_page> page,
+                std::optional<responder> first) {
   auto work = [&api, job, bundle, first](redis_worker& worker, pretix_page& page) {
     int status = 503;
     auto problem = queue_page(api, worker, *job, *bundle, page.results, status);
-    if (!problem.empty()) {
-      auto answer = fail_job(api, *job, status, problem);
-      if (first) first->send(std::move(answer));
-      return;
-    }
+    if (!problem.empty()) return fail_step(api, *job, first, status, problem);
     if (page.next.empty()) {
       {
         std::lock_guard<std::mutex> lock(job->mutex);
@@ -184,10 +173,46 @@ void on_page(node_api::impl& api, std::shared_ptr<resync_job> job,
     if (first) first->send(json_response(202, job_json(*job)));
     next_page(api, job, bundle, page.next, std::nullopt);
   };
+  const bool posted =
+      api.pool.post([work, page](redis_worker& worker) mutable { work(worker, *page); });
+  if (!posted) {
+    fail_step(api, *job, first, 503, "the node is busy or stopping: too much Redis work queued");
+  }
+}
+
+/// One step: the page at `url` came back; add the sub-events and vouchers its orders reference
+/// to the bundle, queue it and go on. `first` is the POST's responder while the first page is
+/// handled, after that nobody waits.
+void on_page(node_api::impl& api, std::shared_ptr<resync_job> job,
+             std::shared_ptr<const std::string> bundle, pretix_page page,
+             std::optional<responder> first) {
+  std::size_t done_pages;
+  {
+    std::lock_guard<std::mutex> lock(job->mutex);
+    done_pages = job->pages;
+  }
+  const std::string what = "order list page " + std::to_string(done_pages + 1);
+  if (!page.readable) {
+    auto [status, message] = pretix_failure(what, page.answer);
+    return fail_step(api, *job, first, status, message);
+  }
   auto shared_page = std::make_shared<pretix_page>(std::move(page));
-  const bool posted = api.pool.post(
-      [work, shared_page](redis_worker& worker) mutable { work(worker, *shared_page); });
-  if (!posted) failed(503, "the node is busy or stopping: too much Redis work queued");
+  add_referenced(
+      api, job->shop, job->organizer, job->slug, *bundle, shared_page->results,
+      [&api, job, bundle, shared_page, first, what](std::string completed, bool changed,
+                                                    std::string doing, pretix_answer failure) {
+        if (completed.empty()) {
+          auto [status, message] = pretix_failure(what + ": " + doing, failure);
+          return fail_step(api, *job, first, status, message);
+        }
+        auto next_bundle = bundle;
+        if (changed) {
+          std::lock_guard<std::mutex> lock(job->mutex);
+          job->event_stored = false;
+          next_bundle = std::make_shared<const std::string>(std::move(completed));
+        }
+        queue_step(api, job, next_bundle, shared_page, first);
+      });
 }
 
 void next_page(node_api::impl& api, std::shared_ptr<resync_job> job,
@@ -276,7 +301,8 @@ void resync_from_pretix(node_api::impl& api, const std::string& provider,
           auto [status, message] = pretix_failure(what, failure);
           return void(reply.send(fail_job(api, *job, status, message)));
         }
-        const std::string path = pretix_event_path(job->organizer, job->slug) + "orders/";
+        const std::string path =
+            pretix_event_path(job->organizer, job->slug) + "orders/?" + pretix_order_query;
         next_page(api, job, std::make_shared<const std::string>(std::move(bundle)),
                   job->shop->url_of(path), reply);
       });

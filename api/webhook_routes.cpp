@@ -8,10 +8,10 @@
 #include <memory>
 #include <random>
 
+#include "api/event_bundle_fetch.hpp"
 #include "api/json_response.hpp"
 #include "api/node_api_impl.hpp"
 #include "api/pretix_client.hpp"
-#include "mapping/order_reader.hpp"
 #include "persistence/webhook_notifications.hpp"
 #include "providers/http/http_client.hpp"
 
@@ -127,7 +127,10 @@ http_response store_and_enqueue_on(node_api::impl& api, webhook_call& call, redi
     return answer;
   };
   if (call.bundle_fetched) {
-    auto stored = worker.snapshots.put_event(call.event_id, call.bundle);
+    // The cached bundle holds what this call added and what others added meanwhile: whichever
+    // call stores last stores them all.
+    std::string latest = cached_event_bundle(api, call.event_id, false);
+    auto stored = worker.snapshots.put_event(call.event_id, latest.empty() ? call.bundle : latest);
     if (!stored.ok()) return failed(persistence_error(stored, "storing event " + call.event_id));
   }
   auto answer = enqueue_order(api, worker, call.order);
@@ -152,67 +155,34 @@ void store_and_enqueue(node_api::impl& api, std::shared_ptr<webhook_call> call,
 
 }  // namespace
 
-void fetch_event_bundle(
-    node_api::impl& api, std::shared_ptr<pretix_client> shop, const std::string& organizer,
-    const std::string& event,
-    std::function<void(std::string bundle, std::string what, pretix_answer failure)> done) {
-  const std::string event_id = organizer + "/" + event;
-  std::string base;
-  try {
-    base = pretix_event_path(organizer, event);
-  } catch (const std::invalid_argument& e) {
-    return done("", "checking the event", {0, "", e.what(), true});
-  }
-  shop->get(base, [&api, shop, done, base, organizer, event_id](pretix_answer event_answer) {
-    if (event_answer.status != 200) return done("", "fetching the event", std::move(event_answer));
-    shop->get_all(base + "items/", [&api, shop, done, base, organizer, event_id, event_answer](
-                                       pretix_answer a, nlohmann::json items) {
-      if (a.status != 200) return done("", "fetching the items", std::move(a));
-      shop->get_all(base + "questions/", [&api, done, organizer, event_id, event_answer, items](
-                                             pretix_answer q, nlohmann::json questions) {
-        if (q.status != 200) return done("", "fetching the questions", std::move(q));
-        nlohmann::json event_json = nlohmann::json::parse(event_answer.body, nullptr, false);
-        if (!event_json.is_object()) {
-          return done("", "fetching the event", {0, "", "the event is not a JSON object", true});
-        }
-        nlohmann::json bundle = {{"organizer", organizer},
-                                 {"event", event_json},
-                                 {"settings", nlohmann::json::object()},
-                                 {"items", items},
-                                 {"questions", questions},
-                                 {"checkinlists", nlohmann::json::array()},
-                                 {"subevents", nlohmann::json::array()},
-                                 {"vouchers", nlohmann::json::array()}};
-        std::string text = bundle.dump();
-        thread_local mapping::order_reader reader;
-        mapping::event_bundle parsed;
-        mapping::read_error error;
-        if (!reader.read_event_bundle(text, parsed, error)) {
-          return done("", "reading the event bundle",
-                      {0, "", "it cannot be read: " + error.to_string(), true});
-        }
-        {
-          std::lock_guard<std::mutex> lock(api.event_mutex);
-          api.events[event_id] = {text, std::chrono::steady_clock::now()};
-        }
-        done(std::move(text), "", {});
-      });
-    });
-  });
-}
-
 namespace {
 
-/// Fetches the event bundle, then stores and enqueues.
+/// Adds the sub-events and vouchers the order references to the call's bundle, then stores
+/// and enqueues.
+void add_references(node_api::impl& api, std::shared_ptr<pretix_client> shop,
+                    std::shared_ptr<webhook_call> call, responder reply) {
+  auto order = nlohmann::json::array({nlohmann::json::parse(*call->order.order_json)});
+  add_referenced(api, shop, call->organizer, call->event, call->bundle, order,
+                 [&api, call, reply](std::string bundle, bool changed, std::string what,
+                                     pretix_answer failure) {
+                   if (bundle.empty())
+                     return finish(api, call, reply, pretix_unavailable(api, what, failure));
+                   call->bundle = std::move(bundle);
+                   call->bundle_fetched = call->bundle_fetched || changed;
+                   store_and_enqueue(api, call, reply);
+                 });
+}
+
+/// Fetches the event bundle, then completes it for the order.
 void fetch_bundle(node_api::impl& api, std::shared_ptr<pretix_client> shop,
                   std::shared_ptr<webhook_call> call, responder reply) {
   fetch_event_bundle(
       api, shop, call->organizer, call->event,
-      [&api, call, reply](std::string bundle, std::string what, pretix_answer failure) {
+      [&api, shop, call, reply](std::string bundle, std::string what, pretix_answer failure) {
         if (bundle.empty()) return finish(api, call, reply, pretix_unavailable(api, what, failure));
         call->bundle = std::move(bundle);
         call->bundle_fetched = true;
-        store_and_enqueue(api, call, reply);
+        add_references(api, shop, call, reply);
       });
 }
 
@@ -234,15 +204,8 @@ void fetch_order(node_api::impl& api, std::shared_ptr<webhook_call> call, respon
                                             (problem.empty() ? "another code" : problem)));
     }
     call->order.order_json = std::move(order.body);
-    {
-      std::lock_guard<std::mutex> lock(api.event_mutex);
-      auto it = api.events.find(call->event_id);
-      if (it != api.events.end() &&
-          std::chrono::steady_clock::now() - it->second.fetched < api.options.event_cache_ttl) {
-        call->bundle = it->second.bundle;
-      }
-    }
-    if (!call->bundle.empty()) return store_and_enqueue(api, call, reply);
+    call->bundle = cached_event_bundle(api, call->event_id);
+    if (!call->bundle.empty()) return add_references(api, shop, call, reply);
     fetch_bundle(api, shop, call, reply);
   });
 }

@@ -43,6 +43,7 @@ void print_summary(const config::tixsync_config& config) {
 void run_check_config(const check_config_options& options) {
   auto loaded = config::load_config(options.path);
   if (loaded.ok()) loaded.problems = check_provider_settings(loaded.config);
+  if (loaded.ok()) loaded.problems = config::check_mapping_field_names(loaded.config);
   if (loaded.ok() && !options.event_path.empty()) {
     auto event = load_event_bundle(options.event_path);
     mapping::field_catalogue catalogue(event);

@@ -84,6 +84,7 @@ node_http::node_http(const config::tixsync_config& config, const built_providers
   options.shop_url = config.shop.url;
   options.shop_organizer = config.shop.organizer;
   options.shop_token = config.shop.api_token.reveal();
+  options.event_cache_ttl = config.shop.event_refresh;
   options.node_stats = std::move(node.stats);
   options.node_state = std::move(node.state);
   options.guards = built.guards;

@@ -178,6 +178,10 @@ void run_node(const run_options& options) {
   if (auto problems = check_provider_settings(config); !problems.empty()) {
     throw command_error(exit_bad_input, config::format_problems(problems));
   }
+  // A field no event can have would park every order as `config` once running.
+  if (auto problems = config::check_mapping_field_names(config); !problems.empty()) {
+    throw command_error(exit_bad_input, config::format_problems(problems));
+  }
   if (options.feed_orders.empty() != options.feed_event.empty()) {
     throw command_error(exit_usage, "--feed and --feed-event go together");
   }

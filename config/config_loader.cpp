@@ -113,6 +113,8 @@ void read_shop(table_reader& root, shop_section& shop) {
   r.string("organizer", shop.organizer);
   r.secret_env("api_token_env", shop.api_token_env, shop.api_token);
   r.string("language", shop.language);
+  r.duration("event_refresh", shop.event_refresh, std::chrono::milliseconds(1000),
+             std::chrono::milliseconds(24 * 3600 * 1000));
   r.finish();
 }
 

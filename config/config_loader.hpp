@@ -36,6 +36,11 @@ load_result parse_config(std::string_view text, const std::string& path,
 std::vector<config_problem> check_mappings_against(const tixsync_config& config,
                                                    const mapping::field_catalogue& catalogue);
 
+/// Refuses mapping fields no event can have (neither a static field under any name scheme nor
+/// question_<identifier> or checkin_date_<list id>), naming the closest valid one; problems are
+/// located at the provider's `mappings` key. Needs no event.
+std::vector<config_problem> check_mapping_field_names(const tixsync_config& config);
+
 /// Every problem on its own line, "FILE:LINE:COLUMN: key.path: message".
 std::string format_problems(const std::vector<config_problem>& problems);
 

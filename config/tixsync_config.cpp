@@ -2,7 +2,9 @@
 // against an event's field catalogue.
 #include "config/tixsync_config.hpp"
 
+#include "config/closest_key.hpp"
 #include "config/config_loader.hpp"
+#include "mapping/source_fields.hpp"
 
 namespace tixsync::config {
 
@@ -33,6 +35,44 @@ std::vector<config_problem> check_mappings_against(const tixsync_config& config,
       const std::string origin =
           provider.mappings_file.empty() ? "" : provider.mappings_file + ": ";
       out.push_back({provider.mappings_location, key, origin + p.to_string()});
+    }
+  }
+  return out;
+}
+
+namespace {
+
+/// "" when `key` may name a field of some event, else why not with the closest valid name.
+std::string field_name_problem(const std::string& key) {
+  if (key.empty() || mapping::field_key_possible(key)) return "";
+  std::string message = "'" + key +
+                        "' is no pretix field of any event (neither a field of the catalogue nor "
+                        "question_<identifier> or checkin_date_<list id>)";
+  const auto closest = closest_key(key, mapping::static_field_keys());
+  return closest.empty() ? message : message + "; did you mean '" + closest + "'?";
+}
+
+}  // namespace
+
+std::vector<config_problem> check_mapping_field_names(const tixsync_config& config) {
+  std::vector<config_problem> out;
+  for (std::size_t i = 0; i < config.providers.size(); ++i) {
+    const auto& provider = config.providers[i];
+    const std::string key = "providers[" + std::to_string(i) + "].mappings";
+    const std::string origin = provider.mappings_file.empty() ? "" : provider.mappings_file + ": ";
+    auto report = [&](const std::string& where, const std::string& field) {
+      if (auto problem = field_name_problem(field); !problem.empty()) {
+        out.push_back({provider.mappings_location, key, origin + where + ": " + problem});
+      }
+    };
+    for (std::size_t m = 0; m < provider.mappings.size(); ++m) {
+      const auto& mapping = provider.mappings[m];
+      const std::string at = "mappings[" + std::to_string(m) + "]";
+      report(at + ".pretix_id_field", mapping.pretix_id_field);
+      for (std::size_t p = 0; p < mapping.property_mappings.size(); ++p) {
+        report(at + ".property_mappings[" + std::to_string(p) + "].pretix_field",
+               mapping.property_mappings[p].pretix_field);
+      }
     }
   }
   return out;

@@ -79,6 +79,8 @@ struct shop_section {
   std::string api_token_env;
   secret api_token;
   std::string language = "en";
+  /// How long an event bundle fetched from pretix is used before it is fetched again.
+  std::chrono::milliseconds event_refresh{300000};
 };
 
 struct log_section {

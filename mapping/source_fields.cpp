@@ -294,4 +294,25 @@ const source_field* field_catalogue::find(const std::string& key) const {
   return it == index_.end() ? nullptr : &fields_[it->second];
 }
 
+const std::set<std::string>& static_field_keys() {
+  static const std::set<std::string> keys = [] {
+    std::set<std::string> out;
+    for (const name_scheme& scheme : all_name_schemes()) {
+      event_bundle empty;  // no questions, no check-in lists: only static fields
+      empty.settings.name_scheme = std::string(scheme.key);
+      for (const auto& field : field_catalogue(empty).fields()) out.insert(field.key);
+    }
+    return out;
+  }();
+  return keys;
+}
+
+bool field_key_possible(const std::string& key) {
+  if (static_field_keys().count(key)) return true;
+  const std::string question = "question_", checkin = "checkin_date_";
+  if (key.size() > question.size() && key.rfind(question, 0) == 0) return true;
+  return key.size() > checkin.size() && key.rfind(checkin, 0) == 0 &&
+         key.find_first_not_of("0123456789", checkin.size()) == std::string::npos;
+}
+
 }  // namespace tixsync::mapping

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -74,5 +75,13 @@ class field_catalogue {
   std::vector<source_field> fields_;
   std::unordered_map<std::string, std::size_t> index_;
 };
+
+/// Every key a catalogue has whatever the event: the static fields under every name scheme
+/// (so every attendee_name_<part> and invoice_address_name_<part>), without the dynamic ones.
+const std::set<std::string>& static_field_keys();
+
+/// Whether some event can have a field `key`: a static key, or one of the dynamic patterns
+/// question_<identifier> and checkin_date_<list id>.
+bool field_key_possible(const std::string& key);
 
 }  // namespace tixsync::mapping

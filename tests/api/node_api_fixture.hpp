@@ -17,6 +17,7 @@
 #include "api/json_response.hpp"
 #include "api/node_api.hpp"
 #include "persistence/queue_store.hpp"
+#include "tests/api/pretix_stand_in.hpp"
 #include "tests/support/http_fetch.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/test_data.hpp"
@@ -27,18 +28,19 @@ inline const std::string api_token = "test-token-123";
 inline const std::string shop_token = "shop-token-456";
 inline const std::string event_id = "nordlicht/ndd25";
 
-/// The fake pretix: the event of tests/data/event.json and the orders of orders.jsonl, behind
-/// "Authorization: Token <shop_token>"; `status_override` answers every request with that status.
+/// The fake pretix: the event of tests/data/event.json (or `bundle`) and the orders of
+/// orders.jsonl (or `orders`), behind "Authorization: Token <shop_token>", answered as pretix does
+/// (pretix_stand_in.hpp); `status_override` answers every request with that status.
 class fake_pretix {
  public:
-  fake_pretix() {
-    const auto bundle = nlohmann::json::parse(tixsync::testing::read_test_data("event.json"));
-    event_ = bundle["event"].dump();
-    items_ = nlohmann::json{{"count", bundle["items"].size()}, {"next", nullptr}, {"results", bundle["items"]}}.dump();
-    questions_ = nlohmann::json{{"count", bundle["questions"].size()}, {"next", nullptr},
-                                {"results", bundle["questions"]}}.dump();
-    for (const auto& line : tixsync::testing::read_test_data_lines("orders.jsonl")) {
-      orders_[nlohmann::json::parse(line)["code"].get<std::string>()] = line;
+  explicit fake_pretix(
+      nlohmann::json bundle = nlohmann::json::parse(tixsync::testing::read_test_data("event.json")),
+      std::vector<std::string> orders = tixsync::testing::read_test_data_lines("orders.jsonl"))
+      : resources_(std::move(bundle), "/api/v1/organizers/nordlicht/events/ndd25/") {
+    for (const auto& line : orders) {
+      auto order = nlohmann::json::parse(line);
+      const auto code = order["code"].get<std::string>();
+      orders_[code] = std::move(order);
     }
     router routes;
     routes.add_sync("GET", "/api/v1/organizers/{org}/events/{ev}/{rest...}",
@@ -59,20 +61,20 @@ class fake_pretix {
     }
     if (r.param("org") != "nordlicht" || r.param("ev") != "ndd25") return error_response(404, "Not found.");
     const std::string& rest = r.param("rest");
-    auto json = [](const std::string& body) { return http_response::text(200, body, "application/json"); };
-    if (rest.empty()) return json(event_);
-    if (rest == "items/") return json(items_);
-    if (rest == "questions/") return json(questions_);
+    if (auto resource = resources_.answer(rest, r, url())) return *resource;
     if (rest.rfind("orders/", 0) == 0) {
       std::string code = rest.substr(7);
       if (!code.empty() && code.back() == '/') code.pop_back();
       auto it = orders_.find(code);
-      if (it != orders_.end()) return json(it->second);
+      if (it != orders_.end()) {
+        return http_response::text(200, pretix_event_resources::order_as_served(it->second, r),
+                                   "application/json");
+      }
     }
     return error_response(404, "Not found.");
   }
-  std::string event_, items_, questions_;
-  std::map<std::string, std::string> orders_;
+  pretix_event_resources resources_;
+  std::map<std::string, nlohmann::json> orders_;
   std::unique_ptr<http_server> server_;
 };
 

@@ -18,9 +18,8 @@ class paged_pretix {
  public:
   paged_pretix(std::size_t order_count, std::size_t page_size) : page_size_(page_size) {
     const auto bundle = nlohmann::json::parse(tixsync::testing::read_test_data("event.json"));
-    event_ = bundle["event"].dump();
-    items_ = list(bundle["items"], "");
-    questions_ = list(bundle["questions"], "");
+    resources_ = std::make_unique<pretix_event_resources>(
+        bundle, "/api/v1/organizers/nordlicht/events/ndd25/");
     const auto lines = tixsync::testing::read_test_data_lines("orders.jsonl");
     for (std::size_t i = 0; i < order_count && i < lines.size(); ++i) {
       orders_.push_back(nlohmann::json::parse(lines[i]));
@@ -50,6 +49,12 @@ class paged_pretix {
         .dump();
   }
 
+  /// pretix's `next` keeps the list's query.
+  static std::string kept_query(const http_request& r) {
+    auto flag = r.query_param("include_canceled_positions");
+    return flag ? "include_canceled_positions=" + *flag + "&" : "";
+  }
+
   http_response answer(const http_request& r) {
     if (r.header("Authorization").value_or("") != "Token " + shop_token) {
       return error_response(401, "Invalid token.");
@@ -60,9 +65,7 @@ class paged_pretix {
       return http_response::text(200, body, "application/json");
     };
     const std::string& rest = r.param("rest");
-    if (rest.empty()) return json(event_);
-    if (rest == "items/") return json(items_);
-    if (rest == "questions/") return json(questions_);
+    if (auto resource = resources_->answer(rest, r, url())) return *resource;
     if (rest != "orders/") return error_response(404, "Not found.");
     const int page = std::stoi(r.query_param("page").value_or("1"));
     ++order_pages_served;
@@ -71,18 +74,20 @@ class paged_pretix {
     nlohmann::json results = nlohmann::json::array();
     for (std::size_t i = (page - 1) * page_size_; i < orders_.size() && i < page * page_size_;
          ++i) {
-      results.push_back(orders_[i]);
+      results.push_back(
+          nlohmann::json::parse(pretix_event_resources::order_as_served(orders_[i], r)));
     }
     std::string next;
     if (static_cast<std::size_t>(page) < pages()) {
       next = (foreign_next ? std::string("http://elsewhere.example") : url()) +
-             "/api/v1/organizers/nordlicht/events/ndd25/orders/?page=" + std::to_string(page + 1);
+             "/api/v1/organizers/nordlicht/events/ndd25/orders/?" + kept_query(r) +
+             "page=" + std::to_string(page + 1);
     }
     return json(list(results, next));
   }
 
   std::size_t page_size_;
-  std::string event_, items_, questions_;
+  std::unique_ptr<pretix_event_resources> resources_;
   std::vector<nlohmann::json> orders_;
   std::unique_ptr<http_server> server_;
 };
@@ -223,6 +228,33 @@ TEST_F(resync_test, needs_the_token_a_shop_and_the_shop_organizer) {
   EXPECT_EQ(get("/api/v1/resync/nope").status, 404);
   start_api(api_token, "");
   EXPECT_EQ(start().status, 422);
+}
+
+/// pretix with the first 11 orders on one page: one has a position cancelled on its own, one a
+/// voucher.
+class resync_all_positions_test : public resync_test {
+ protected:
+  void SetUp() override { start_api(api_token, all_.url()); }
+  paged_pretix all_{11, 50};
+};
+
+TEST_F(resync_all_positions_test, keeps_cancelled_positions_and_fetches_referenced_vouchers) {
+  auto r = start();
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto done = finished(json_of(r)["job"].get<std::string>());
+  ASSERT_EQ(done["state"], "done") << done.dump();
+  persistence::redis_connection c(connection());
+  persistence::snapshot_store snapshots(c);
+  auto order = snapshots.get_order(event_id, "U7JCV");
+  ASSERT_TRUE(order.ok() && order->has_value());
+  const auto positions = nlohmann::json::parse(**order)["positions"];
+  ASSERT_EQ(positions.size(), 2u) << positions.dump();
+  EXPECT_EQ(positions[1]["canceled"], true);
+  auto event = snapshots.get_event(event_id);
+  ASSERT_TRUE(event.ok() && event->has_value());
+  const auto vouchers = nlohmann::json::parse(**event)["vouchers"];
+  ASSERT_EQ(vouchers.size(), 1u) << vouchers.dump();
+  EXPECT_EQ(vouchers[0]["code"], "SPEAKER25");
 }
 
 }  // namespace

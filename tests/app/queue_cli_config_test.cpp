@@ -55,7 +55,12 @@ TEST(check_config, EventCatalogueCheckFindsUnknownFields) {
   temp_file config(
       "[[providers]]\nid = \"crm\"\ntype = \"example\"\nmappings = \"" + mappings.path() + "\"\n",
       ".toml");
-  EXPECT_EQ(run_tixsync({"check-config", config.path()}).exit_code, 0);
+  // No event can have shoe_size: refused without --event too (mapping_fields_cli_test.cpp).
+  auto without_event = run_tixsync({"check-config", config.path()});
+  EXPECT_EQ(without_event.exit_code, 1);
+  EXPECT_NE(without_event.out.find("'shoe_size' is no pretix field of any event"),
+            std::string::npos)
+      << without_event.out;
   auto r = run_tixsync({"check-config", config.path(), "--event", test_data_path("event.json")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find(config.path() + ":4:12: providers[0].mappings: "), std::string::npos)

@@ -1,0 +1,94 @@
+// The event resources of a stand-in pretix, answered as pretix answers them (pretix-formats.md
+// §1-§3): the event, /settings/, paginated lists of items, questions and check-in lists (50 per
+// page, count/next/previous/results), sub-events and vouchers by id only, 404 for unknown ids; and
+// orders with the positions cancelled on their own hidden unless include_canceled_positions=true.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "api/http_message.hpp"
+#include "api/json_response.hpp"
+
+namespace tixsync::api::testing {
+
+class pretix_event_resources {
+ public:
+  /// `bundle` has the layout of examples/sample-event.json; `event_path` is the event's API path
+  /// ("/api/v1/organizers/nordlicht/events/ndd25/").
+  pretix_event_resources(nlohmann::json bundle, std::string event_path)
+      : bundle_(std::move(bundle)), event_path_(std::move(event_path)) {}
+
+  static constexpr std::size_t page_size = 50;
+
+  /// The answer to GET <event_path><rest> on `base_url`, or nullopt when `rest` is no event
+  /// resource (orders are the caller's).
+  std::optional<http_response> answer(const std::string& rest, const http_request& r,
+                                      const std::string& base_url) const {
+    if (rest.empty()) return json(bundle_["event"]);
+    if (rest == "settings/") {
+      // pretix answers every setting; a few that tixsync does not read stand for the rest.
+      auto settings = bundle_["settings"];
+      settings["contact_mail"] = "info@nordlicht.example";
+      settings["imprint_url"] = nullptr;
+      return json(settings);
+    }
+    for (const char* key : {"items", "questions", "checkinlists"}) {
+      if (rest == std::string(key) + "/") return page_of(key, r, base_url);
+    }
+    for (const char* key : {"subevents", "vouchers"}) {
+      const std::string prefix = std::string(key) + "/";
+      if (rest.rfind(prefix, 0) != 0) continue;
+      for (const auto& entry : bundle_[key]) {
+        if (prefix + std::to_string(entry["id"].get<std::int64_t>()) + "/" == rest) {
+          return json(entry);
+        }
+      }
+      return error_response(404, "Not found.");
+    }
+    return std::nullopt;
+  }
+
+  /// `order` as pretix serves it for request `r`.
+  static std::string order_as_served(nlohmann::json order, const http_request& r) {
+    if (r.query_param("include_canceled_positions").value_or("") == "true") return order.dump();
+    auto& positions = order["positions"];
+    nlohmann::json kept = nlohmann::json::array();
+    for (auto& p : positions) {
+      if (!p.value("canceled", false)) kept.push_back(std::move(p));
+    }
+    positions = std::move(kept);
+    return order.dump();
+  }
+
+  static http_response json(const nlohmann::json& value) {
+    return http_response::text(200, value.dump(), "application/json");
+  }
+
+ private:
+  http_response page_of(const std::string& key, const http_request& r,
+                        const std::string& base_url) const {
+    const auto& all = bundle_[key];
+    const std::size_t page = std::stoul(r.query_param("page").value_or("1"));
+    const std::size_t pages = std::max<std::size_t>(1, (all.size() + page_size - 1) / page_size);
+    if (page < 1 || page > pages) return error_response(404, "Invalid page.");
+    nlohmann::json results = nlohmann::json::array();
+    for (std::size_t i = (page - 1) * page_size; i < all.size() && i < page * page_size; ++i) {
+      results.push_back(all[i]);
+    }
+    auto link = [&](std::size_t n) -> nlohmann::json {
+      if (n < 1 || n > pages) return nullptr;
+      return base_url + event_path_ + key + "/?page=" + std::to_string(n);
+    };
+    return json({{"count", all.size()},
+                 {"next", link(page + 1)},
+                 {"previous", link(page - 1)},
+                 {"results", results}});
+  }
+
+  nlohmann::json bundle_;
+  std::string event_path_;
+};
+
+}  // namespace tixsync::api::testing
