@@ -308,6 +308,7 @@ router node_api::routes() {
   add_dashboard_routes(routes, *impl_);
   add_ingest_routes(routes, *impl_);
   add_webhook_routes(routes, *impl_);
+  add_event_refresh_routes(routes, *impl_);
   add_jobs_routes(routes, *impl_);
   add_order_routes(routes, *impl_);
   add_resync_routes(routes, *impl_);

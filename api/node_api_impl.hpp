@@ -124,6 +124,7 @@ std::string event_id_of(const std::string& organizer, const std::string& event,
 void add_health_routes(router& routes, node_api::impl& api);
 void add_ingest_routes(router& routes, node_api::impl& api);
 void add_webhook_routes(router& routes, node_api::impl& api);
+void add_event_refresh_routes(router& routes, node_api::impl& api);
 void add_jobs_routes(router& routes, node_api::impl& api);
 void add_order_routes(router& routes, node_api::impl& api);
 void add_overview_routes(router& routes, node_api::impl& api);

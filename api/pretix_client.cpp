@@ -1,6 +1,7 @@
 // pretix_client: GETs with the shop token over the async transport, and paging through lists.
 #include "api/pretix_client.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -66,6 +67,13 @@ void pretix_client::get_url(const std::string& url, std::function<void(pretix_an
     if (result.response) {
       answer.status = result.response->status;
       answer.body = std::move(result.response->body);
+      // Only a short, printable value is kept: it ends up in log lines and answers.
+      auto retry_after = result.response->header("Retry-After").value_or("");
+      if (retry_after.size() <= 40 &&
+          std::all_of(retry_after.begin(), retry_after.end(),
+                      [](unsigned char c) { return c >= 0x20 && c < 0x7f; })) {
+        answer.retry_after = std::move(retry_after);
+      }
     } else {
       answer.problem = result.error ? std::string(providers::http::to_string(result.error->kind)) +
                                           ": " + result.error->message
@@ -140,6 +148,18 @@ void pretix_client::get_all(const std::string& path,
     });
   };
   (*step)(base_url_ + path);
+}
+
+std::string pretix_failure_reason(const pretix_answer& a) {
+  if (a.status == 0) return a.problem;
+  if (a.status == 401 || a.status == 403) {
+    return "pretix refused the shop token (HTTP " + std::to_string(a.status) + ")";
+  }
+  if (a.status == 429) {
+    return "pretix is rate limiting the shop token (HTTP 429" +
+           (a.retry_after.empty() ? std::string() : ", Retry-After: " + a.retry_after) + ")";
+  }
+  return "pretix answered HTTP " + std::to_string(a.status);
 }
 
 }  // namespace tixsync::api

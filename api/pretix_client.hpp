@@ -24,7 +24,14 @@ struct pretix_answer {
   /// pretix answered, but with something that cannot be used (not a list page, a `next` off
   /// the shop URL, too many pages, an unreadable event): its problem, not the network's.
   bool unreadable = false;
+  /// pretix's Retry-After header as sent ("" when none), e.g. with a 429.
+  std::string retry_after;
 };
+
+/// Why a fetch got `answer` in words: the problem when there was no usable answer, a refused
+/// shop token for 401 and 403, rate limiting (with pretix's Retry-After) for 429, else pretix's
+/// status.
+std::string pretix_failure_reason(const pretix_answer& answer);
 
 /// One page of a pretix list ({"count", "next", "previous", "results"}).
 struct pretix_page {

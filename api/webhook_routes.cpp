@@ -108,11 +108,7 @@ std::string trigger_of(const std::string& action) {
 
 http_response pretix_unavailable(node_api::impl& api, const std::string& what,
                                  const pretix_answer& a) {
-  const std::string why =
-      a.status == 0 ? a.problem
-      : a.status == 401 || a.status == 403
-          ? "pretix refused the shop token (HTTP " + std::to_string(a.status) + ")"
-          : "pretix answered HTTP " + std::to_string(a.status);
+  const std::string why = pretix_failure_reason(a);
   api.log("webhook: " + what + ": " + why);
   return error_response(503,
                         "pretix: " + what + ": " + why + "; nothing was enqueued, retry later");

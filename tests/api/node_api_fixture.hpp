@@ -12,6 +12,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "api/http_server.hpp"
 #include "api/json_response.hpp"
@@ -30,7 +31,8 @@ inline const std::string event_id = "nordlicht/ndd25";
 
 /// The fake pretix: the event of tests/data/event.json (or `bundle`) and the orders of
 /// orders.jsonl (or `orders`), behind "Authorization: Token <shop_token>", answered as pretix does
-/// (pretix_stand_in.hpp); `status_override` answers every request with that status.
+/// (pretix_stand_in.hpp); `status_override` answers every request with that status,
+/// `rate_limited` with 429 and "Retry-After: 30", and `delay` holds every answer back that long.
 class fake_pretix {
  public:
   explicit fake_pretix(
@@ -51,15 +53,33 @@ class fake_pretix {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
   std::atomic<int> status_override{0};
   std::atomic<int> requests{0};
+  std::atomic<bool> rate_limited{false};
+  std::atomic<std::chrono::milliseconds> delay{std::chrono::milliseconds(0)};
+
+  /// Sets event setting `key` of the served event.
+  void set_setting(const std::string& key, nlohmann::json value) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    resources_.set_setting(key, std::move(value));
+  }
 
  private:
   http_response answer(const http_request& r) {
     ++requests;
+    // Bounded: the tests set delays of a few seconds at most.
+    std::this_thread::sleep_for(delay.load());
     if (status_override) return error_response(status_override, "forced");
+    if (rate_limited) {
+      auto limited =
+          error_response(429, "Request was throttled. Expected available in 30 seconds.");
+      limited.set_header("Retry-After", "30");
+      return limited;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
     if (r.header("Authorization").value_or("") != "Token " + shop_token) {
       return error_response(401, "Invalid token.");
     }
-    if (r.param("org") != "nordlicht" || r.param("ev") != "ndd25") return error_response(404, "Not found.");
+    if (r.param("org") != "nordlicht" || r.param("ev") != "ndd25")
+      return error_response(404, "Not found.");
     const std::string& rest = r.param("rest");
     if (auto resource = resources_.answer(rest, r, url())) return *resource;
     if (rest.rfind("orders/", 0) == 0) {
@@ -73,6 +93,7 @@ class fake_pretix {
     }
     return error_response(404, "Not found.");
   }
+  std::mutex mutex_;  // the served event against set_setting
   pretix_event_resources resources_;
   std::map<std::string, nlohmann::json> orders_;
   std::unique_ptr<http_server> server_;
@@ -153,7 +174,9 @@ class node_api_test : public ::testing::Test {
     EXPECT_TRUE(counts.ok());
     return counts.ok() ? counts->total() : -1;
   }
-  std::vector<std::string> orders() { return tixsync::testing::read_test_data_lines("orders.jsonl"); }
+  std::vector<std::string> orders() {
+    return tixsync::testing::read_test_data_lines("orders.jsonl");
+  }
   std::string order_path(const std::string& query = "") {
     return "/api/v1/events/nordlicht/ndd25/orders" + query;
   }

@@ -22,6 +22,11 @@ class pretix_event_resources {
 
   static constexpr std::size_t page_size = 50;
 
+  /// Sets event setting `key` (as an organizer changes it in pretix's backend).
+  void set_setting(const std::string& key, nlohmann::json value) {
+    bundle_["settings"][key] = std::move(value);
+  }
+
   /// The answer to GET <event_path><rest> on `base_url`, or nullopt when `rest` is no event
   /// resource (orders are the caller's).
   std::optional<http_response> answer(const std::string& rest, const http_request& r,

@@ -2,7 +2,9 @@
 // event bundle (`run --feed-event`): the webhook path fetches the event, its settings, every page
 // of items, questions (more than one page here) and check-in lists, the vouchers and sub-events
 // the order references by id, and the order with its individually cancelled positions. The
-// stand-in pretix answers as pretix does (pretix_stand_in.hpp).
+// stand-in pretix answers as pretix does (pretix_stand_in.hpp). Also: the event refreshed on
+// demand, and a webhook whose fetch meets pretix's rate limit or outlasts the fetch timeout.
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -186,6 +188,112 @@ TEST_F(webhook_bundle_test, the_event_is_fetched_again_after_the_refresh_time) {
   by_webhook("L7QXM");
   // The order, the event, its settings, two pages of questions, items, check-in lists.
   EXPECT_EQ(pretix_.requests - before, 7);
+}
+
+/// The webhook and the refresh with a node whose log lines are kept.
+class pretix_refresh_test : public webhook_bundle_test {
+ protected:
+  void SetUp() override {
+    tweak_options = [this](node_api_options& o) {
+      o.shop_timeout = shop_timeout_;
+      o.log = [this](const std::string& line) {
+        std::lock_guard<std::mutex> lock(log_mutex_);
+        log_ += line + "\n";
+      };
+    };
+    webhook_bundle_test::SetUp();
+  }
+  std::string log_text() {
+    std::lock_guard<std::mutex> lock(log_mutex_);
+    return log_;
+  }
+  tixsync::testing::fetch_response webhook(const std::string& code) {
+    return post("/webhooks/pretix", nlohmann::json{{"notification_id", ++notification_},
+                                                   {"organizer", "nordlicht"},
+                                                   {"event", "ndd25"},
+                                                   {"code", code},
+                                                   {"action", "pretix.event.order.paid"}}
+                                        .dump());
+  }
+  std::chrono::milliseconds shop_timeout_{5000};
+  std::mutex log_mutex_;
+  std::string log_;
+};
+
+const std::string refresh_path = "/api/v1/events/nordlicht/ndd25/refresh";
+
+TEST_F(pretix_refresh_test, a_refresh_makes_the_next_webhook_order_use_the_new_name_scheme) {
+  by_webhook("K3ZPA");
+  pretix_.set_setting("name_scheme", "title_given_family");
+  // Cached: without a refresh the changed scheme waits for [shop] event_refresh.
+  auto [bundle, order] = by_webhook("Q7DKL");
+  EXPECT_FALSE(field_values(bundle, order)["10061"].contains("attendee_name_title"));
+
+  auto r = post(refresh_path, "{}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json_of(r)["event"], event_id);
+  EXPECT_EQ(json_of(r)["items"], bundle_["items"].size());
+  EXPECT_EQ(json_of(r)["questions"], 58);
+  EXPECT_EQ(json_of(r)["checkinlists"], 2);
+
+  std::tie(bundle, order) = by_webhook("Q7DKL");
+  EXPECT_EQ(nlohmann::json::parse(bundle)["settings"]["name_scheme"], "title_given_family");
+  const auto values = field_values(bundle, order)["10061"];
+  EXPECT_EQ(values["attendee_name_title"], "") << values.dump();
+  EXPECT_EQ(values["attendee_name_given_name"], "Anna");
+  EXPECT_EQ(values["attendee_name_family_name"], "von Berg");
+}
+
+TEST_F(pretix_refresh_test, a_refresh_is_refused_without_the_token_or_for_another_organizer) {
+  EXPECT_EQ(post(refresh_path, "{}", "").status, 401);
+  EXPECT_EQ(post("/api/v1/events/nordlicht/%2E%2E/refresh", "{}").status, 400);
+  auto r = post("/api/v1/events/other/ndd25/refresh", "{}");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_NE(r.body.find("not the configured shop organizer"), std::string::npos) << r.body;
+  EXPECT_EQ(pretix_.requests, 0);
+}
+
+TEST_F(pretix_refresh_test, a_refresh_pretix_refuses_answers_503_and_keeps_the_stored_event) {
+  const auto [before, order] = by_webhook("K3ZPA");
+  pretix_.rate_limited = true;
+  auto r = post(refresh_path, "{}");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("rate limiting the shop token (HTTP 429, Retry-After: 30)"),
+            std::string::npos)
+      << r.body;
+  persistence::redis_connection c(connection());
+  auto stored = persistence::snapshot_store(c).get_event(event_id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ(**stored, before);
+}
+
+TEST_F(pretix_refresh_test, a_webhook_whose_fetch_meets_a_429_answers_503_and_enqueues_nothing) {
+  pretix_.rate_limited = true;
+  auto r = webhook("K3ZPA");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("nothing was enqueued"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("HTTP 429, Retry-After: 30"), std::string::npos) << r.body;
+  EXPECT_NE(log_text().find("webhook: fetching the order: pretix is rate limiting the shop token"),
+            std::string::npos)
+      << log_text();
+  EXPECT_EQ(queued("crm"), 0);
+  // pretix's retry, once it no longer limits, is handled.
+  pretix_.rate_limited = false;
+  EXPECT_EQ(webhook("K3ZPA").status, 200);
+  EXPECT_EQ(queued("crm"), 1);
+}
+
+TEST_F(pretix_refresh_test, a_webhook_whose_fetch_outlasts_the_timeout_answers_503_with_why) {
+  shop_timeout_ = std::chrono::milliseconds(300);
+  start_api(api_token, pretix_.url());
+  pretix_.delay = std::chrono::milliseconds(1500);
+  auto r = webhook("K3ZPA");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("did not finish within the total timeout of 300 ms"), std::string::npos)
+      << r.body;
+  EXPECT_NE(log_text().find("webhook: fetching the order: timeout"), std::string::npos)
+      << log_text();
+  EXPECT_EQ(queued("crm"), 0);
 }
 
 }  // namespace
