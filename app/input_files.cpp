@@ -142,7 +142,7 @@ std::vector<mapping::mapping_definition> load_mappings(const std::string& path,
     try {
       const auto reparsed = mapping::json::parse(text);
       static_cast<void>(reparsed);
-    } catch (const mapping::json::parse_error& e) {
+    } catch (const mapping::json::exception& e) {
       problems.add(path + ": not valid JSON: " + e.what());
       problems.fail();
     }

@@ -85,7 +85,7 @@ nlohmann::json read_mappings_file(table_reader& p, const toml::node& node,
   }
   try {
     return nlohmann::json::parse(*text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     p.problem(node, "mappings", file + ": not valid JSON: " + e.what());
     return nullptr;
   }

@@ -202,7 +202,7 @@ json mapping_reader::read_value_map(const json& value, const std::string& path) 
       std::string reason;
       try {
         json ignored = json::parse(text);
-      } catch (const json::parse_error& e) {
+      } catch (const json::exception& e) {
         reason = e.what();
         if (auto end = reason.find("] "); reason.rfind("[json.", 0) == 0 && end != reason.npos) {
           reason.erase(0, end + 2);  // drop nlohmann's "[json.exception.parse_error.101] "

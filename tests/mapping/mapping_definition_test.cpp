@@ -120,6 +120,16 @@ TEST(parse_mappings, value_map_spellings) {
   EXPECT_EQ(p[4].value_map, json::object());
 }
 
+TEST(parse_mappings, value_map_string_with_a_number_out_of_range_is_a_problem) {
+  // nlohmann reports a number beyond double's range as out_of_range, not as a parse error.
+  const auto problems = parse_problems(one_mapping("", R"([
+      {"pretix_field": "a", "external_field": "a", "value_map": "{\"p\": 2e308}"}])"));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("the string is not valid JSON: number overflow parsing '2e308'"),
+            std::string::npos)
+      << problems[0];
+}
+
 TEST(parse_mappings, value_map_with_duplicate_keys_keeps_the_last) {
   // Quirk 9: pretix's test status map lists canceled and refunded, both "c".
   auto mappings = parse_ok(one_mapping("", R"([{"pretix_field": "order_status",
