@@ -21,11 +21,8 @@ std::optional<http_response> refusal(const node_api::impl& api, const std::strin
                                      const std::string& event) {
   std::string problem;
   if (event_id_of(organizer, event, problem).empty()) return error_response(400, problem);
-  for (const auto& [what, value] :
-       {std::pair{"organizer", &organizer}, std::pair{"event", &event}}) {
-    if (auto bad = pretix_segment_problem(what, *value); !bad.empty()) {
-      return error_response(400, "path: " + bad);
-    }
+  if (auto bad = pretix_event_problem(organizer, event); !bad.empty()) {
+    return error_response(400, "path: " + bad);
   }
   if (api.options.shop_url.empty()) {
     return error_response(422, "no [shop] url configured: the event cannot be fetched");

@@ -18,6 +18,11 @@ std::string pretix_segment_problem(const std::string& what, const std::string& v
   return "";
 }
 
+std::string pretix_event_problem(const std::string& organizer, const std::string& event) {
+  auto problem = pretix_segment_problem("organizer", organizer);
+  return problem.empty() ? pretix_segment_problem("event", event) : problem;
+}
+
 namespace {
 
 /// `value` percent-encoded as one path segment, after pretix_segment_problem.

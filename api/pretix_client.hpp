@@ -47,6 +47,9 @@ struct pretix_page {
 /// proxy that normalises the path would take them as "this folder" and "the folder above").
 std::string pretix_segment_problem(const std::string& what, const std::string& value);
 
+/// pretix_segment_problem of the organizer, else of the event ("" when both may be used).
+std::string pretix_event_problem(const std::string& organizer, const std::string& event);
+
 /// "/api/v1/organizers/<organizer>/events/<event>/", both percent-encoded. Throws
 /// std::invalid_argument with pretix_segment_problem's message for a refused slug.
 std::string pretix_event_path(const std::string& organizer, const std::string& event);

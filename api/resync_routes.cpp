@@ -276,11 +276,8 @@ void resync_from_pretix(node_api::impl& api, const std::string& provider,
   }
   const std::string organizer = event_id.substr(0, event_id.find('/'));
   const std::string slug = event_id.substr(event_id.find('/') + 1);
-  for (const auto& [what, value] :
-       {std::pair{"organizer", &organizer}, std::pair{"event", &slug}}) {
-    if (auto problem = pretix_segment_problem(what, *value); !problem.empty()) {
-      return void(reply.send(bad_request("body.event", problem)));
-    }
+  if (auto problem = pretix_event_problem(organizer, slug); !problem.empty()) {
+    return void(reply.send(bad_request("body.event", problem)));
   }
   if (!api.options.shop_organizer.empty() && organizer != api.options.shop_organizer) {
     return void(reply.send(error_response(

@@ -55,22 +55,18 @@ On start it prints one line "mock-crm listening on http://ADDRESS:PORT" (the por
 --port is 0). Stops on SIGINT or SIGTERM with exit code 0.)";
 
 void serve(mock_crm_command_options& o) {
-  if (!o.token_env.empty()) {
-    const char* value = std::getenv(o.token_env.c_str());
-    if (!value || !*value) {
-      throw command_error(exit_usage, "--token-env " + o.token_env +
+  // A flag naming an environment variable: its value, which must be set (empty flag: none).
+  const auto secret_of = [](const char* flag, const std::string& name, std::string& value) {
+    if (name.empty()) return;
+    const char* found = std::getenv(name.c_str());
+    if (!found || !*found) {
+      throw command_error(exit_usage, std::string(flag) + " " + name +
                                           ": the environment variable is not set or empty");
     }
-    o.crm.token = value;
-  }
-  if (!o.hook_secret_env.empty()) {
-    const char* value = std::getenv(o.hook_secret_env.c_str());
-    if (!value || !*value) {
-      throw command_error(exit_usage, "--hook-secret-env " + o.hook_secret_env +
-                                          ": the environment variable is not set or empty");
-    }
-    o.crm.hook_secret = value;
-  }
+    value = found;
+  };
+  secret_of("--token-env", o.token_env, o.crm.token);
+  secret_of("--hook-secret-env", o.hook_secret_env, o.crm.hook_secret);
   if (auto problem = o.crm.faults.problem(); !problem.empty()) {
     throw command_error(exit_usage, "fault options: " + problem);
   }

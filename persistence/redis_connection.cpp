@@ -145,11 +145,13 @@ bool redis_connection::is_read_only(const std::vector<std::string>& argv) {
       "ZSCAN",     "SCAN",   "DBSIZE",     "INFO",          "TIME",      "XRANGE",
       "XREVRANGE", "XLEN",   "EVALSHA_RO", "EVAL_RO"};
   if (argv.empty()) return false;
-  std::string name = argv[0];
-  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const auto upper = [](std::string word) {
+    for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return word;
+  };
+  const std::string name = upper(argv[0]);
   if (name == "SCRIPT" && argv.size() > 1) {
-    std::string sub = argv[1];
-    for (char& c : sub) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const std::string sub = upper(argv[1]);
     return sub == "EXISTS" || sub == "LOAD";  // loading a script twice stores it once
   }
   return read_only.count(name) > 0;
@@ -202,7 +204,7 @@ status redis_connection::connect_once() {
   if (options_.db != 0) setup.push_back({"SELECT", std::to_string(options_.db)});
   for (const auto& argv : setup) {
     bool sent_any = false;
-    auto reply = exchange_once({argv}, "Redis " + argv[0] + " failed on", sent_any);
+    auto reply = exchange_once({&argv, 1, false}, sent_any);
     if (!reply) return reply.error();
     if ((*reply)[0].is_error()) {
       ctx_.reset();
@@ -272,7 +274,7 @@ void redis_connection::drop_if_closed_by_peer() {
 
 status_or<redis_value> redis_connection::command(const std::vector<std::string>& argv) {
   if (argv.empty()) return {persistence_errc::invalid_argument, "empty Redis command"};
-  auto replies = exchange({argv}, "Redis " + argv[0] + " failed on");
+  auto replies = exchange({&argv, 1, false});
   if (!replies) return replies.error();
   return std::move((*replies)[0]);
 }
@@ -280,45 +282,49 @@ status_or<redis_value> redis_connection::command(const std::vector<std::string>&
 status_or<std::vector<redis_value>> redis_connection::pipeline(
     const std::vector<std::vector<std::string>>& cmds) {
   if (cmds.empty()) return std::vector<redis_value>{};
-  return exchange(cmds, "Redis pipeline failed on");
+  return exchange({cmds.data(), cmds.size(), true});
 }
 
 // One call with the stale-connection handling of the class comment: a closed socket is
 // replaced before sending, and a lost connection is retried once when repeating is safe.
-status_or<std::vector<redis_value>> redis_connection::exchange(
-    const std::vector<std::vector<std::string>>& cmds, const std::string& doing) {
+status_or<std::vector<redis_value>> redis_connection::exchange(call_view call) {
   drop_if_closed_by_peer();
   const bool reused = connected();
   if (auto s = ensure_connected(); !s) return s;
   bool sent_any = false;
-  auto replies = exchange_once(cmds, doing, sent_any);
+  auto replies = exchange_once(call, sent_any);
   if (replies.ok() || !reused || replies.code() != persistence_errc::connection_lost) {
     return replies;
   }
-  const bool repeatable = std::all_of(cmds.begin(), cmds.end(), &redis_connection::is_read_only);
+  const bool repeatable = std::all_of(call.begin(), call.end(), &redis_connection::is_read_only);
   if (sent_any && !repeatable) return replies;
   ++resent_;
   if (auto s = ensure_connected(); !s) return s;
-  return exchange_once(cmds, doing, sent_any);
+  return exchange_once(call, sent_any);
+}
+
+std::string redis_connection::call_view::doing() const {
+  return pipeline ? std::string("Redis pipeline failed on")
+                  : "Redis " + first->front() + " failed on";
 }
 
 // Sends the commands in one write and reads one reply per command.
-status_or<std::vector<redis_value>> redis_connection::exchange_once(
-    const std::vector<std::vector<std::string>>& cmds, const std::string& doing, bool& sent_any) {
+status_or<std::vector<redis_value>> redis_connection::exchange_once(call_view call,
+                                                                    bool& sent_any) {
   std::string bytes;
-  for (const auto& argv : cmds) append_resp(bytes, argv);
+  for (const auto& argv : call) append_resp(bytes, argv);
   const auto started = std::chrono::steady_clock::now();
   std::size_t sent = 0;
   const bool all_sent = send_all(ctx_->fd, bytes, sent);
   sent_any = sent > 0;
-  if (!all_sent) return send_failed(doing, errno);
-  commands_sent_ += cmds.size();
+  if (!all_sent) return send_failed(call.doing(), errno);
+  commands_sent_ += call.count;
   std::vector<redis_value> out;
-  out.reserve(cmds.size());
-  for (std::size_t i = 0; i < cmds.size(); ++i) {
+  out.reserve(call.count);
+  for (std::size_t i = 0; i < call.count; ++i) {
     void* raw = nullptr;
     if (redisGetReply(ctx_.get(), &raw) != REDIS_OK || raw == nullptr) {
-      return fail(persistence_errc::connection_lost, doing);
+      return fail(persistence_errc::connection_lost, call.doing());
     }
     reply_ptr reply(static_cast<redisReply*>(raw));
     out.push_back(convert(reply.get()));

@@ -103,10 +103,19 @@ class redis_connection {
   status probe_redis();
   status ensure_connected();
   void drop_if_closed_by_peer();
-  status_or<std::vector<redis_value>> exchange(const std::vector<std::vector<std::string>>& cmds,
-                                               const std::string& doing);
-  status_or<std::vector<redis_value>> exchange_once(
-      const std::vector<std::vector<std::string>>& cmds, const std::string& doing, bool& sent_any);
+  /// The commands of one call, viewed in place (a command's argv is not copied): one command,
+  /// or the commands of a pipeline.
+  struct call_view {
+    const std::vector<std::string>* first;
+    std::size_t count;
+    bool pipeline;
+    const std::vector<std::string>* begin() const { return first; }
+    const std::vector<std::string>* end() const { return first + count; }
+    /// "Redis GET failed on", "Redis pipeline failed on": built only when a call failed.
+    std::string doing() const;
+  };
+  status_or<std::vector<redis_value>> exchange(call_view call);
+  status_or<std::vector<redis_value>> exchange_once(call_view call, bool& sent_any);
   status send_failed(const std::string& doing, int error);
   status fail(persistence_errc fallback, const std::string& doing);
   void observe_round_trip(std::chrono::steady_clock::time_point started) const;
