@@ -1,9 +1,9 @@
 // `tixsync enqueue`: puts one order (or every order of a JSON-lines file) into a provider's queue,
 // storing the order snapshots in the same pipeline, or enqueues an order code whose snapshot is
-// already stored. The file is read line by line twice: every order is checked before the first
-// is enqueued, then they are enqueued in chunks. Refuses when the event has no snapshot (a node
-// could not sync the orders) unless the bundle comes with --event-file. Prints per order whether
-// an item was created, updated or made a follow-up.
+// already stored. A file is checked whole, then enqueued in chunks (order_feed.hpp), so its size
+// does not matter. Refuses when the event has no snapshot (a node could not sync the orders)
+// unless the bundle comes with --event-file. Prints per order whether an item was created,
+// updated or made a follow-up, and for a file of more than one chunk its progress on stderr.
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/input_files.hpp"
+#include "app/order_feed.hpp"
 #include "app/queue_access.hpp"
 #include "config/duration.hpp"
 #include "mapping/datetime.hpp"
@@ -21,10 +22,6 @@
 
 namespace tixsync::app {
 namespace {
-
-/// Orders and bytes of snapshots sent to Redis per enqueue_many.
-constexpr std::size_t chunk_orders = 500;
-constexpr std::size_t chunk_bytes = 2 * 1024 * 1024;
 
 struct enqueue_options {
   redis_options redis;
@@ -41,35 +38,6 @@ std::optional<std::int64_t> parse_not_before(const std::string& text, std::int64
   }
   throw command_error(
       exit_usage, "--not-before " + text + ": expected an ISO datetime with offset or +DURATION");
-}
-
-/// Reads one order of the file and checks it belongs to --event; "" or the problem.
-std::string read_checked(mapping::order_reader& reader, const enqueue_options& o,
-                         const order_text& text, mapping::order& order) {
-  if (!text.problem.empty()) return text.problem;
-  mapping::read_error error;
-  if (!reader.read_order(text.json, order, error)) return error.to_string();
-  const std::string slug = o.event.substr(o.event.rfind('/') + 1);
-  if (order.event != slug) {
-    return "order " + order.code + " belongs to event '" + order.event + "', not to " + o.event;
-  }
-  if (auto valid = persistence::validate_identifier("order", order.code); !valid.ok()) {
-    return "code: " + valid.message();
-  }
-  return "";
-}
-
-/// Checks every order of the file; all problems at once, and nothing is enqueued then.
-void check_orders(order_file& file, const enqueue_options& o) {
-  mapping::order_reader reader;
-  problem_list problems;
-  file.for_each([&](order_text& text) {
-    mapping::order order;
-    if (auto problem = read_checked(reader, o, text, order); !problem.empty()) {
-      problems.add(text.origin + ": " + problem);
-    }
-  });
-  if (!problems.empty()) problems.fail("bad orders:");
 }
 
 /// The event bundle of --event-file, checked against --event.
@@ -145,42 +113,21 @@ class outcome_printer {
   std::size_t count_ = 0;
 };
 
-void send(persistence::queue_store& queue, std::vector<persistence::enqueue_request>& requests,
-          std::int64_t now, outcome_printer& printer) {
-  if (requests.empty()) return;
-  std::vector<persistence::enqueue_result> results;
-  if (requests.size() == 1) {
-    results.push_back(must(queue.enqueue(requests.front(), now), "enqueue"));
-  } else {
-    results = must(queue.enqueue_many(requests, now), "enqueue");
-  }
-  for (std::size_t i = 0; i < results.size(); ++i) printer.add(requests[i].ref.order, results[i]);
-  requests.clear();
-}
-
-/// Enqueues the (checked) orders of the file in chunks.
-void enqueue_file(order_file& file, const enqueue_options& o,
+/// Enqueues the (checked) orders of the file; `total` orders, for the progress line.
+void enqueue_file(order_file& file, std::size_t total, const enqueue_options& o,
                   std::optional<std::int64_t> not_before, persistence::queue_store& queue,
                   std::int64_t now, outcome_printer& printer) {
-  mapping::order_reader reader;
-  std::vector<persistence::enqueue_request> chunk;
-  std::size_t bytes = 0;
-  file.for_each([&](order_text& text) {
-    mapping::order order;
-    if (auto problem = read_checked(reader, o, text, order); !problem.empty()) {
-      throw command_error(exit_bad_input, text.origin + ": " + problem +
-                                              " (the file changed after it was checked; the "
-                                              "orders before this one are enqueued)");
-    }
-    bytes += text.json.size();
-    chunk.push_back(
-        {{o.provider, o.event, order.code}, o.trigger, not_before, std::move(text.json)});
-    if (chunk.size() >= chunk_orders || bytes >= chunk_bytes) {
-      send(queue, chunk, now, printer);
-      bytes = 0;
-    }
-  });
-  send(queue, chunk, now, printer);
+  feed_callbacks callbacks;
+  callbacks.item = [&](const persistence::enqueue_request& request,
+                       const persistence::enqueue_result& result) {
+    printer.add(request.ref.order, result);
+  };
+  if (total > feed_chunk_orders) {
+    callbacks.progress = [total](std::size_t done) {
+      std::cerr << fmt::format("enqueued {} of {} orders\n", done, total);
+    };
+  }
+  enqueue_order_file(file, {{o.provider}, o.event, o.trigger, not_before}, queue, now, callbacks);
 }
 
 void run_enqueue(const enqueue_options& o) {
@@ -188,9 +135,10 @@ void run_enqueue(const enqueue_options& o) {
   const auto not_before = parse_not_before(o.not_before, now);
   // Everything is checked before Redis is touched: bad input changes nothing.
   std::optional<order_file> file;
+  std::size_t orders = 0;
   if (!o.order_path.empty()) {
     file.emplace(o.order_path);
-    check_orders(*file, o);
+    orders = check_order_file(*file, o.event);
   }
   std::optional<std::string> event_json;
   if (!o.event_file.empty()) event_json = read_event_file(o);
@@ -205,11 +153,11 @@ void run_enqueue(const enqueue_options& o) {
   persistence::queue_store queue(*access.connection, options);
   outcome_printer printer(o);
   if (file) {
-    enqueue_file(*file, o, not_before, queue, now, printer);
+    enqueue_file(*file, orders, o, not_before, queue, now, printer);
   } else {
-    std::vector<persistence::enqueue_request> one{
-        {{o.provider, o.event, o.code}, o.trigger, not_before, std::nullopt}};
-    send(queue, one, now, printer);
+    const persistence::enqueue_request one{
+        {o.provider, o.event, o.code}, o.trigger, not_before, std::nullopt};
+    printer.add(o.code, must(queue.enqueue(one, now), "enqueue"));
   }
   printer.finish();
 }

@@ -2,9 +2,11 @@
 // config names no Redis, restarted when it exits), optionally feeds it orders, and serves until
 // SIGINT/SIGTERM: the first signal drains within the grace period and gives back the rest, a
 // second one stops at once.
+#include <fmt/core.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -13,15 +15,13 @@
 #include <sstream>
 #include <thread>
 
-#include <CLI/CLI.hpp>
-#include <fmt/core.h>
-
 #include "actors/node.hpp"
 #include "app/commands.hpp"
 #include "app/embedded_redis.hpp"
 #include "app/input_files.hpp"
 #include "app/node_http.hpp"
 #include "app/open_files.hpp"
+#include "app/order_feed.hpp"
 #include "app/provider_factory.hpp"
 #include "app/queue_access.hpp"
 #include "config/config_loader.hpp"
@@ -56,18 +56,22 @@ std::string host_name() {
 /// Log lines on stderr, logfmt or JSON, at or above the configured level. Also sets
 /// providers::log_threshold, so that per-request debug lines are not built when dropped.
 actors::log_sink make_log_sink(const config::log_section& log) {
-  const int min_level = log.level == "error" ? 3 : log.level == "warn" ? 2
-                        : log.level == "info" ? 1 : 0;
+  const int min_level = log.level == "error"  ? 3
+                        : log.level == "warn" ? 2
+                        : log.level == "info" ? 1
+                                              : 0;
   providers::log_threshold() = static_cast<providers::log_level>(min_level);
   auto mutex = std::make_shared<std::mutex>();
   const bool json = log.format == "json";
   return [=](actors::log_level level, const std::string& message) {
     if (static_cast<int>(level) < min_level) return;
     const auto ts = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch()).count();
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
     std::string line = json ? nlohmann::json{{"ts", format_time(ts)},
                                              {"level", actors::to_string(level)},
-                                             {"msg", message}}.dump()
+                                             {"msg", message}}
+                                  .dump()
                             : fmt::format("ts={} level={} msg={}", format_time(ts),
                                           actors::to_string(level), nlohmann::json(message).dump());
     std::lock_guard<std::mutex> lock(*mutex);
@@ -91,38 +95,37 @@ actors::redis_endpoint endpoint_of(const config::redis_section& redis,
   return endpoint;
 }
 
-/// Stores the event snapshot and enqueues every order for every provider that takes it.
-/// Returns the number of queue items.
+/// Stores the event snapshot and enqueues every order for every provider that takes it, the
+/// file checked whole first, then read in chunks (order_feed.hpp). Returns the number of queue
+/// items.
 std::size_t feed_orders(const run_options& options, const config::tixsync_config& config,
                         persistence::redis_connection& connection,
                         const persistence::key_space& keys) {
   auto event = load_event_bundle(options.feed_event);
-  auto orders = load_orders(options.feed_orders);
   const std::string event_id = event.organizer + "/" + event.slug;
+  order_file file(options.feed_orders);
+  const std::size_t total = check_order_file(file, event_id);
   persistence::snapshot_store snapshots(connection, keys);
   auto stored = snapshots.put_event(event_id, read_file(options.feed_event));
   if (!stored.ok()) fail(stored, "storing the event snapshot");
 
-  std::vector<persistence::enqueue_request> requests;
+  feed_target target{{}, event_id, options.trigger, std::nullopt};
   for (const auto& provider : config.providers) {
-    if (!provider.enabled || !takes_event(provider, event_id) ||
-        !takes_trigger(provider, options.trigger)) {
-      continue;
-    }
-    for (std::size_t i = 0; i < orders.size(); ++i) {
-      if (orders[i].order.event != event.slug) {
-        throw command_error(exit_bad_input, orders[i].origin + ": the order belongs to event '" +
-                                                orders[i].order.event + "', not '" + event.slug +
-                                                "'");
-      }
-      // The snapshot exactly as given (each order at most mapping::max_order_bytes).
-      requests.push_back(
-          {{provider.id, event_id, orders[i].order.code}, options.trigger, {}, orders[i].json});
+    if (provider.enabled && takes_event(provider, event_id) &&
+        takes_trigger(provider, options.trigger)) {
+      target.providers.push_back(provider.id);
     }
   }
+  if (target.providers.empty()) return 0;
+  feed_callbacks callbacks;
+  if (total > feed_chunk_orders) {
+    callbacks.progress = [total](std::size_t done) {
+      std::cerr << fmt::format("fed {} of {} orders\n", done, total);
+    };
+  }
   persistence::queue_store queue(connection, persistence::queue_options{keys});
-  must(queue.enqueue_many(requests, now_ms()), "enqueueing the orders");
-  return requests.size();
+  enqueue_order_file(file, target, queue, now_ms(), callbacks);
+  return total * target.providers.size();
 }
 
 /// Items that will still run without a person: due, following up or in flight.
@@ -373,13 +376,16 @@ void run_node(const run_options& options) {
 
 void register_run_command(CLI::App& app, command_action& run) {
   auto options = std::make_shared<run_options>();
-  auto* cmd = app.add_subcommand("run", "Run a worker node (embedded Redis when none is configured)");
+  auto* cmd =
+      app.add_subcommand("run", "Run a worker node (embedded Redis when none is configured)");
   cmd->add_option("--config", options->config_path, "Config file (TOML)")->required();
   cmd->add_option("--data-dir", options->data_dir, "Folder of the embedded Redis")
       ->capture_default_str();
-  cmd->add_option("--feed", options->feed_orders, "Orders (JSON or JSON lines) to enqueue at start");
+  cmd->add_option("--feed", options->feed_orders,
+                  "Orders (JSON or JSON lines) to enqueue at start");
   cmd->add_option("--feed-event", options->feed_event, "Event bundle of the fed orders");
-  cmd->add_option("--trigger", options->trigger, "Trigger of the fed orders")->capture_default_str();
+  cmd->add_option("--trigger", options->trigger, "Trigger of the fed orders")
+      ->capture_default_str();
   cmd->add_flag("--exit-when-drained", options->exit_when_drained,
                 "Stop once nothing is due or in flight (for scripts and CI)");
   cmd->add_flag("--show-synced", options->show_synced,

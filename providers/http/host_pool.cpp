@@ -54,7 +54,7 @@ void host_pool::dispatch(std::shared_ptr<exchange> ex) {
     reused->run(std::move(ex));
     return;
   }
-  if (connections_.size() < limit_) return open_connection(std::move(ex));
+  if (may_open()) return open_connection(std::move(ex));
   waiting_.push_back(std::move(ex));
 }
 
@@ -62,6 +62,7 @@ void host_pool::open_connection(std::shared_ptr<exchange> ex) {
   auto fresh = std::make_shared<connection>(executor_, tls_context_, origin_, options_, counters_,
                                             shared_from_this());
   connections_.push_back(fresh);
+  unproven_.push_back(fresh.get());
   ex->begin();
   fresh->run(std::move(ex));
 }
@@ -69,6 +70,8 @@ void host_pool::open_connection(std::shared_ptr<exchange> ex) {
 void host_pool::connection_done(const std::shared_ptr<connection>& done, bool reusable,
                                 std::shared_ptr<exchange> resend) {
   published on_exit{*this};
+  // Answered (or failed): no longer holds back the opening of others.
+  unproven_.erase(std::remove(unproven_.begin(), unproven_.end(), done.get()), unproven_.end());
   if (!reusable) forget(done);
   if (stopped_) {
     if (resend) fail_shutdown(*resend);
@@ -84,11 +87,15 @@ void host_pool::connection_done(const std::shared_ptr<connection>& done, bool re
     counters_.connections_reused++;
     next->begin();
     done->run(std::move(next));
-    return;
+    return start_waiting();  // more may open now that `done` has answered
   }
   done->mark_idle();
   idle_.push_back(done);
   if (!sweep_armed_) arm_idle_sweep();
+}
+
+bool host_pool::may_open() const {
+  return connections_.size() < limit_ && unproven_.size() < max_unproven;
 }
 
 void host_pool::arm_idle_sweep() {
@@ -118,7 +125,7 @@ void host_pool::sweep_idle(boost::system::error_code ec) {
 }
 
 void host_pool::start_waiting() {
-  while (!waiting_.empty() && connections_.size() < limit_) {
+  while (!waiting_.empty() && may_open()) {
     auto next = std::move(waiting_.front());
     waiting_.pop_front();
     open_connection(std::move(next));
@@ -128,6 +135,7 @@ void host_pool::start_waiting() {
 void host_pool::forget(const std::shared_ptr<connection>& gone) {
   connections_.erase(std::remove(connections_.begin(), connections_.end(), gone),
                      connections_.end());
+  unproven_.erase(std::remove(unproven_.begin(), unproven_.end(), gone.get()), unproven_.end());
 }
 
 void host_pool::stop_now() {
@@ -139,6 +147,7 @@ void host_pool::stop_now() {
   // Moved out first: closing breaks the connection <-> pool reference cycle.
   auto connections = std::move(connections_);
   connections_.clear();
+  unproven_.clear();
   idle_.clear();
   idle_sweep_.cancel();
   for (auto& open : connections) open->close();
