@@ -1,5 +1,6 @@
-// What the node benchmarks (node_bench, http_bench) share: the deterministic synthetic orders (the
-// 2-position fixture order under new codes), this process's CPU time, and percentiles.
+// What the node benchmarks (node_bench, http_bench, scale_bench) share: deterministic realistic
+// orders (the fixture's paid order with an invoice address and a position with three answers, its
+// position repeated, under new codes), this process's CPU time, and percentiles.
 #pragma once
 
 #include <cstddef>
@@ -12,12 +13,13 @@ namespace tixsync::bench {
 /// The code of synthetic order `i`: `prefix` followed by 1000000 + i.
 std::string order_code(const std::string& prefix, std::size_t i);
 
-/// N orders of 2 positions: the fixture order with 2 positions (tests/data/orders.jsonl) under the
-/// codes order_code(prefix, 0..n-1), as JSON text.
+/// N orders of 2 positions: make_orders(prefix, n, 2, "ndd25"), about 3.9 KB each.
 std::vector<std::string> make_orders(const std::string& prefix, std::size_t n);
 
-/// N orders of `positions` positions (1..1000) of event `event`: the 2-position fixture order
-/// with its first position repeated `positions` times (ids 20000001.., positionid 1..P, so ticket
+/// N orders of `positions` positions (1..1000) of event `event`: the first fixture order
+/// (tests/data/orders.jsonl, shaped like examples/sample-orders.jsonl: invoice address, e-mail,
+/// a position with attendee name parts and three answers) with its position repeated `positions`
+/// times (ids 20000001.., positionid 1..P, so ticket
 /// ids CODE-1..CODE-P), its "event" set to `event`, under the codes order_code(prefix, first..),
 /// as JSON text. Throws std::invalid_argument for 0 or more than 1000 positions.
 std::vector<std::string> make_orders(const std::string& prefix, std::size_t n,

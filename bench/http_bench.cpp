@@ -1,5 +1,5 @@
 // Throughput of one sync_node (actors/) syncing over real HTTP: N synthetic orders of 2 positions
-// (node_bench's generator: the fixture order with new codes) through the REST provider, built by
+// (node_bench's generator: realistic 2-position orders with new codes) through the REST provider, built by
 // the provider factory from a config like examples/crm.toml (Order -> order, OrderPosition ->
 // ticket; concurrency 1000 with room for every call to wait, no rate limit, no circuit breaker),
 // into `tixsync mock-crm` running as a child with latency L, the queue in a local redis-server.

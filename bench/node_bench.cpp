@@ -1,8 +1,8 @@
-// Throughput of one sync_node (actors/): N synthetic orders of 2 positions, 1 Order and 1
-// OrderPosition mapping, an in-process provider answering after a simulated latency (one timer
-// thread for all calls), the queue in a local redis-server it starts itself. Prints one JSON
-// line and a short table; compares with a one-at-a-time loop over the same provider.
-// Usage: node_bench [--orders N] [--baseline M] [--latency-ms L] [--concurrency C]
+// Throughput of one sync_node (actors/): N realistic orders of 2 positions (bench_support.hpp), 1
+// Order and 1 OrderPosition mapping, an in-process provider answering after a simulated latency
+// (one timer thread for all calls), the queue in a local redis-server it starts itself. Prints one
+// JSON line and a short table; compares with a one-at-a-time loop over the same provider. Usage:
+// node_bench [--orders N] [--baseline M] [--latency-ms L] [--concurrency C]
 //                   [--batch B] [--rate R] [--fsync always|everysec] [--unix] [--runs K]
 // Without --rate all orders are enqueued before the node starts (a backlog: the latency is
 // mostly waiting in the queue); with --rate R they arrive at R orders/s while it runs.
@@ -151,7 +151,9 @@ class latency_provider : public providers::provider {
   std::map<std::string, steady::time_point> synced_at_;
 };
 
-std::string order_code(std::size_t i) { return bench::order_code("B", i); }
+std::string order_code(std::size_t i) {
+  return bench::order_code("B", i);
+}
 
 persistence::connection_options connection_of(const testing::redis_server& s, bool unix_socket) {
   persistence::connection_options o;
@@ -226,7 +228,9 @@ redis_usage redis_now(persistence::redis_connection& c) {
   return u;
 }
 
-double process_cpu_s() { return bench::self_cpu_seconds(); }
+double process_cpu_s() {
+  return bench::self_cpu_seconds();
+}
 
 struct node_figures {
   double seconds = 0;
@@ -402,15 +406,17 @@ int main(int argc, char** argv) {
   const double rss_mb = usage.ru_maxrss / 1024.0;
   const double ratio = baseline > 0 ? f.orders_per_s / baseline : 0;
   std::printf(
-      "{\"orders\":%zu,\"synced\":%llu,\"runs\":%zu,\"latency_ms\":%d,\"concurrency\":%zu,"
+      "{\"orders\":%zu,\"order_bytes\":%zu,\"synced\":%llu,\"runs\":%zu,\"latency_ms\":%d,"
+      "\"concurrency\":%zu,"
       "\"batch\":%zu,\"rate\":%zu,\"fsync\":\"%s\",\"seconds\":%.3f,\"orders_per_s\":%.0f,"
       "\"objects_per_s\":%.0f,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"baseline_orders_per_s\":%.2f,"
       "\"ratio\":%.0f,\"redis_commands_per_order\":%.2f,\"node_cpu_ms_per_order\":%.4f,"
       "\"redis_cpu_ms_per_order\":%.4f,\"peak_rss_mb\":%.1f}\n",
-      cfg.orders, static_cast<unsigned long long>(f.synced), cfg.runs, cfg.latency_ms,
-      cfg.concurrency, cfg.batch, cfg.rate, cfg.fsync.c_str(), f.seconds, f.orders_per_s,
-      f.objects_per_s, f.p50_ms, f.p99_ms, baseline, ratio, f.commands_per_order,
-      f.node_cpu_ms_per_order, f.redis_cpu_ms_per_order, rss_mb);
+      cfg.orders, bench::make_orders("X", 1).front().size(),
+      static_cast<unsigned long long>(f.synced), cfg.runs, cfg.latency_ms, cfg.concurrency,
+      cfg.batch, cfg.rate, cfg.fsync.c_str(), f.seconds, f.orders_per_s, f.objects_per_s, f.p50_ms,
+      f.p99_ms, baseline, ratio, f.commands_per_order, f.node_cpu_ms_per_order,
+      f.redis_cpu_ms_per_order, rss_mb);
   std::printf("%-34s %12s\n", "figure (median of runs)", "value");
   std::printf("%-34s %12.0f\n", "orders/s (one node)", f.orders_per_s);
   std::printf("%-34s %12.0f\n", "objects/s", f.objects_per_s);

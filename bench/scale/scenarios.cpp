@@ -236,6 +236,10 @@ json settings_json(const scale_options& o) {
   return {{"scenario", o.scenario},
           {"orders", o.orders},
           {"positions", o.positions},
+          // The order's shape (bench_support.hpp): the fixture's paid order with an invoice
+          // address, each position with name parts and three answers.
+          {"order_shape", "K3ZPA: invoice address, 3 answers per position"},
+          {"order_bytes", make_orders("X", 1, o.positions, "ndd25").front().size()},
           {"latency_ms", o.latency_ms},
           {"nodes", o.nodes},
           {"change_detection", o.change_detection},
