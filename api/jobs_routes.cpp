@@ -55,16 +55,56 @@ std::optional<std::size_t> size_param(const http_request& request, const char* n
   return value;
 }
 
+/// One page of jobs. The store pages by state, by every parked state or by event; with an event
+/// and a state, the event's first 1000 items are filtered by the state.
+http_response jobs_page(redis_worker& worker, const std::string& provider,
+                        const persistence::list_query& query) {
+  auto q = query;
+  const bool filtered = q.event && (q.state || q.parked);
+  if (filtered) {
+    q.state.reset();
+    q.parked = false;
+    q.offset = 0;
+    q.limit = 1000;
+  }
+  auto page = worker.queue.list(provider, q, unix_ms_now());
+  if (!page.ok()) return persistence_error(page.error(), "listing the jobs of " + provider);
+  nlohmann::json items = nlohmann::json::array();
+  std::size_t total = page->total;
+  if (filtered) {
+    std::vector<persistence::queue_item> matching;
+    for (auto& item : page->items) {
+      const bool parked = item.state >= persistence::item_state::exceeded;
+      if (query.parked ? parked : item.state == *query.state) matching.push_back(std::move(item));
+    }
+    total = matching.size();
+    for (std::size_t i = query.offset; i < matching.size() && i < query.offset + query.limit; ++i) {
+      items.push_back(item_json(matching[i]));
+    }
+  } else {
+    for (const auto& item : page->items) items.push_back(item_json(item));
+  }
+  return json_response(200, {{"provider", provider},
+                             {"total", total},
+                             {"offset", query.offset},
+                             {"limit", query.limit},
+                             {"items", items}});
+}
+
 void get_jobs(node_api::impl& api, http_request request, responder reply) {
   const std::string provider = provider_param(api, request, reply);
   if (provider.empty()) return;
   persistence::list_query query;
   if (auto state = request.query_param("state"); state && !state->empty()) {
     persistence::item_state s;
-    if (!parse_state(*state, s)) {
-      return void(reply.send(bad_request("query parameter state", "unknown state '" + *state + "'")));
+    if (*state == "parked") {
+      query.parked = true;
+    } else if (parse_state(*state, s)) {
+      query.state = s;
+    } else {
+      return void(
+          reply.send(bad_request("query parameter state", "unknown state '" + *state + "'")));
     }
-    query.state = s;
   }
   if (auto event = request.query_param("event"); event && !event->empty()) {
     if (auto s = persistence::validate_identifier("event", *event, true); !s.ok()) {
@@ -78,36 +118,13 @@ void get_jobs(node_api::impl& api, http_request request, responder reply) {
   if (!offset) return;
   query.limit = *limit;
   query.offset = *offset;
+  if (!query.state && !query.event && !query.parked) {
+    return void(reply.send(bad_request("query parameter state",
+                                       "missing: give a state, 'parked' (every parked job) or an "
+                                       "event")));
+  }
   api.on_redis(reply, [provider, query](redis_worker& worker) {
-    auto q = query;
-    // The store pages by state or by event; with both, the event's items are filtered by state.
-    const auto state = q.state;
-    if (q.event && q.state) {
-      q.state.reset();
-      q.offset = 0;
-      q.limit = 1000;
-    }
-    auto page = worker.queue.list(provider, q, unix_ms_now());
-    if (!page.ok()) return persistence_error(page.error(), "listing the jobs of " + provider);
-    nlohmann::json items = nlohmann::json::array();
-    std::size_t total = page->total;
-    if (query.event && state) {
-      std::vector<persistence::queue_item> matching;
-      for (auto& item : page->items) {
-        if (item.state == *state) matching.push_back(std::move(item));
-      }
-      total = matching.size();
-      for (std::size_t i = query.offset; i < matching.size() && i < query.offset + query.limit; ++i) {
-        items.push_back(item_json(matching[i]));
-      }
-    } else {
-      for (const auto& item : page->items) items.push_back(item_json(item));
-    }
-    return json_response(200, {{"provider", provider},
-                               {"total", total},
-                               {"offset", query.offset},
-                               {"limit", query.limit},
-                               {"items", items}});
+    return jobs_page(worker, provider, query);
   });
 }
 

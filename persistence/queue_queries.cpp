@@ -72,9 +72,10 @@ status_or<order_items> queue_store::get(const item_ref& ref, std::int64_t now_ms
 status_or<item_page> queue_store::list(const std::string& provider, const list_query& query,
                                        std::int64_t now_ms) {
   if (auto s = check_provider(provider); !s) return s;
-  if (query.limit < 1 || query.limit > 1000 || query.state.has_value() == query.event.has_value()) {
+  const int filters = query.state.has_value() + query.event.has_value() + query.parked;
+  if (query.limit < 1 || query.limit > 1000 || filters != 1) {
     return status(persistence_errc::invalid_argument,
-                  "list needs either a state or an event, and a limit of 1..1000");
+                  "list needs one of a state, an event or parked, and a limit of 1..1000");
   }
   const auto k = options_.keys.queue(provider);
   const std::string off = std::to_string(query.offset), lim = std::to_string(query.limit);
@@ -85,6 +86,10 @@ status_or<item_page> queue_store::list(const std::string& provider, const list_q
     const std::string lo = "[" + *query.event + ":", hi = "(" + *query.event + ";";
     cmds = {{"ZLEXCOUNT", k.by_event, lo, hi},
             {"ZRANGEBYLEX", k.by_event, lo, hi, "LIMIT", off, lim}};
+  } else if (query.parked) {
+    // The parked index holds every park state; its members sort by state, then cause.
+    cmds = {{"ZCARD", k.parked},
+            {"ZRANGE", k.parked, off, std::to_string(query.offset + query.limit - 1)}};
   } else if (*query.state == item_state::due) {
     // ready first (claim order), then scheduled items whose time has come (not yet promoted)
     cmds = {{"ZCARD", k.ready},
@@ -125,13 +130,15 @@ status_or<item_page> queue_store::list(const std::string& provider, const list_q
     page.total = static_cast<std::size_t>((*replies)[0].integer);
     ids = strings_of((*replies)[1]);
   }
-  if (query.state && *query.state >= item_state::exceeded) {
+  if (query.parked || (query.state && *query.state >= item_state::exceeded)) {
     for (auto& id : ids) id = parked_id(id);
   }
   auto items = load_items(provider, ids, now_ms);
   if (!items) return items.error();
   for (auto& item : *items) {
-    if (!query.state || item.state == *query.state) page.items.push_back(std::move(item));
+    const bool wanted = query.parked ? item.state >= item_state::exceeded
+                                     : !query.state || item.state == *query.state;
+    if (wanted) page.items.push_back(std::move(item));
   }
   return page;
 }

@@ -127,9 +127,10 @@ struct order_items {
 /// Filter and page for list().
 struct list_query {
   std::optional<item_state> state;   ///< one state (paged in that state's order), or
-  std::optional<std::string> event;  ///< all items of one event (paged by order code)
+  std::optional<std::string> event;  ///< all items of one event (paged by order code), or
   std::size_t offset = 0;
   std::size_t limit = 100;  ///< 1..1000
+  bool parked = false;      ///< every parked item, whatever its state (paged by state and cause)
 };
 
 struct item_page {

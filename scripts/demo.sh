@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# The main job: installs, builds, then shows tixsync syncing the 20 sample orders of the sample
-# event into a CRM over HTTP. It starts the mock CRM (`tixsync mock-crm`, a small CRM-like REST
-# server), and a node (`tixsync run`) with the sample config examples/crm.toml on its own embedded
-# redis-server: a REST provider keeps contacts, tickets and orders in the CRM, linked to each other,
-# and a webhook provider posts every order, HMAC-signed, to the CRM's webhook receiver. It prints
-# what the CRM then holds and exits once the queue is drained. Pass --serve to keep the node (and
-# its dashboard) running until Ctrl-C.
+# The main job: installs, builds the program alone (build/tixsync; scripts/test.sh builds the
+# tests), then shows tixsync syncing the 20 sample orders of the sample event into a CRM over HTTP.
+# It starts the mock CRM (`tixsync mock-crm`, a small CRM-like REST server), and a node
+# (`tixsync run`) with the sample config examples/crm.toml on its own embedded redis-server: a REST
+# provider keeps contacts, tickets and orders in the CRM, linked to each other, and a webhook
+# provider posts every order, HMAC-signed, to the CRM's webhook receiver. It prints what the CRM
+# then holds and exits once the queue is drained. Pass --serve to keep the node (and its
+# dashboard) running until Ctrl-C.
 # The test suite runs this script against its own build (test demo_script): TIXSYNC_BUILD_DIR names
 # the build folder (default build/) and TIXSYNC_DEMO_NO_BUILD=1 skips the install and build step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${TIXSYNC_BUILD_DIR:-build}"
-[ "${TIXSYNC_DEMO_NO_BUILD:-0}" = 1 ] || bash scripts/build.sh
+[ "${TIXSYNC_DEMO_NO_BUILD:-0}" = 1 ] || bash scripts/build.sh tixsync
 build_abs="$(cd "$build" && pwd)"
 
 serve=0

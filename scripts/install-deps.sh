@@ -15,6 +15,8 @@ packages=(
   clang libclang-rt-14-dev llvm
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev openssl ca-certificates wrk python3-prometheus-client
+  # the Debian package (cpack -G DEB: dpkg-shlibdeps and file find its library dependencies)
+  dpkg-dev file
 )
 
 missing=()

@@ -1,6 +1,7 @@
 // The tixsync dashboard's logic: polls GET api/v1/overview every 2 s (backlog, rates, nodes),
 // lists jobs and parked causes of one provider with retry/cancel (single and bulk), and looks
-// orders up. Mutating calls carry the API token the person typed (kept in sessionStorage).
+// orders up, with "Sync now" per provider. Mutating calls carry the API token the person typed
+// (kept in sessionStorage).
 // Every value from the API goes into the page as text, never as HTML.
 'use strict';
 
@@ -17,7 +18,8 @@
   const view = {
     providers: [],            // [{id, display_name}] from the last overview
     rates: [],                // [{synced, enqueued}], oldest first
-    jobs: {provider: '', state: '', event: '', offset: 0, total: 0, items: [], shown: ''},
+    // The first view lists every parked job: those wait for a person, the rest moves by itself.
+    jobs: {provider: '', state: 'parked', event: '', offset: 0, total: 0, items: [], shown: ''},
     causesShown: '',
     selected: new Map(),      // key -> {event, order} of the chosen provider
     openDetails: new Set(),   // keys whose full message is unfolded
@@ -148,7 +150,7 @@
 
   function showTokenStatus(text) {
     $('token-status').textContent = text ||
-      (readToken() ? 'Token set for this browser tab.' : 'No token entered: retry and cancel need one.');
+      (readToken() ? 'Token set for this browser tab.' : 'No token entered: retry, cancel and sync now need one.');
   }
 
   function setupToken() {
@@ -278,15 +280,22 @@
         providers.some((p, i) => select.options[i].textContent !== displayName(p.id))) {
       select.replaceChildren(...providers.map((p) => el('option', {value: p.id, text: displayName(p.id)})));
     }
-    if (!view.jobs.provider && ids.length) view.jobs.provider = ids[0];
+    if (!view.jobs.provider && ids.length) view.jobs.provider = firstWithParkedJobs(providers) || ids[0];
     if (view.jobs.provider) select.value = view.jobs.provider;
+  }
+
+  /// The first provider with parked jobs: the dashboard opens on what waits for a person.
+  function firstWithParkedJobs(providers) {
+    const parked = (p) => PARKED.some((s) => p.states && p.states[s] > 0);
+    const found = providers.find(parked);
+    return found ? found.id : '';
   }
 
   async function refreshOverview() {
     const overview = await api('GET', 'api/v1/overview');
     const providers = Array.isArray(overview.providers) ? overview.providers : [];
     view.providers = providers.map((p) => ({id: p.id, display_name: p.display_name}));
-    updateProviderChoice(view.providers);
+    updateProviderChoice(providers);
     renderProviders(providers);
     renderBacklog(providers);
     renderNodes(Array.isArray(overview.nodes) ? overview.nodes : []);
@@ -409,8 +418,11 @@
       return;
     }
     const asked = JSON.stringify([j.provider, j.state, j.event, j.offset]);
+    // "Any state" pages through one event's items: without an event there is no such page.
+    const anyState = !j.state && !j.event;
     const [page, causes] = await Promise.all([
-      api('GET', 'api/v1/jobs?' + query({provider: j.provider, state: j.state, event: j.event, limit: PAGE_SIZE, offset: j.offset})),
+      anyState ? {items: [], total: 0} : api('GET', 'api/v1/jobs?' +
+        query({provider: j.provider, state: j.state, event: j.event, limit: PAGE_SIZE, offset: j.offset})),
       api('GET', 'api/v1/jobs/causes?' + query({provider: j.provider}))]);
     if (asked !== JSON.stringify([j.provider, j.state, j.event, j.offset])) return;  // filter changed meanwhile
     j.items = Array.isArray(page.items) ? page.items : [];
@@ -421,15 +433,22 @@
     }
     renderJobs();
     renderCauses(j.provider, Array.isArray(causes.causes) ? causes.causes : []);
+    return anyState ? 'Any state lists the jobs of one event: type organizer/event and press Show jobs.' : '';
   }
 
   async function refreshJobsShowingErrors() {
+    const box = $('jobs-message');
     try {
-      await refreshJobs();
-      if ($('jobs-message').dataset.source === 'load') showMessage($('jobs-message'), '', '');
+      const hint = await refreshJobs();
+      if (hint) {
+        showMessage(box, '', hint);
+        box.dataset.source = 'load';
+      } else if (box.dataset.source === 'load') {
+        showMessage(box, '', '');
+      }
     } catch (e) {
-      showMessage($('jobs-message'), 'error', 'Cannot load the jobs: ' + e.message);
-      $('jobs-message').dataset.source = 'load';
+      showMessage(box, 'error', 'Cannot load the jobs: ' + e.message);
+      box.dataset.source = 'load';
     }
   }
 
@@ -441,6 +460,12 @@
     $('jobs-state').value = j.state;
     $('jobs-event').value = j.event;
     refreshJobsShowingErrors();
+  }
+
+  /// Points the person at the token field when a change failed for want of a (right) token.
+  function noteTokenProblem(error) {
+    if (error.status === 401 || error.status === 403) showTokenStatus('The node refused the token: ' + error.message);
+    if (error.status === 0 && !readToken()) $('token-input').focus();
   }
 
   function setBusy(busy) {
@@ -467,8 +492,7 @@
       return true;
     } catch (e) {
       showMessage(box, 'error', (verb === 'retry' ? 'Retry' : 'Cancel') + ' of ' + what + ' failed: ' + e.message);
-      if (e.status === 401 || e.status === 403) showTokenStatus('The node refused the token: ' + e.message);
-      if (e.status === 0 && !readToken()) $('token-input').focus();
+      noteTokenProblem(e);
       return false;
     } finally {
       setBusy(false);
@@ -576,15 +600,21 @@
         el('td', {text: isBlank(r.action) ? '—' : r.action}),
         el('td', {text: formatTime(r.transmitted != null ? r.transmitted : r.transmitted_ms)}))))
       : el('p', {className: 'hint', 'data-testid': 'lookup-no-results', text: 'No sync results stored.'});
+    const syncNowButton = el('button', {type: 'button', className: 'small', 'data-action': 'lookup-sync-now',
+      'data-testid': 'lookup-sync-now', text: 'Sync now', 'aria-label': 'Sync this order with ' + p.provider + ' now',
+      onclick: () => syncNow(p.provider)});
     return el('div', {className: 'provider-block', 'data-testid': 'lookup-provider', 'data-provider': p.provider},
-      el('h3', {text: displayName(p.provider)}), queue, stored,
+      el('h3', {}, displayName(p.provider), ' ', syncNowButton), queue, stored,
       el('details', {}, el('summary', {text: 'Audit log (' + plural(log.length, 'entry', 'entries') + ')'}),
         log.length ? el('ol', {className: 'log'}, log.map(logLine)) : el('p', {className: 'hint', text: 'Empty.'})));
   }
 
+  /// The API path of one order: api/v1/orders/{organizer}/{event}/{code}.
+  const orderPath = ({organizer, event, code}) => 'api/v1/orders/' + [organizer, event, code].map(encodeURIComponent).join('/');
+
   async function refreshLookup() {
     const {organizer, event, code} = view.lookup;
-    const path = 'api/v1/orders/' + [organizer, event, code].map(encodeURIComponent).join('/');
+    const path = orderPath(view.lookup);
     const box = $('lookup-message');
     try {
       const order = await api('GET', path);
@@ -601,6 +631,30 @@
       showMessage(box, 'error', e.status === 404 ? 'Order ' + code + ' of ' + organizer + '/' + event +
         ' is not known to any provider (' + e.message + ').' : 'Lookup failed: ' + e.message);
     }
+  }
+
+  /// "Sync now": the looked-up order becomes due now for one provider, from its stored snapshot
+  /// (POST .../sync-now, trigger sync_now); the answer goes to the lookup's message box.
+  async function syncNow(provider) {
+    if (view.busy || !view.lookup) return;
+    const {code} = view.lookup;
+    const path = orderPath(view.lookup) + '/sync-now';
+    let kind = 'ok';
+    let text;
+    setBusy(true);
+    try {
+      const result = await api('POST', path, {provider});
+      const queued = result && Array.isArray(result.queued_for) ? result.queued_for : [];
+      text = 'Order ' + code + ' is due now for ' + (queued.length ? queued.map(displayName).join(', ') : 'no provider') + '.';
+    } catch (e) {
+      kind = 'error';
+      text = 'Sync now of order ' + code + ' for ' + displayName(provider) + ' failed: ' + e.message;
+      noteTokenProblem(e);
+    } finally {
+      setBusy(false);
+    }
+    await Promise.allSettled([refreshLookup(), refreshOverview(), refreshJobs()]);
+    showMessage($('lookup-message'), kind, text);
   }
 
   function lookupOrder(organizer, event, code) {

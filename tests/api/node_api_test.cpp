@@ -4,6 +4,8 @@
 // Prometheus parser and consistent with the queue).
 #include "api/node_api.hpp"
 
+#include <set>
+
 #include "tests/api/node_api_fixture.hpp"
 #include "tests/support/prometheus_parser.hpp"
 
@@ -209,6 +211,57 @@ TEST_F(node_api_test, lists_counts_retries_and_cancels_jobs) {
   EXPECT_EQ(post("/api/v1/jobs/cancel", R"({"provider":"crm","items":[{"event":"a/b"}]})").status, 400);
   EXPECT_EQ(post("/api/v1/jobs/cancel", R"({"provider":"crm","items":[{"event":"a b","order":"X"}]})").status, 400);
   EXPECT_EQ(post("/api/v1/jobs/cancel", R"({"provider":"crm","items":[{"event":"a/b","order":"X"}],"x":1})").status, 400);
+}
+
+// The dashboard's first view: every parked job of a provider, whatever its park state, without
+// naming a state or an event.
+TEST_F(node_api_test, lists_every_parked_job_of_a_provider) {
+  const auto lines = orders();
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(post(order_path(), lines[i]).status, 202);
+  persistence::redis_connection c(connection());
+  persistence::queue_store queue(c);
+  auto claimed = queue.claim("crm", "node-a", 3, 60000, now_ms());
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 3u);
+  const persistence::park_state states[] = {persistence::park_state::permanent,
+                                            persistence::park_state::config};
+  std::set<std::string> parked;
+  for (int i = 0; i < 2; ++i) {
+    persistence::park_request park;
+    park.held = (*claimed)[i].lease_info();
+    park.state = states[i];
+    park.errors = {"HTTP 404"};
+    ASSERT_TRUE(queue.park(park, now_ms()).ok());
+    parked.insert((*claimed)[i].item.ref.order);
+  }
+
+  auto page = get("/api/v1/jobs?provider=crm&state=parked");
+  ASSERT_EQ(page.status, 200) << page.body;
+  auto listed = json_of(page);
+  EXPECT_EQ(listed["total"], 2);
+  std::set<std::string> seen, seen_states;
+  for (const auto& item : listed["items"]) {
+    seen.insert(item["order"].get<std::string>());
+    seen_states.insert(item["state"].get<std::string>());
+  }
+  EXPECT_EQ(seen, parked);
+  EXPECT_EQ(seen_states, (std::set<std::string>{"config", "permanent"}));
+
+  auto second = json_of(get("/api/v1/jobs?provider=crm&state=parked&limit=1&offset=1"));
+  EXPECT_EQ(second["total"], 2);
+  ASSERT_EQ(second["items"].size(), 1u);
+  EXPECT_EQ(second["items"][0]["order"], listed["items"][1]["order"]);
+  auto of_event = json_of(get("/api/v1/jobs?provider=crm&state=parked&event=nordlicht/ndd25"));
+  EXPECT_EQ(of_event["total"], 2);
+  EXPECT_EQ(json_of(get("/api/v1/jobs?provider=crm&state=parked&event=nordlicht/other"))["total"],
+            0);
+
+  // Neither a state nor an event: a 400 that says what to give.
+  auto bare = get("/api/v1/jobs?provider=crm");
+  EXPECT_EQ(bare.status, 400);
+  EXPECT_NE(json_of(bare)["error"]["message"].get<std::string>().find("'parked'"),
+            std::string::npos)
+      << bare.body;
 }
 
 TEST_F(node_api_test, looks_orders_up_and_syncs_them_now) {

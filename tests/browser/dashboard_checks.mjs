@@ -1,6 +1,7 @@
 // The checks the browser test makes in the page, each compared with what the API answers: the
-// counts and backlog of the overview, the parked jobs and causes, a wrong token's error, a retry
-// clicked in the page (then confirmed through the API), and order lookups with their links.
+// first view without errors (console included), the counts and backlog of the overview, the parked
+// jobs and causes, a wrong token's error, a retry clicked in the page (then confirmed through the
+// API), order lookups with their links, and "Sync now" (confirmed through the audit log).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -78,12 +79,45 @@ async function checkOverview(page, base, step) {
   await expectText(page, '#rate-enqueued', /^\d+\.\d$/, 'the enqueued rate');
 }
 
+/// The first view, before anything is clicked: the jobs panel opens on every parked job of the
+/// first provider that has some, every panel shows data, and nothing failed (no message, no
+/// console error such as a failed request).
+async function checkFirstView(page, base, consoleErrors, step) {
+  step('checking the first view: every parked job of diet, no error anywhere');
+  const parked = await expectJson(base, 'GET', '/api/v1/jobs?provider=diet&state=parked&limit=50', 200);
+  if (!parked.total) throw new Error('GET /api/v1/jobs?provider=diet&state=parked lists nothing');
+  await expectText(page, '#jobs-total', new RegExp('^\\(Diet list .*\\(diet\\), parked: ' + parked.total + ' jobs?\\)$'),
+    'the first job list');
+  if ((await page.inputValue('#jobs-provider')) !== 'diet' || (await page.inputValue('#jobs-state')) !== 'parked') {
+    throw new Error('the first view filters ' + (await page.inputValue('#jobs-provider')) + '/' +
+                    (await page.inputValue('#jobs-state')) + ', expected diet/parked');
+  }
+  await expectCount(page, '[data-testid="job-row"]', parked.items.length, 'parked job rows of the first view');
+  for (const item of parked.items) {
+    await page.waitForSelector('[data-testid="job-row"]' + attr('data-order', item.order) + attr('data-state', item.state),
+      {state: 'attached'});
+  }
+  await page.waitForSelector('[data-testid="cause-row"]', {state: 'attached'});
+  const jobsMessage = await page.$eval('#jobs-message', (box) => (box.hidden ? '' : box.textContent.trim()));
+  if (jobsMessage) throw new Error('the jobs panel shows a message on first load: ' + jobsMessage);
+  await expectText(page, '#connection-status', /^Live: updated /, 'the connection status');
+  if (await page.$eval('#lookup-message', (box) => !box.hidden)) throw new Error('the lookup shows a message on first load');
+  if (consoleErrors.length) throw new Error('console errors on first load: ' + consoleErrors.join('; '));
+
+  step('choosing "any state" without an event: a hint, no failed request');
+  await page.selectOption('#jobs-state', '');
+  await expectText(page, '#jobs-message', /^Any state lists the jobs of one event/, 'the any-state hint');
+  await expectCount(page, '[data-testid="job-row"]', 0, 'job rows of any state without an event');
+  if (consoleErrors.length) throw new Error('console errors after choosing any state: ' + consoleErrors.join('; '));
+}
+
 async function checkParkedJobs(page, base, fed, step) {
   step('listing the parked jobs of provider diet in the page');
   await page.selectOption('#jobs-provider', 'diet');
   await page.selectOption('#jobs-state', 'config');
   const rows = '[data-testid="job-row"][data-state="config"]';
   await expectCount(page, rows, fed.parked.items.length, 'parked job rows');
+  if (await page.$eval('#jobs-message', (box) => !box.hidden)) throw new Error('the any-state hint stays after choosing a state');
   await expectText(page, '#jobs-total', new RegExp(': ' + fed.parked.total + ' jobs?\\)'), 'the job total');
   for (const item of fed.parked.items) {
     const row = '[data-testid="job-row"]' + attr('data-event', item.event) + attr('data-order', item.order);
@@ -151,6 +185,35 @@ async function lookUp(page, fed, code) {
   await page.click('#lookup-submit');
 }
 
+/// The `sync_now` enqueues in the audit log of `code` for provider crm.
+async function syncNowEntries(base, fed, code) {
+  const order = await expectJson(base, 'GET', '/api/v1/orders/' + fed.organizer + '/' + fed.event + '/' + code, 200);
+  const crm = (order.providers || []).find((p) => p.provider === 'crm');
+  if (!crm) throw new Error('GET /api/v1/orders/.../' + code + ' has no entry for provider crm');
+  return (crm.log || []).filter((entry) => entry.what === 'enqueued' && entry.trigger === 'sync_now').length;
+}
+
+/// "Sync now" in the lookup of the synced order (shown by the caller): the page says the order is
+/// due now, and the API's audit log has the enqueue with trigger sync_now.
+async function checkSyncNow(page, base, fed, step) {
+  step('clicking Sync now for ' + fed.syncedCode + ' at crm');
+  const before = await syncNowEntries(base, fed, fed.syncedCode);
+  await page.click('[data-testid="lookup-provider"][data-provider="crm"] button[data-action="lookup-sync-now"]');
+  await expectText(page, '#lookup-message', 'Order ' + fed.syncedCode + ' is due now for Example CRM (crm).',
+    'the sync-now result');
+  await waitFor('the API to show the sync now of ' + fed.syncedCode, async () => {
+    const now = await syncNowEntries(base, fed, fed.syncedCode);
+    if (now > before) return true;
+    throw new Error('audit log has ' + now + ' sync_now enqueues');
+  }, {timeoutMs: 20000});
+  await waitFor('the sync_now enqueue in the page\'s audit log of crm', async () => {
+    const entries = await page.$$eval('[data-testid="lookup-provider"][data-provider="crm"] ' +
+      '[data-testid="log-entry"][data-what="enqueued"]', (items) => items.map((item) => item.textContent));
+    if (entries.some((text) => /trigger: sync_now\b/.test(text))) return true;
+    throw new Error('the page lists ' + JSON.stringify(entries));
+  }, {timeoutMs: 15000});
+}
+
 async function checkLookup(page, base, fed, step) {
   const target = fed.parked.items[0].order;
   step('looking up ' + target + ': the page shows the manual retry in its audit log');
@@ -178,6 +241,8 @@ async function checkLookup(page, base, fed, step) {
   }
   if (!links) throw new Error('order ' + fed.syncedCode + ' shows no external link');
 
+  await checkSyncNow(page, base, fed, step);
+
   step('looking up an unknown order: the page shows the API\'s 404 message');
   const missing = await request(base, 'GET', '/api/v1/orders/' + fed.organizer + '/' + fed.event + '/NOSUCH9');
   const message = missing.json && missing.json.error && missing.json.error.message;
@@ -202,13 +267,18 @@ export async function checkDashboard({base, token, opts, run, fed, step}) {
   run.page = page;
   const pageErrors = [];
   const foreign = [];
+  const consoleErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
   page.on('request', (r) => {
     if (!r.url().startsWith(base + '/')) foreign.push(r.url());
   });
   await page.goto(base + '/', {waitUntil: 'load'});
 
   await checkOverview(page, base, step);
+  await checkFirstView(page, base, consoleErrors, step);
   await checkParkedJobs(page, base, fed, step);
   await checkRetry(page, base, token, fed, step);
   await checkLookup(page, base, fed, step);

@@ -98,6 +98,33 @@ TEST_F(queries_test, list_and_count_by_event) {
   EXPECT_EQ(queue().list("crm", {std::nullopt, std::string("nope"), 0, 10}, t0).value().total, 0u);
 }
 
+TEST_F(queries_test, list_every_parked_item_whatever_its_state) {
+  populate();
+  auto c = take(1, t0 + 150);
+  ASSERT_EQ(c.size(), 1u);
+  ASSERT_TRUE(
+      queue().park({c[0].lease_info(), park_state::config, {"value map"}, "", ""}, t0 + 151).ok());
+  list_query parked;
+  parked.parked = true;
+  parked.limit = 2;
+  std::vector<std::string> states;
+  std::set<std::string> orders;
+  for (std::size_t offset = 0; offset < 3; offset += 2) {
+    parked.offset = offset;
+    auto page = queue().list("crm", parked, t0 + 200).value();
+    EXPECT_EQ(page.total, 3u);
+    for (const auto& item : page.items) {
+      states.push_back(to_string(item.state));
+      orders.insert(item.ref.order);
+    }
+  }
+  // By state, then cause: config before permanent.
+  EXPECT_EQ(states, (std::vector<std::string>{"config", "permanent", "permanent"}));
+  EXPECT_EQ(orders.size(), 3u);
+  parked.state = item_state::config;
+  EXPECT_EQ(queue().list("crm", parked, t0).code(), persistence_errc::invalid_argument);
+}
+
 TEST_F(queries_test, list_needs_exactly_one_filter) {
   EXPECT_EQ(queue().list("crm", {}, t0).code(), persistence_errc::invalid_argument);
   EXPECT_EQ(queue().list("crm", {item_state::due, std::string("e"), 0, 10}, t0).code(),
