@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "tixsync: pushes pretix orders into external systems (CRMs, mailing lists, webhooks)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "tixsync 0.1.0");
+  app.set_version_flag("--version", std::string("tixsync ") + TIXSYNC_VERSION);
 
   command_action run;
   register_fields_command(app, run);

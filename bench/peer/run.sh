@@ -44,7 +44,7 @@ for tool in node npm redis-server redis-cli curl; do
 done
 tixsync="${TIXSYNC:-$root/build/tixsync}"
 if [ ! -x "$tixsync" ]; then
-  echo "run.sh: $tixsync is missing: build it first (bash scripts/build.sh)" >&2
+  echo "run.sh: $tixsync is missing: build it first (bash scripts/build.sh tixsync)" >&2
   exit 1
 fi
 
