@@ -242,6 +242,56 @@ void add_referenced(node_api::impl& api, std::shared_ptr<pretix_client> shop,
   fetch_refs(f, 0, std::move(bundle));
 }
 
+namespace {
+
+/// The ids of the entries of `list`.
+std::set<std::int64_t> ids_of(const nlohmann::json& list) {
+  std::set<std::int64_t> ids;
+  if (!list.is_array()) return ids;
+  for (const auto& entry : list) {
+    if (entry.is_object() && entry.contains("id") && entry["id"].is_number_integer()) {
+      ids.insert(entry["id"].get<std::int64_t>());
+    }
+  }
+  return ids;
+}
+
+/// `bundle` with the sub-events and vouchers of `stored` it lacks, first (they are older).
+std::string with_stored_references(const std::string& bundle,
+                                   const std::optional<std::string>& stored) {
+  if (!stored) return bundle;
+  const auto old = nlohmann::json::parse(*stored, nullptr, false);
+  auto merged = nlohmann::json::parse(bundle, nullptr, false);
+  if (!old.is_object() || !merged.is_object()) return bundle;
+  bool changed = false;
+  for (const char* key : {"subevents", "vouchers"}) {
+    if (!old.contains(key)) continue;
+    auto& list = merged[key];
+    if (!list.is_array()) list = nlohmann::json::array();
+    const auto known = ids_of(list);
+    nlohmann::json kept = nlohmann::json::array();
+    for (const auto& entry : old[key]) {
+      if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_number_integer()) continue;
+      if (!known.count(entry["id"].get<std::int64_t>())) kept.push_back(entry);
+    }
+    if (kept.empty()) continue;
+    for (auto& entry : list) kept.push_back(std::move(entry));
+    while (kept.size() > referenced_kept) kept.erase(kept.begin());
+    list = std::move(kept);
+    changed = true;
+  }
+  return changed ? merged.dump() : bundle;
+}
+
+}  // namespace
+
+persistence::status store_fetched_bundle(persistence::snapshot_store& snapshots,
+                                         const std::string& event_id, const std::string& bundle) {
+  return snapshots.put_event_merged(event_id, [&bundle](const std::optional<std::string>& stored) {
+    return with_stored_references(bundle, stored);
+  });
+}
+
 std::string cached_event_bundle(node_api::impl& api, const std::string& event_id, bool fresh_only) {
   std::lock_guard<std::mutex> lock(api.event_mutex);
   auto it = api.events.find(event_id);

@@ -10,6 +10,7 @@
 
 #include "api/node_api_impl.hpp"
 #include "api/pretix_client.hpp"
+#include "persistence/snapshot_store.hpp"
 
 namespace tixsync::api {
 
@@ -34,6 +35,14 @@ using reference_done =
 void add_referenced(node_api::impl& api, std::shared_ptr<pretix_client> shop,
                     const std::string& organizer, const std::string& event, std::string bundle,
                     const nlohmann::json& orders, reference_done done);
+
+/// Stores `bundle`, built from pretix, as the snapshot of `event_id` together with the sub-events
+/// and vouchers of the snapshot stored now that it lacks (another node's, or this node's before
+/// a restart, whose cache then started empty): orders enqueued earlier are synced, retried and
+/// re-synced against that snapshot and must still find theirs. Keeps the newest of each kind up
+/// to the bound of the cache; what the bundle has wins over what was stored.
+persistence::status store_fetched_bundle(persistence::snapshot_store& snapshots,
+                                         const std::string& event_id, const std::string& bundle);
 
 /// The cached bundle of `event_id` ("org/slug"), or "" when there is none or (with `fresh_only`)
 /// it is older than the refresh time.

@@ -61,7 +61,7 @@ void post_refresh(node_api::impl& api, http_request request, responder reply) {
         if (bundle.empty()) return void(reply.send(refresh_failed(api, event_id, what, failure)));
         api.on_redis(reply, [event_id, bundle = std::move(bundle)](redis_worker& worker) {
           // One put: a sync reads either the bundle before or the one after, never a mix.
-          auto stored = worker.snapshots.put_event(event_id, bundle);
+          auto stored = store_fetched_bundle(worker.snapshots, event_id, bundle);
           if (!stored.ok()) return persistence_error(stored, "storing event " + event_id);
           const auto parsed = nlohmann::json::parse(bundle);
           return json_response(200, {{"event", event_id},

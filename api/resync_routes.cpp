@@ -103,7 +103,7 @@ std::string queue_page(node_api::impl& api, redis_worker& worker, resync_job& jo
     event_stored = job.event_stored;
   }
   if (!event_stored) {
-    auto stored = worker.snapshots.put_event(job.event_id, bundle);
+    auto stored = store_fetched_bundle(worker.snapshots, job.event_id, bundle);
     if (!stored.ok()) {
       status = persistence_error(stored, "").status;
       return "storing event " + job.event_id + ": " + stored.message();

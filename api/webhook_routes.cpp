@@ -126,7 +126,8 @@ http_response store_and_enqueue_on(node_api::impl& api, webhook_call& call, redi
     // The cached bundle holds what this call added and what others added meanwhile: whichever
     // call stores last stores them all.
     std::string latest = cached_event_bundle(api, call.event_id, false);
-    auto stored = worker.snapshots.put_event(call.event_id, latest.empty() ? call.bundle : latest);
+    auto stored = store_fetched_bundle(worker.snapshots, call.event_id,
+                                       latest.empty() ? call.bundle : latest);
     if (!stored.ok()) return failed(persistence_error(stored, "storing event " + call.event_id));
   }
   auto answer = enqueue_order(api, worker, call.order);

@@ -59,6 +59,37 @@ status snapshot_store::put_event(const std::string& event, const std::string& js
   return {};
 }
 
+status snapshot_store::put_event_merged(const std::string& event, const event_merge& merge,
+                                        int attempts) {
+  if (auto s = check_ids(keys_, event, nullptr); !s) return s;
+  const std::string key = keys_.event_snapshot(event);
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    const auto connects = connection_.connects();
+    auto read = connection_.pipeline({{"WATCH", key}, {"GET", key}});
+    if (!read) return read.error();
+    const redis_value& got = (*read)[1];
+    if ((*read)[0].is_error() || got.is_error()) {
+      (void)connection_.command({"UNWATCH"});
+      return {persistence_errc::server_error, (*read)[0].str + got.str};
+    }
+    const std::string json = merge(got.is_nil() ? std::nullopt : std::optional(got.str));
+    if (json.empty()) {
+      (void)connection_.command({"UNWATCH"});
+      return {};
+    }
+    auto written = connection_.pipeline({{"MULTI"}, {"SET", key, json}, {"EXEC"}});
+    if (!written) return written.error();
+    const redis_value& exec = written->back();
+    if (exec.is_error()) return {persistence_errc::server_error, exec.str};
+    // A nil EXEC: another writer changed the snapshot after the GET. A new connection: the
+    // WATCH did not cover the write. Either way, merge with what is stored now.
+    if (!exec.is_nil() && connection_.connects() == connects) return {};
+  }
+  return {persistence_errc::server_error,
+          "the snapshot of event " + event + " was changed by other writers " +
+              std::to_string(attempts) + " times while it was being merged"};
+}
+
 status_or<std::optional<std::string>> snapshot_store::get_order(const std::string& event,
                                                                 const std::string& order) {
   if (auto s = check_ids(keys_, event, &order); !s) return s;

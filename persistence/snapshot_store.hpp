@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -49,6 +50,14 @@ class snapshot_store {
   status put_order(const std::string& event, const std::string& order, const std::string& json);
   /// Stores the event JSON as given.
   status put_event(const std::string& event, const std::string& json);
+  /// Combines the event snapshot stored now (nullopt: none) with a new one into the JSON to
+  /// store; "" stores nothing.
+  using event_merge = std::function<std::string(const std::optional<std::string>& stored)>;
+  /// Stores what `merge` makes of the stored event snapshot, so that no other writer's snapshot
+  /// stored in between is lost: WATCH and GET, then MULTI, SET, EXEC; when the snapshot changed
+  /// meanwhile (or the connection was replaced, dropping the WATCH), it reads and merges again,
+  /// up to `attempts` times, then fails with server_error saying so.
+  status put_event_merged(const std::string& event, const event_merge& merge, int attempts = 8);
   status_or<std::optional<std::string>> get_order(const std::string& event,
                                                   const std::string& order);
   status_or<std::optional<std::string>> get_event(const std::string& event);
