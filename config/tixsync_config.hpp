@@ -12,6 +12,7 @@
 
 #include "config/secret.hpp"
 #include "mapping/mapping_definition.hpp"
+#include "providers/order_filter.hpp"
 #include "providers/retry_policy.hpp"
 
 namespace tixsync::config {
@@ -126,6 +127,8 @@ struct provider_section {
   source_location mappings_location;  ///< of the `mappings` value in the config file
   std::vector<mapping::mapping_definition> mappings;
   providers::retry_policy retry;
+  /// [providers.orders]: which orders the provider syncs, decided when an order is synced.
+  providers::order_filter orders;
   provider_limits limits;
   provider_circuit_breaker circuit_breaker;
   /// The [providers.<type>] table as JSON, validated later by the provider factory.
