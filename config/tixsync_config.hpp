@@ -82,6 +82,11 @@ struct shop_section {
   std::string language = "en";
   /// How long an event bundle fetched from pretix is used before it is fetched again.
   std::chrono::milliseconds event_refresh{300000};
+  /// Each request to pretix must be answered within this.
+  std::chrono::milliseconds fetch_timeout{10000};
+  /// The largest answer read from pretix (an order page, the event, its settings); larger
+  /// ones fail the fetch.
+  int max_response_bytes = 16 * 1024 * 1024;
 };
 
 struct log_section {
