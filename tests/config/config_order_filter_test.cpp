@@ -71,8 +71,7 @@ TEST(ConfigOrderFilter, WrongTypesEmptyListsAndUnknownKeysAreRefused) {
                 "cfg.toml:9:1: providers[0].orders.awaiting_aproval: unknown key (did you mean "
                 "'awaiting_approval'?)"}));
   EXPECT_EQ(problems_of("orders = \"paid\"\n"),
-            std::vector<std::string>{
-                "cfg.toml:5:10: providers[0].orders: expected a table"});
+            std::vector<std::string>{"cfg.toml:5:10: providers[0].orders: expected a table"});
 }
 
 }  // namespace
