@@ -42,8 +42,7 @@ std::optional<http_response> refusal(const node_api::impl& api, const std::strin
 /// 503 with what failed and why; the cached and the stored bundle stay as they were.
 http_response refresh_failed(node_api::impl& api, const std::string& event_id,
                              const std::string& what, const pretix_answer& a) {
-  const std::string why = pretix_failure_reason(a);
-  api.log("event refresh of " + event_id + ": " + what + ": " + why);
+  const std::string why = api.pretix_failed("event refresh of " + event_id, what, a);
   return error_response(503, "pretix: " + what + ": " + why + "; the event was not refreshed");
 }
 

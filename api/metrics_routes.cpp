@@ -2,8 +2,8 @@
 // the node (node-wide, labelled with the node's name) and of its sync per provider (synced,
 // retried, parked by reason, objects by action: the node's sync_observer feeds them), queue
 // gauges read from Redis at scrape time (bounded: counts per state and at most 1000 due items
-// per provider for the backlog per event), each HTTP provider's circuit and guard counters, and
-// the latency histograms.
+// per provider for the backlog per event), each HTTP provider's circuit and guard counters,
+// the requests to pretix and its failed fetches by reason, and the latency histograms.
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -11,6 +11,7 @@
 #include "api/node_api_impl.hpp"
 #include "api/prometheus_text.hpp"
 #include "providers/guard/guarded_provider.hpp"
+#include "providers/http/request_tally.hpp"
 
 namespace tixsync::api {
 namespace {
@@ -114,6 +115,22 @@ void guard_families(node_api::impl& api, prometheus_text& out) {
   }
 }
 
+/// The shop client's requests to pretix by outcome, and the fetches that failed by reason.
+void pretix_families(node_api::impl& api, prometheus_text& out) {
+  out.family("tixsync_pretix_requests_total", "counter",
+             "Requests this node sent to pretix's REST API, by outcome (status class, timeout or "
+             "network-error).");
+  for (const auto& [outcome, n] : api.shop_requests->counts()) {
+    out.sample("tixsync_pretix_requests_total", {{"outcome", outcome}}, static_cast<double>(n));
+  }
+  out.family("tixsync_pretix_fetch_failures_total", "counter",
+             "Fetches from pretix (webhook, resync, event refresh) that failed, by reason.");
+  for (std::size_t i = 0; i < pretix_failure_names.size(); ++i) {
+    out.sample("tixsync_pretix_fetch_failures_total", {{"reason", pretix_failure_names[i]}},
+               static_cast<double>(api.pretix_failures[i].load(std::memory_order_relaxed)));
+  }
+}
+
 /// Queue gauges from Redis; "" or what failed.
 std::string queue_families(node_api::impl& api, redis_worker& worker, prometheus_text& out) {
   const auto now = unix_ms_now();
@@ -182,6 +199,7 @@ http_response scrape(node_api::impl& api, redis_worker& worker) {
   }
   out.family("tixsync_webhooks_total", "counter", "pretix webhooks received by this node.");
   out.sample("tixsync_webhooks_total", {}, static_cast<double>(api.webhooks_received.load()));
+  pretix_families(api, out);
   node_families(api, out);
   sync_families(api, out);
   guard_families(api, out);

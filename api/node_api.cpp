@@ -10,6 +10,7 @@
 #include "persistence/errors.hpp"
 #include "persistence/queue_item_json.hpp"
 #include "providers/http/http_client.hpp"
+#include "providers/http/request_tally.hpp"
 
 namespace tixsync::api {
 namespace {
@@ -145,7 +146,10 @@ node_api::impl::impl(node_api_options o)
   client.total_timeout = options.shop_timeout;
   client.read_timeout = options.shop_timeout;
   client.max_connections_per_host = 8;
+  client.max_response_bytes = options.shop_max_response_bytes;
   client.user_agent = "tixsync-webhook";
+  shop_requests = std::make_shared<providers::http::request_tally>();
+  client.tally = shop_requests;
   shop_client = std::make_unique<providers::http::http_client>(client);
 }
 
@@ -236,6 +240,20 @@ void node_api::impl::on_redis(const responder& reply,
 
 void node_api::impl::log(const std::string& message) const {
   if (options.log) options.log(message);
+}
+
+void node_api::impl::count_pretix_failure(const pretix_answer& answer) {
+  const auto reason = static_cast<std::size_t>(pretix_failure_of(answer));
+  pretix_failures[reason].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string node_api::impl::pretix_failed(const std::string& context, const std::string& what,
+                                          const pretix_answer& answer) {
+  count_pretix_failure(answer);
+  const auto reason = static_cast<std::size_t>(pretix_failure_of(answer));
+  std::string why = pretix_failure_reason(answer);
+  log(context + ": " + what + ": " + why + " (reason " + pretix_failure_names[reason] + ")");
+  return why;
 }
 
 namespace {

@@ -71,8 +71,11 @@ struct node_api_options {
   /// How long a webhook's notification (notification_id of an order) is remembered in Redis:
   /// replays within it are answered 200 without fetching the order again.
   std::chrono::milliseconds webhook_coalesce_window{600000};
-  /// Timeout of each request to pretix.
+  /// Timeout of each request to pretix ([shop] fetch_timeout).
   std::chrono::milliseconds shop_timeout{10000};
+  /// The largest answer read from pretix ([shop] max_response_bytes); larger ones fail as
+  /// too_large.
+  std::size_t shop_max_response_bytes = 16 * 1024 * 1024;
   /// Bounds of a resync that pages through pretix's orders: pages and total time.
   int resync_max_pages = 10000;
   std::chrono::milliseconds resync_time_limit{3600000};

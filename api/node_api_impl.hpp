@@ -25,6 +25,7 @@
 
 namespace tixsync::providers::http {
 class http_client;
+class request_tally;
 }
 
 namespace tixsync::api {
@@ -60,6 +61,10 @@ struct node_api::impl {
   persistence::key_space keys;
   api_worker_pool pool;
   std::unique_ptr<providers::http::http_client> shop_client;
+  /// The shop client's requests by outcome (tixsync_pretix_requests_total).
+  std::shared_ptr<providers::http::request_tally> shop_requests;
+  /// Fetches from pretix that failed, by pretix_failure (tixsync_pretix_fetch_failures_total).
+  std::array<std::atomic<std::uint64_t>, pretix_failure_names.size()> pretix_failures{};
   /// One entry per configured provider, fixed at construction (lock-free lookups).
   std::map<std::string, std::unique_ptr<provider_metrics>> metrics;
   providers::latency_histogram redis_round_trip;       ///< the API's own connections
@@ -101,6 +106,12 @@ struct node_api::impl {
   void on_redis(const responder& reply,
                 std::function<http_response(redis_worker& worker)> work);
   void log(const std::string& message) const;
+  /// Counts a failed fetch from pretix by its reason (for callers that log it themselves).
+  void count_pretix_failure(const pretix_answer& answer);
+  /// Counts a failed fetch from pretix by its reason and logs one line "<context>: <what>:
+  /// <why> (reason <reason>)"; returns <why> (pretix_failure_reason).
+  std::string pretix_failed(const std::string& context, const std::string& what,
+                            const pretix_answer& answer);
 };
 
 /// Unix milliseconds now.

@@ -1,4 +1,5 @@
-// pretix_client: GETs with the shop token over the async transport, and paging through lists.
+// pretix_client: GETs with the shop token over the async transport, and paging through lists;
+// what a failed fetch is called, in words and as a metrics reason.
 #include "api/pretix_client.hpp"
 
 #include <algorithm>
@@ -24,6 +25,14 @@ std::string pretix_event_problem(const std::string& organizer, const std::string
 }
 
 namespace {
+
+/// `value` when it is short and printable (it ends up in log lines and answers), else "".
+std::string printable(std::string value) {
+  const bool ok =
+      value.size() <= 80 && std::all_of(value.begin(), value.end(),
+                                        [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
+  return ok ? value : std::string();
+}
 
 /// `value` percent-encoded as one path segment, after pretix_segment_problem.
 std::string segment(const std::string& what, const std::string& value) {
@@ -68,21 +77,23 @@ void pretix_client::get_url(const std::string& url, std::function<void(pretix_an
   request.timeout = timeout_;
   transport_.send(std::move(request), [done =
                                            std::move(done)](providers::http::http_result result) {
+    using providers::http::transport_error_kind;
     pretix_answer answer;
     if (result.response) {
       answer.status = result.response->status;
       answer.body = std::move(result.response->body);
-      // Only a short, printable value is kept: it ends up in log lines and answers.
-      auto retry_after = result.response->header("Retry-After").value_or("");
-      if (retry_after.size() <= 40 &&
-          std::all_of(retry_after.begin(), retry_after.end(),
-                      [](unsigned char c) { return c >= 0x20 && c < 0x7f; })) {
-        answer.retry_after = std::move(retry_after);
+      answer.retry_after = printable(result.response->header("Retry-After").value_or(""));
+      if (answer.status == 200) {
+        auto problem = pretix_body_problem(
+            answer.body, printable(result.response->header("Content-Type").value_or("")));
+        if (!problem.empty()) answer = {0, "", std::move(problem), true};
       }
     } else {
       answer.problem = result.error ? std::string(providers::http::to_string(result.error->kind)) +
                                           ": " + result.error->message
                                     : "no answer";
+      answer.timed_out = result.error && result.error->kind == transport_error_kind::timeout;
+      answer.too_large = result.error && result.error->kind == transport_error_kind::body_too_large;
     }
     done(std::move(answer));
   });
@@ -130,9 +141,10 @@ void pretix_client::get_all(const std::string& path,
     std::function<void(pretix_answer, nlohmann::json)> done;
     nlohmann::json results = nlohmann::json::array();
     int pages_left;
+    pretix_page_trail trail;
   };
-  auto state =
-      std::make_shared<paging>(paging{this, std::move(done), nlohmann::json::array(), max_pages});
+  auto state = std::make_shared<paging>(
+      paging{this, std::move(done), nlohmann::json::array(), max_pages, {}});
   // Each page's completion (holding the step) asks for the next one; the step holds itself only
   // weakly, so nothing is left over after the last page.
   auto step = std::make_shared<std::function<void(std::string)>>();
@@ -149,10 +161,49 @@ void pretix_client::get_all(const std::string& path,
       for (auto& r : page.results) state->results.push_back(std::move(r));
       if (page.next.empty()) return finish(std::move(page.answer));
       if (--state->pages_left <= 0) return finish({0, "", "more list pages than allowed", true});
+      if (auto loop = state->trail.visit(page.next); !loop.empty()) {
+        return finish({0, "", std::move(loop), true});
+      }
       (*self)(page.next);
     });
   };
+  state->trail.visit(base_url_ + path);
   (*step)(base_url_ + path);
+}
+
+std::string pretix_page_trail::visit(const std::string& url) {
+  if (urls_.insert(url).second) return "";
+  return "pretix's next page link repeats a page already fetched (a page loop): " + url;
+}
+
+std::string pretix_body_problem(const std::string& body, const std::string& content_type) {
+  if (nlohmann::json::accept(body)) return "";
+  const auto first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "pretix answered an empty body";
+  if (content_type.find("html") != std::string::npos || body[first] == '<') {
+    return "pretix answered HTML, not JSON" +
+           (content_type.empty() ? std::string() : " (Content-Type: " + content_type + ")");
+  }
+  try {
+    (void)nlohmann::json::parse(body);
+  } catch (const nlohmann::json::parse_error& e) {
+    if (e.byte > body.size()) {
+      return "pretix's answer is truncated JSON: it ends after " + std::to_string(body.size()) +
+             " bytes, inside the document";
+    }
+    return "pretix's answer is not JSON (invalid at byte " + std::to_string(e.byte) + " of " +
+           std::to_string(body.size()) + ")";
+  }
+  return "pretix's answer is not JSON";
+}
+
+pretix_failure pretix_failure_of(const pretix_answer& a) {
+  if (a.status == 401 || a.status == 403) return pretix_failure::refused_token;
+  if (a.status == 429) return pretix_failure::rate_limited;
+  if (a.status != 0) return pretix_failure::http_status;
+  if (a.too_large) return pretix_failure::too_large;
+  if (a.unreadable) return pretix_failure::unreadable;
+  return a.timed_out ? pretix_failure::timeout : pretix_failure::unreachable;
 }
 
 std::string pretix_failure_reason(const pretix_answer& a) {

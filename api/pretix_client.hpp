@@ -1,13 +1,17 @@
 // Reads from the shop's pretix REST API for the webhook and the resync: one GET, one page or every
 // page of a list
-// (following "next" only within the shop's base URL, so the token never leaves for another host),
-// through the asynchronous HTTP client: completions run on its I/O threads, nothing blocks. The
-// API paths are built here, from checked and percent-encoded slugs and codes.
+// (following "next" only within the shop's base URL, so the token never leaves for another host,
+// and never to a page already fetched), through the asynchronous HTTP client: completions run on
+// its I/O threads, nothing blocks. A 200 that is not JSON (HTML, a truncated body) is no usable
+// answer. Failures are named by a reason the metrics count. The API paths are built here, from
+// checked and percent-encoded slugs and codes.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 namespace tixsync::providers::http {
@@ -26,6 +30,41 @@ struct pretix_answer {
   bool unreadable = false;
   /// pretix's Retry-After header as sent ("" when none), e.g. with a 429.
   std::string retry_after;
+  /// No answer within the fetch timeout (status 0).
+  bool timed_out = false;
+  /// The answer is larger than allowed (status 0; the body is not kept).
+  bool too_large = false;
+};
+
+/// Why a fetch from pretix failed, as tixsync_pretix_fetch_failures_total{reason} counts it.
+enum class pretix_failure {
+  unreachable,    ///< no connection, or it broke
+  timeout,        ///< no answer within [shop] fetch_timeout
+  refused_token,  ///< 401 or 403: the shop token is wrong or lacks a permission
+  rate_limited,   ///< 429
+  http_status,    ///< any other status that is no success
+  unreadable,     ///< HTML, truncated JSON, not the resource asked for, a bad page link
+  too_large,      ///< larger than the answer bound, or an order over mapping::max_order_bytes
+};
+inline constexpr std::array<const char*, 7> pretix_failure_names = {
+    "unreachable", "timeout",    "refused_token", "rate_limited",
+    "http_status", "unreadable", "too_large"};
+
+/// The reason `answer`, which is no usable answer, failed.
+pretix_failure pretix_failure_of(const pretix_answer& answer);
+
+/// "" when `body` is JSON; else what pretix answered instead: HTML (by the Content-Type or a
+/// leading '<'), JSON that ends early (truncated), or other text, with the byte where it breaks.
+std::string pretix_body_problem(const std::string& body, const std::string& content_type);
+
+/// The pages of one list fetched so far: a `next` that names one of them again is a page loop.
+class pretix_page_trail {
+ public:
+  /// "" and the URL remembered when it was not fetched yet; else the problem.
+  std::string visit(const std::string& url);
+
+ private:
+  std::set<std::string> urls_;
 };
 
 /// Why a fetch got `answer` in words: the problem when there was no usable answer, a refused
@@ -69,10 +108,12 @@ class pretix_client {
   pretix_client(providers::http::http_transport& transport, std::string base_url, std::string token,
                 std::chrono::milliseconds timeout);
 
-  /// GET base_url + path ("/api/v1/...").
+  /// GET base_url + path ("/api/v1/..."). A 200 whose body is not JSON is answered as status 0,
+  /// unreadable, with pretix_body_problem's problem.
   void get(const std::string& path, std::function<void(pretix_answer)> done) const;
   /// Every page of a list: `results` holds the concatenated "results" when the answer is a 200;
-  /// at most `max_pages` pages, more is a problem (status 0).
+  /// at most `max_pages` pages, more, or a `next` naming a page already fetched, is a problem
+  /// (status 0, unreadable).
   void get_all(const std::string& path,
                std::function<void(pretix_answer, nlohmann::json results)> done,
                int max_pages = 50) const;

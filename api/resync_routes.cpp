@@ -3,8 +3,9 @@
 // snapshot_store::list_orders) or by paging through the shop's pretix API. A pretix resync
 // fetches the event bundle and the first page before it answers (so pretix down or a wrong token
 // is the answer's status), then goes on in the background, one page per step, as a job whose
-// progress GET /api/v1/resync/{id} shows. Each step runs on the HTTP client's thread (the page)
-// and then on a Redis worker (store and queue the page's orders), never blocking an I/O thread.
+// progress GET /api/v1/resync/{id} shows; a `next` that names a page already fetched ends it. Each
+// step runs on the HTTP client's thread (the page) and then on a Redis worker (store and queue the
+// page's orders), never blocking an I/O thread.
 #include <chrono>
 
 #include "api/event_bundle_fetch.hpp"
@@ -23,6 +24,7 @@ struct resync_job {
   std::int64_t started_ms = 0;
   std::chrono::steady_clock::time_point deadline;
   std::shared_ptr<pretix_client> shop;
+  pretix_page_trail trail;  ///< the order list pages fetched (one step at a time)
 
   mutable std::mutex mutex;
   std::string state = "running";  ///< running, done, failed
@@ -82,8 +84,11 @@ http_response fail_job(node_api::impl& api, resync_job& job, int status,
 }
 
 /// The status and message for an unusable pretix answer: 503 when pretix could not be reached,
-/// 502 when it answered with an error or something unreadable.
-std::pair<int, std::string> pretix_failure(const std::string& what, const pretix_answer& a) {
+/// 502 when it answered with an error or something unreadable. Counts it by reason (fail_job
+/// logs it).
+std::pair<int, std::string> pretix_failure(node_api::impl& api, const std::string& what,
+                                           const pretix_answer& a) {
+  api.count_pretix_failure(a);
   if (a.unreadable) return {502, "pretix: " + what + ": " + a.problem};
   if (a.status == 0) return {503, "pretix: " + what + ": unreachable (" + a.problem + ")"};
   if (a.status == 401 || a.status == 403) {
@@ -193,7 +198,7 @@ void on_page(node_api::impl& api, std::shared_ptr<resync_job> job,
   }
   const std::string what = "order list page " + std::to_string(done_pages + 1);
   if (!page.readable) {
-    auto [status, message] = pretix_failure(what, page.answer);
+    auto [status, message] = pretix_failure(api, what, page.answer);
     return fail_step(api, *job, first, status, message);
   }
   auto shared_page = std::make_shared<pretix_page>(std::move(page));
@@ -202,7 +207,7 @@ void on_page(node_api::impl& api, std::shared_ptr<resync_job> job,
       [&api, job, bundle, shared_page, first, what](std::string completed, bool changed,
                                                     std::string doing, pretix_answer failure) {
         if (completed.empty()) {
-          auto [status, message] = pretix_failure(what + ": " + doing, failure);
+          auto [status, message] = pretix_failure(api, what + ": " + doing, failure);
           return fail_step(api, *job, first, status, message);
         }
         auto next_bundle = bundle;
@@ -236,6 +241,11 @@ void next_page(node_api::impl& api, std::shared_ptr<resync_job> job,
                                std::to_string(api.options.resync_time_limit.count()) + " ms");
     if (first) first->send(std::move(answer));
     return;
+  }
+  if (auto loop = job->trail.visit(url); !loop.empty()) {
+    auto [status, message] = pretix_failure(api, "order list page " + std::to_string(pages + 1),
+                                            {0, "", std::move(loop), true});
+    return fail_step(api, *job, first, status, message);
   }
   job->shop->get_page(url, [&api, job, bundle, first](pretix_page page) {
     on_page(api, job, bundle, std::move(page), first);
@@ -295,7 +305,7 @@ void resync_from_pretix(node_api::impl& api, const std::string& provider,
       api, job->shop, job->organizer, job->slug,
       [&api, job, reply](std::string bundle, std::string what, pretix_answer failure) {
         if (bundle.empty()) {
-          auto [status, message] = pretix_failure(what, failure);
+          auto [status, message] = pretix_failure(api, what, failure);
           return void(reply.send(fail_job(api, *job, status, message)));
         }
         const std::string path =

@@ -2,8 +2,10 @@
 // checked (only the configured organizer, slugs that are no path steps), a notification already
 // handled within the coalescing window is answered 200 at once, else the order (and the event
 // bundle, cached for a while) is fetched from the shop's REST API with the async client, then the
-// event stored and the order enqueued on a Redis worker. pretix down, 5xx or refusing the shop
-// token: 503 and nothing enqueued (pretix retries the webhook); order 404: 200 ignored.
+// event stored and the order enqueued on a Redis worker. pretix down, 5xx, refusing the shop
+// token or answering something unreadable (HTML, truncated JSON, another order): 503 and nothing
+// enqueued (pretix retries the webhook), counted and logged by reason; order 404: 200 ignored.
+// An order over the order bound never fits: 200, an audit entry per provider, nothing enqueued.
 #include <atomic>
 #include <memory>
 #include <random>
@@ -12,6 +14,7 @@
 #include "api/json_response.hpp"
 #include "api/node_api_impl.hpp"
 #include "api/pretix_client.hpp"
+#include "mapping/order_reader.hpp"
 #include "persistence/webhook_notifications.hpp"
 #include "providers/http/http_client.hpp"
 
@@ -106,10 +109,10 @@ std::string trigger_of(const std::string& action) {
   return trigger;
 }
 
-http_response pretix_unavailable(node_api::impl& api, const std::string& what,
-                                 const pretix_answer& a) {
-  const std::string why = pretix_failure_reason(a);
-  api.log("webhook: " + what + ": " + why);
+http_response pretix_unavailable(node_api::impl& api, const webhook_call& call,
+                                 const std::string& what, const pretix_answer& a) {
+  const std::string why =
+      api.pretix_failed("webhook for order " + call.event_id + "/" + call.code, what, a);
   return error_response(503,
                         "pretix: " + what + ": " + why + "; nothing was enqueued, retry later");
 }
@@ -163,7 +166,7 @@ void add_references(node_api::impl& api, std::shared_ptr<pretix_client> shop,
                  [&api, call, reply](std::string bundle, bool changed, std::string what,
                                      pretix_answer failure) {
                    if (bundle.empty())
-                     return finish(api, call, reply, pretix_unavailable(api, what, failure));
+                     return finish(api, call, reply, pretix_unavailable(api, *call, what, failure));
                    call->bundle = std::move(bundle);
                    call->bundle_fetched = call->bundle_fetched || changed;
                    store_and_enqueue(api, call, reply);
@@ -176,11 +179,57 @@ void fetch_bundle(node_api::impl& api, std::shared_ptr<pretix_client> shop,
   fetch_event_bundle(
       api, shop, call->organizer, call->event,
       [&api, shop, call, reply](std::string bundle, std::string what, pretix_answer failure) {
-        if (bundle.empty()) return finish(api, call, reply, pretix_unavailable(api, what, failure));
+        if (bundle.empty()) {
+          return finish(api, call, reply, pretix_unavailable(api, *call, what, failure));
+        }
         call->bundle = std::move(bundle);
         call->bundle_fetched = true;
         add_references(api, shop, call, reply);
       });
+}
+
+/// "" when `json` is the order the call asked for, else what is wrong with it.
+std::string order_problem(const webhook_call& call, const std::string& json) {
+  std::string code;
+  if (auto problem = check_order_json(json, call.event, code); !problem.empty()) return problem;
+  if (code != call.code) return "code: pretix sent order '" + code + "', not '" + call.code + "'";
+  return "";
+}
+
+/// An order over the order bound is refused for good: pretix would retry a 503 until it disables
+/// the webhook, yet the order never fits. The webhook is answered 200 (nothing enqueued), each
+/// provider's audit log of the order says why (`tixsync explain`, the order lookup), and the
+/// refusal is counted and logged.
+void refuse_too_large(node_api::impl& api, std::shared_ptr<webhook_call> call, responder reply,
+                      pretix_answer order) {
+  const std::string size =
+      order.too_large
+          ? "more than " + std::to_string(api.options.shop_max_response_bytes) + " bytes"
+          : std::to_string(order.body.size()) + " bytes";
+  const std::string reason = "order too large: " + size + ", limit " +
+                             std::to_string(mapping::max_order_bytes / 1024 / 1024) + " MiB";
+  order.too_large = true;
+  order.status = 0;
+  order.problem = reason + "; not enqueued, and pretix is not asked to retry";
+  order.body.clear();
+  api.pretix_failed("webhook for order " + call->event_id + "/" + call->code, "fetching the order",
+                    order);
+  api.on_redis(reply, [&api, call, reason](redis_worker& worker) {
+    for (const auto& provider : call->order.providers) {
+      auto added = worker.audit.append({provider, call->event_id, call->code}, "refused",
+                                       {{"reason", reason}, {"trigger", call->order.trigger}},
+                                       unix_ms_now());
+      if (!added.ok()) {
+        if (!call->claimant.empty()) {
+          persistence::webhook_notifications marks(worker.connection, worker.keys);
+          (void)marks.release(call->event_id, call->code, *call->notification);
+        }
+        return persistence_error(added, "recording the refused order");
+      }
+    }
+    return json_response(200,
+                         {{"refused", reason}, {"event", call->event_id}, {"order", call->code}});
+  });
 }
 
 /// Fetches the order, then the event bundle (unless cached), then stores and enqueues.
@@ -191,14 +240,15 @@ void fetch_order(node_api::impl& api, std::shared_ptr<webhook_call> call, respon
   shop->get(path, [&api, shop, call, reply](pretix_answer order) {
     if (order.status == 404)
       return finish(api, call, reply, json_response(200, {{"ignored", "order not found"}}));
+    if (order.too_large || (order.status == 200 && order.body.size() > mapping::max_order_bytes))
+      return refuse_too_large(api, call, reply, order);
     if (order.status != 200)
-      return finish(api, call, reply, pretix_unavailable(api, "fetching the order", order));
-    std::string code;
-    if (auto problem = check_order_json(order.body, call->event, code);
-        !problem.empty() || code != call->code) {
-      return finish(api, call, reply,
-                    error_response(503, "pretix: the order it sent cannot be read: " +
-                                            (problem.empty() ? "another code" : problem)));
+      return finish(api, call, reply, pretix_unavailable(api, *call, "fetching the order", order));
+    if (auto problem = order_problem(*call, order.body); !problem.empty()) {
+      return finish(
+          api, call, reply,
+          pretix_unavailable(api, *call, "fetching the order",
+                             {0, "", "the order it sent cannot be used: " + problem, true}));
     }
     call->order.order_json = std::move(order.body);
     call->bundle = cached_event_bundle(api, call->event_id);

@@ -85,6 +85,8 @@ node_http::node_http(const config::tixsync_config& config, const built_providers
   options.shop_organizer = config.shop.organizer;
   options.shop_token = config.shop.api_token.reveal();
   options.event_cache_ttl = config.shop.event_refresh;
+  options.shop_timeout = config.shop.fetch_timeout;
+  options.shop_max_response_bytes = static_cast<std::size_t>(config.shop.max_response_bytes);
   options.node_stats = std::move(node.stats);
   options.node_state = std::move(node.state);
   options.guards = built.guards;

@@ -115,6 +115,9 @@ void read_shop(table_reader& root, shop_section& shop) {
   r.string("language", shop.language);
   r.duration("event_refresh", shop.event_refresh, std::chrono::milliseconds(1000),
              std::chrono::milliseconds(24 * 3600 * 1000));
+  r.duration("fetch_timeout", shop.fetch_timeout, std::chrono::milliseconds(100),
+             std::chrono::milliseconds(10 * 60 * 1000));
+  r.integer("max_response_bytes", shop.max_response_bytes, 64 * 1024, 256 * 1024 * 1024);
   r.finish();
 }
 

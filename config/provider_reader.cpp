@@ -1,10 +1,13 @@
 // The [[providers]] entries: each table is read field by field; mappings and the type-specific
 // table are converted to JSON and handed to their own validators, with locations mapped back.
+// [providers.orders] names pretix's status codes, whose names are suggested for a wrong one.
 #include "config/provider_reader.hpp"
 
+#include <cctype>
 #include <filesystem>
 #include <set>
 
+#include "config/closest_key.hpp"
 #include "config/input_file.hpp"
 #include "config/toml_json.hpp"
 
@@ -42,6 +45,64 @@ void read_retry(table_reader& p, providers::retry_policy& retry) {
   if (retry.cap < retry.base && table->get("cap")) {
     r.problem(*table->get("cap"), "cap", "must not be shorter than base");
   }
+  r.finish();
+}
+
+/// The status code `word` stands for ("paid", "P"), or "" when it is no status at all.
+std::string status_suggestion(const std::string& word) {
+  std::string lower;
+  for (char c : word) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::set<std::string> names{"cancelled"};
+  for (const auto& [code, name] : providers::order_status_codes()) names.insert(name);
+  const std::string name = closest_key(lower, names);
+  for (const auto& [code, status_name] : providers::order_status_codes()) {
+    if (lower == code || status_name == name || (name == "cancelled" && code == "c")) return code;
+  }
+  return "";
+}
+
+void read_statuses(table_reader& r, const toml::node& node, std::vector<std::string>& statuses) {
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    const std::string& status = statuses[i];
+    bool known = false;
+    for (const auto& [code, name] : providers::order_status_codes()) known |= status == code;
+    if (known) continue;
+    std::string message = "unknown order status '" + status + "'";
+    if (auto code = status_suggestion(status); !code.empty()) {
+      message += " (did you mean '" + code + "'?)";
+    }
+    message += "; pretix's codes are n pending, p paid, e expired, c canceled";
+    const toml::node* at = node.is_array() ? node.as_array()->get(i) : &node;
+    r.problem(*at, "statuses[" + std::to_string(i) + "]", message);
+  }
+}
+
+/// A list key of [providers.orders]: an empty list would sync no order at all.
+bool read_nonempty_list(table_reader& r, const std::string& key, std::vector<std::string>& out,
+                        const std::string& what) {
+  if (!r.string_list(key, out)) return false;
+  if (out.empty()) {
+    r.problem(*r.raw().get(key), key,
+              "an empty list syncs no order; leave " + key + " out to sync " + what);
+    return false;
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i].empty())
+      r.problem(*r.raw().get(key), key + "[" + std::to_string(i) + "]", "is empty");
+  }
+  return true;
+}
+
+void read_order_filter(table_reader& p, providers::order_filter& orders) {
+  const toml::table* table = p.table("orders");
+  if (!table) return;
+  table_reader r(*table, p.path_of("orders"), p.sink());
+  if (read_nonempty_list(r, "statuses", orders.statuses, "every status")) {
+    read_statuses(r, *table->get("statuses"), orders.statuses);
+  }
+  r.boolean("test_mode", orders.test_mode);
+  read_nonempty_list(r, "sales_channels", orders.sales_channels, "every sales channel");
+  r.boolean("awaiting_approval", orders.awaiting_approval);
   r.finish();
 }
 
@@ -162,6 +223,7 @@ void read_provider(table_reader& r, const toml::table& table, const std::string&
   r.boolean("change_detection", provider.change_detection);
   read_mappings(r, base_dir, provider);
   read_retry(r, provider.retry);
+  read_order_filter(r, provider.orders);
   read_limits(r, provider.limits);
   read_circuit_breaker(r, provider.circuit_breaker);
   read_settings(r, provider);

@@ -1,6 +1,6 @@
 // Reads the [[providers]] array of the config file: identity, event and trigger filters, list
 // handling, mappings (a JSON file or inline tables, parsed with mapping::parse_mappings), retry
-// policy, limits and the type-specific settings table.
+// policy, which orders it syncs, limits and the type-specific settings table.
 #pragma once
 
 #include <string>

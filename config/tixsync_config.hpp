@@ -12,6 +12,7 @@
 
 #include "config/secret.hpp"
 #include "mapping/mapping_definition.hpp"
+#include "providers/order_filter.hpp"
 #include "providers/retry_policy.hpp"
 
 namespace tixsync::config {
@@ -81,6 +82,11 @@ struct shop_section {
   std::string language = "en";
   /// How long an event bundle fetched from pretix is used before it is fetched again.
   std::chrono::milliseconds event_refresh{300000};
+  /// Each request to pretix must be answered within this.
+  std::chrono::milliseconds fetch_timeout{10000};
+  /// The largest answer read from pretix (an order page, the event, its settings); larger
+  /// ones fail the fetch.
+  int max_response_bytes = 16 * 1024 * 1024;
 };
 
 struct log_section {
@@ -126,6 +132,8 @@ struct provider_section {
   source_location mappings_location;  ///< of the `mappings` value in the config file
   std::vector<mapping::mapping_definition> mappings;
   providers::retry_policy retry;
+  /// [providers.orders]: which orders the provider syncs, decided when an order is synced.
+  providers::order_filter orders;
   provider_limits limits;
   provider_circuit_breaker circuit_breaker;
   /// The [providers.<type>] table as JSON, validated later by the provider factory.

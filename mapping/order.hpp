@@ -176,6 +176,11 @@ struct order {
   std::string event;   ///< event slug
   std::string status;  ///< n p e c
   bool testmode = false;
+  /// The channel the order was placed through ("web" when pretix's answer has none).
+  std::string sales_channel = "web";
+  /// Placed in an event that approves orders: true while awaiting approval (status n) and after
+  /// a denial (status c).
+  bool require_approval = false;
   std::string secret;
   std::string url;  ///< customer order page as the API gives it (may be empty)
   std::optional<std::string> email;

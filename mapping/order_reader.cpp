@@ -451,9 +451,13 @@ bool read_order_field(std::string_view key, od::value& v, order& out, required_k
       break;
     case 13:
       if (is(key, "last_modified")) return read_or_default(v, out.last_modified, err);
+      if (is(key, "sales_channel")) return read_or_default(v, out.sales_channel, err);
       break;
     case 15:
       if (is(key, "invoice_address")) return read_or_default(v, out.address, err);
+      break;
+    case 16:
+      if (is(key, "require_approval")) return read_or_default(v, out.require_approval, err);
       break;
   }
   return skip_value(v, err);

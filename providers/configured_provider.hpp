@@ -1,7 +1,7 @@
 // The settings the config gives every provider (identifier, display name, mappings, list
-// joiner, change detection, retry policy), provider_with_settings that answers from them (the
-// base of the REST and webhook providers), and configured_provider, which adds them to an inner
-// provider that has none of its own (the example providers).
+// joiner, change detection, retry policy, which orders it syncs), provider_with_settings that
+// answers from them (the base of the REST and webhook providers), and configured_provider, which
+// adds them to an inner provider that has none of its own (the example providers).
 #pragma once
 
 #include <memory>
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "providers/order_filter.hpp"
 #include "providers/provider.hpp"
 
 namespace tixsync::providers {
@@ -21,10 +22,13 @@ struct provider_settings {
   std::optional<std::string> list_joiner = std::string(",");
   bool change_detection = false;
   providers::retry_policy retry;
+  /// Which orders are synced (should_sync_order); the default syncs every order.
+  order_filter orders;
 };
 
-/// A provider whose identifier, display name, mappings, list joiner, change detection and retry
-/// policy are its `settings`; what it syncs and how is left to the class built on it.
+/// A provider whose identifier, display name, mappings, list joiner, change detection, retry
+/// policy and order filter are its `settings`; what it syncs and how is left to the class built
+/// on it.
 class provider_with_settings : public provider {
  public:
   std::string identifier() const override { return settings_.identifier; }
@@ -36,6 +40,10 @@ class provider_with_settings : public provider {
   std::optional<std::string> list_joiner() const override { return settings_.list_joiner; }
   bool change_detection() const override { return settings_.change_detection; }
   providers::retry_policy retry_policy() const override { return settings_.retry; }
+  /// Whether `settings.orders` lets the order through.
+  bool should_sync_order(const mapping::order& order) const override {
+    return settings_.orders.accepts(order);
+  }
 
  protected:
   explicit provider_with_settings(provider_settings settings) : settings_(std::move(settings)) {}
@@ -49,8 +57,9 @@ class configured_provider final : public provider_with_settings {
  public:
   configured_provider(provider_settings settings, std::shared_ptr<provider> inner);
 
+  /// The settings' order filter first, then the inner provider's own decision.
   bool should_sync_order(const mapping::order& order) const override {
-    return inner_->should_sync_order(order);
+    return provider_with_settings::should_sync_order(order) && inner_->should_sync_order(order);
   }
   void sync_object(object_request request, object_completion done) override {
     inner_->sync_object(std::move(request), std::move(done));

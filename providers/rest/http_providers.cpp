@@ -97,6 +97,7 @@ provider_settings provider_settings_of(const config::provider_section& section) 
   }
   settings.change_detection = section.change_detection;
   settings.retry = section.retry;
+  settings.orders = section.orders;
   return settings;
 }
 

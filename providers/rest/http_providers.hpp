@@ -55,7 +55,7 @@ std::vector<config::config_problem> check_http_provider(const config::provider_s
                                                         const build_options& options = {});
 
 /// The settings every provider takes from its section: identifier, display name, mappings,
-/// list joiner (nullopt for native_lists), change detection and retry policy.
+/// list joiner (nullopt for native_lists), change detection, retry policy and order filter.
 provider_settings provider_settings_of(const config::provider_section& section);
 
 /// The http_client options for the section's connection settings (timeouts, response limit,

@@ -32,7 +32,8 @@ inline const std::string event_id = "nordlicht/ndd25";
 /// The fake pretix: the event of tests/data/event.json (or `bundle`) and the orders of
 /// orders.jsonl (or `orders`), behind "Authorization: Token <shop_token>", answered as pretix does
 /// (pretix_stand_in.hpp); `status_override` answers every request with that status,
-/// `rate_limited` with 429 and "Retry-After: 30", and `delay` holds every answer back that long.
+/// `rate_limited` with 429 and "Retry-After: 30", `delay` holds every answer back that long, and
+/// `intercept` answers what it chooses to.
 class fake_pretix {
  public:
   explicit fake_pretix(
@@ -55,6 +56,8 @@ class fake_pretix {
   std::atomic<int> requests{0};
   std::atomic<bool> rate_limited{false};
   std::atomic<std::chrono::milliseconds> delay{std::chrono::milliseconds(0)};
+  /// Answers a request in the stand-in's place when it returns one (set between requests).
+  std::function<std::optional<http_response>(const http_request&)> intercept;
 
   /// Sets event setting `key` of the served event.
   void set_setting(const std::string& key, nlohmann::json value) {
@@ -75,6 +78,9 @@ class fake_pretix {
       return limited;
     }
     std::lock_guard<std::mutex> lock(mutex_);
+    if (intercept) {
+      if (auto scripted = intercept(r)) return *scripted;
+    }
     if (r.header("Authorization").value_or("") != "Token " + shop_token) {
       return error_response(401, "Invalid token.");
     }

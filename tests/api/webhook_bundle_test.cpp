@@ -273,7 +273,8 @@ TEST_F(pretix_refresh_test, a_webhook_whose_fetch_meets_a_429_answers_503_and_en
   EXPECT_EQ(r.status, 503) << r.body;
   EXPECT_NE(r.body.find("nothing was enqueued"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("HTTP 429, Retry-After: 30"), std::string::npos) << r.body;
-  EXPECT_NE(log_text().find("webhook: fetching the order: pretix is rate limiting the shop token"),
+  EXPECT_NE(log_text().find("webhook for order nordlicht/ndd25/K3ZPA: fetching the order: pretix "
+                            "is rate limiting the shop token"),
             std::string::npos)
       << log_text();
   EXPECT_EQ(queued("crm"), 0);
@@ -291,7 +292,8 @@ TEST_F(pretix_refresh_test, a_webhook_whose_fetch_outlasts_the_timeout_answers_5
   EXPECT_EQ(r.status, 503) << r.body;
   EXPECT_NE(r.body.find("did not finish within the total timeout of 300 ms"), std::string::npos)
       << r.body;
-  EXPECT_NE(log_text().find("webhook: fetching the order: timeout"), std::string::npos)
+  EXPECT_NE(log_text().find("webhook for order nordlicht/ndd25/K3ZPA: fetching the order: timeout"),
+            std::string::npos)
       << log_text();
   EXPECT_EQ(queued("crm"), 0);
 }

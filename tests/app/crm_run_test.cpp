@@ -3,7 +3,8 @@
 // end up in the CRM as one contact per e-mail, one ticket per position and one order per order,
 // linked to each other, with one verified signed webhook per order; a second run on the same data
 // dir syncs again without creating duplicates. A node left running reports its HTTP clients'
-// connections to the CRM on /metrics.
+// connections to the CRM on /metrics. Providers with [providers.orders] filters leave the orders
+// they do not sync without a call to the CRM.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -289,6 +290,130 @@ TEST_F(crm_run_test, a_running_node_reports_its_connections_to_the_crm_on_metric
     EXPECT_EQ(metrics.value("tixsync_http_waiting_requests{provider=" + provider + "}"), 0)
         << provider;
   }
+  ASSERT_EQ(kill(child_, SIGTERM), 0);
+  EXPECT_EQ(wait_child(), 0) << file("stderr");
+}
+
+/// The sample orders with a test-mode order (K3ZPA), one of another sales channel (L7QXM) and
+/// one awaiting approval (M8HTR); T3HBU, W9LEX and A9QJB stay pending.
+std::string write_filtered_orders(const std::string& dir) {
+  std::istringstream lines(read_text(examples + "/sample-orders.jsonl"));
+  std::ofstream out(dir + "/orders.jsonl");
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    json order = json::parse(line);
+    if (order["code"] == "K3ZPA") order["testmode"] = true;
+    if (order["code"] == "L7QXM") order["sales_channel"] = "resellers";
+    if (order["code"] == "M8HTR") order["require_approval"] = true;
+    out << order.dump() << "\n";
+  }
+  return dir + "/orders.jsonl";
+}
+
+/// The order codes in the CRM's orders and webhook deliveries.
+std::pair<std::multiset<std::string>, std::multiset<std::string>> crm_codes(
+    const mock_crm_child& crm) {
+  std::multiset<std::string> orders, hooked;
+  const json dump = crm.get("/_mock/dump");
+  const json hooks = crm.get("/_mock/hooks");
+  if (dump.is_object() && dump.contains("order")) {
+    for (const auto& o : dump["order"]) orders.insert(o.value("code", ""));
+  }
+  if (hooks.is_object() && hooks.contains("hooks")) {
+    for (const auto& h : hooks["hooks"]) {
+      hooked.insert(h.value("json", json::object()).value("order_code", ""));
+    }
+  }
+  return {orders, hooked};
+}
+
+TEST_F(crm_run_test, orders_the_providers_filter_out_leave_the_queue_without_a_call) {
+  mock_crm_child crm;
+  ASSERT_GT(crm.port(), 0) << "tixsync mock-crm printed no port";
+  // The REST provider syncs paid, expired and canceled orders; the webhook provider every
+  // status. Neither syncs test-mode orders, other sales channels or orders awaiting approval.
+  std::string config = write_config(crm.url(), R"(
+[providers.orders]
+test_mode = false
+sales_channels = ["web"]
+awaiting_approval = false
+
+[http]
+port = 0
+api_token_env = "FILTER_API_TOKEN"
+)");
+  std::string text = read_text(config);
+  text.replace(text.find("[providers.retry]"), 0,
+               "[providers.orders]\nstatuses = [\"p\", \"e\", \"c\"]\ntest_mode = false\n"
+               "sales_channels = [\"web\"]\nawaiting_approval = false\n\n");
+  std::ofstream(config) << text;
+  setenv("FILTER_API_TOKEN", "filter-api-token", 1);
+  const auto checked = run_command({TIXSYNC_BINARY, "check-config", config});
+  ASSERT_EQ(checked.exit_code, 0) << checked.out << checked.err;
+
+  auto argv = node_command(config);
+  argv[std::find(argv.begin(), argv.end(), "--feed") - argv.begin() + 1] =
+      write_filtered_orders(dir_);
+  spawn(argv);
+  const int port = dashboard_port();
+  ASSERT_GT(port, 0) << file("stderr");
+  // 20 orders per provider: the REST provider skips 6 (the 4 pending ones, the test-mode and the
+  // reseller order), the webhook provider 3; the others sync.
+  auto skipped = [&] {
+    const auto metrics = parse_prometheus_text(fetch("GET", port, "/metrics").body);
+    return metrics.value("tixsync_node_orders_skipped_total{node=crm-demo}");
+  };
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto [orders, hooked] = crm_codes(crm);
+        return orders.size() == 14u && hooked.size() == 17u && skipped() == 9;
+      },
+      std::chrono::seconds(60)))
+      << file("stderr");
+  auto [orders, hooked] = crm_codes(crm);
+  for (const std::string code : {"K3ZPA", "L7QXM", "M8HTR", "T3HBU", "W9LEX", "A9QJB"}) {
+    EXPECT_EQ(orders.count("NDD25-" + code), 0u) << code;
+  }
+  for (const std::string code : {"K3ZPA", "L7QXM", "M8HTR"}) EXPECT_EQ(hooked.count(code), 0u);
+  EXPECT_EQ(hooked.count("T3HBU"), 1u);
+  EXPECT_EQ(orders.count("NDD25-B3RKC"), 1u);
+  // Filtered orders left the queue (no item waits) without a stored result.
+  auto left_queue_unsynced = [&](const std::string& code, const std::string& provider) {
+    const json lookup = json::parse(
+        fetch("GET", port, "/api/v1/orders/nordlicht/ndd25/" + code).body, nullptr, false);
+    if (!lookup.is_object() || !lookup.contains("providers")) return false;
+    for (const auto& p : lookup["providers"]) {
+      if (p.value("provider", "") == provider) {
+        return p.value("items", json::array()).empty() && p.value("results", json::array()).empty();
+      }
+    }
+    return false;
+  };
+  for (const std::string code : {"K3ZPA", "L7QXM", "M8HTR"}) {
+    EXPECT_TRUE(left_queue_unsynced(code, "crm")) << code;
+    EXPECT_TRUE(left_queue_unsynced(code, "hook")) << code;
+  }
+  EXPECT_TRUE(left_queue_unsynced("T3HBU", "crm"));
+  EXPECT_FALSE(left_queue_unsynced("T3HBU", "hook"));
+
+  // T3HBU, skipped while pending, is paid now: enqueued again, both providers sync it.
+  std::istringstream lines(read_text(examples + "/sample-orders.jsonl"));
+  std::string line;
+  json paid;
+  while (std::getline(lines, line) && paid.is_null()) {
+    if (line.find("\"T3HBU\"") != std::string::npos) paid = json::parse(line);
+  }
+  paid["status"] = "p";
+  const auto posted =
+      fetch("POST", port, "/api/v1/events/nordlicht/ndd25/orders?trigger=order_paid", paid.dump(),
+            {{"Content-Type", "application/json"}, {"Authorization", "Bearer filter-api-token"}});
+  ASSERT_EQ(posted.status, 202) << posted.body;
+  EXPECT_TRUE(eventually([&] {
+    auto [orders, hooked] = crm_codes(crm);
+    return orders.count("NDD25-T3HBU") == 1 && hooked.count("T3HBU") == 2;
+  })) << file("stderr");
+  EXPECT_EQ(skipped(), 9);
   ASSERT_EQ(kill(child_, SIGTERM), 0);
   EXPECT_EQ(wait_child(), 0) << file("stderr");
 }

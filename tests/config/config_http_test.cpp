@@ -1,5 +1,5 @@
 // Tests of the [http] section: its defaults, every key read, port 0, and the problems of bad
-// values, each with its location.
+// values, each with its location; and [shop]'s fetch timeout and answer bound.
 #include "config/config_loader.hpp"
 
 #include <gtest/gtest.h>
@@ -78,6 +78,24 @@ TEST(ConfigHttp, MaxConnectionsIsACountOfAtLeastOne) {
   EXPECT_EQ(problems_of("[http]\nmax_connections = \"many\"\n"),
             std::vector<std::string>{"cfg.toml:2:19: http.max_connections: expected an integer"});
   EXPECT_EQ(problems_of("[http]\nmax_connections = 2000000\n").size(), 1u);
+}
+
+TEST(ConfigShopFetch, TimeoutAndAnswerBoundDefaultsReadAndRefused) {
+  auto defaults = parse_config("", "cfg.toml", token_env());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.config.shop.fetch_timeout.count(), 10000);
+  EXPECT_EQ(defaults.config.shop.max_response_bytes, 16 * 1024 * 1024);
+  auto set = parse_config("[shop]\nfetch_timeout = \"3s\"\nmax_response_bytes = 2097152\n",
+                          "cfg.toml", token_env());
+  ASSERT_TRUE(set.ok()) << format_problems(set.problems);
+  EXPECT_EQ(set.config.shop.fetch_timeout.count(), 3000);
+  EXPECT_EQ(set.config.shop.max_response_bytes, 2097152);
+  const auto problems = problems_of(
+      "[shop]\nfetch_timeout = \"0s\"\nmax_response_bytes = 10\nfetch_timout = \"1s\"\n");
+  ASSERT_EQ(problems.size(), 3u) << ::testing::PrintToString(problems);
+  EXPECT_EQ(problems[0].rfind("cfg.toml:2:17: shop.fetch_timeout:", 0), 0u) << problems[0];
+  EXPECT_EQ(problems[1].rfind("cfg.toml:3:22: shop.max_response_bytes:", 0), 0u) << problems[1];
+  EXPECT_NE(problems[2].find("(did you mean 'fetch_timeout'?)"), std::string::npos) << problems[2];
 }
 
 }  // namespace

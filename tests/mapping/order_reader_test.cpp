@@ -534,6 +534,21 @@ TEST_F(OrderReaderTest, NullMeansMissingForOptionalKeys) {
   EXPECT_TRUE(o.address->name_parts.empty());
 }
 
+TEST_F(OrderReaderTest, SalesChannelAndApprovalForTheOrderFilters) {
+  order o = read_ok(order_json("[]", R"("sales_channel":"resellers","require_approval":true,)"));
+  EXPECT_EQ(o.sales_channel, "resellers");
+  EXPECT_TRUE(o.require_approval);
+  // Missing or null: pretix's default channel, no approval; a reused order forgets the last one.
+  o = read_ok(order_json("[]", R"("sales_channel":null,)"));
+  EXPECT_EQ(o.sales_channel, "web");
+  EXPECT_FALSE(o.require_approval);
+  EXPECT_EQ(fixture("K3ZPA").sales_channel, "web");
+  order bad;
+  read_error error;
+  ASSERT_FALSE(reader_.read_order(order_json("[]", R"("require_approval":"yes",)"), bad, error));
+  EXPECT_EQ(error.path, "require_approval");
+}
+
 TEST_F(OrderReaderTest, WebSecretAndAttendeeAddress) {
   order o = read_ok(order_json(
       R"([{"id":1,"positionid":1,"item":101,"web_secret":"w3b","company":"ACME","street":"S 1",)"
