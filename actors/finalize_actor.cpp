@@ -38,7 +38,7 @@ caf::behavior finalize_actor(finalize_actor_t* self, runtime_ptr rt, caf::actor 
   self->state.supervisor = std::move(supervisor);
   self->state.report = std::move(success);
   const auto timeout = rt->options.provider_call_timeout;
-  self->state.deadline = rt->deadlines->arm(caf::actor_cast<caf::actor>(self));
+  self->state.deadline = rt->deadlines->arm(self->address());
   self->state.rt = std::move(rt);
   auto weak = caf::actor_cast<caf::weak_actor_ptr>(self->ctrl());
   providers::finalize_order(*target, std::move(request), [weak](providers::finalize_result r) {

@@ -75,7 +75,7 @@ caf::behavior sync_actor(sync_actor_t* self, runtime_ptr rt, caf::actor parent,
     finish(self, std::nullopt);
     return {};
   }
-  st.deadline = st.rt->deadlines->arm(caf::actor_cast<caf::actor>(self));
+  st.deadline = st.rt->deadlines->arm(self->address());
   start_calls(self, *target, job);
   return {
       [=](object_done& d) {
