@@ -32,8 +32,8 @@ struct sync_node::impl {
   runtime_ptr rt;
   std::unique_ptr<caf::actor_system_config> config;
   std::unique_ptr<caf::actor_system> system;
-  caf::actor dispatcher;
-  caf::actor supervisor;
+  dispatcher_actor dispatcher;
+  supervisor_actor supervisor;
   phase state = phase::created;
   // Observed with CAF 0.17.6: ~actor_system never returns when the facade's sends and the
   // teardown come from another thread than start(); stop() may come from any thread (a

@@ -80,7 +80,7 @@ void load_snapshots(store_worker& worker, runtime& rt, std::vector<loaded_order>
 }  // namespace
 
 void run_cycle(store_worker& worker, runtime& rt, cycle_request request,
-               const caf::actor& reply_to) {
+               const dispatcher_actor& reply_to) {
   cycle_result out;
   out.wanted = request.want;
   // The payloads move out for the round trip and back only when it failed (to be retried).
@@ -118,7 +118,7 @@ void run_cycle(store_worker& worker, runtime& rt, cycle_request request,
 }
 
 void run_renew(store_worker& worker, runtime& rt, const std::vector<persistence::lease>& leases,
-               const caf::actor& reply_to) {
+               const dispatcher_actor& reply_to) {
   renew_result out;
   auto r = worker.port->renew(leases, rt.options.lease.count(), now_ms());
   if (!r) {
@@ -157,7 +157,7 @@ std::size_t run_give_back(store_worker& worker, runtime& rt,
 }
 
 void run_failure(store_worker& worker, runtime& rt, const failure_request& request,
-                 const caf::actor& reply_to) {
+                 const dispatcher_actor& reply_to) {
   const std::int64_t now = now_ms();
   if (!request.results.empty()) {
     auto s = worker.port->put_results(request.held, request.results, now);

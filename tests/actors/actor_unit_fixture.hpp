@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <chrono>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "actors/call_deadlines.hpp"
+#include "actors/protocol.hpp"
 #include "actors/runtime.hpp"
 #include "actors/store_pool.hpp"
 #include "tests/actors/fake_queue_port.hpp"
@@ -105,8 +105,8 @@ class actor_unit : public ::testing::Test {
   caf::actor_system_config config;
   std::unique_ptr<caf::actor_system> system;
   caf::scheduler::test_coordinator* sched = nullptr;
-  caf::actor dispatcher;
-  caf::actor supervisor;
+  dispatcher_actor dispatcher;
+  supervisor_actor supervisor;
 };
 
 }  // namespace tixsync::actors::testing
