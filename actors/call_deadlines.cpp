@@ -1,6 +1,7 @@
 // One thread that fires the provider-call deadlines of a node's actors in FIFO order.
 #include "actors/call_deadlines.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/send.hpp>
 #include <utility>
 #include <vector>
@@ -16,7 +17,7 @@ call_deadlines::~call_deadlines() {
   stop();
 }
 
-std::uint64_t call_deadlines::arm(const caf::actor& actor) {
+std::uint64_t call_deadlines::arm(const caf::actor_addr& actor) {
   const auto due = clock::now() + timeout_;
   bool first = false;
   std::uint64_t ticket = 0;
@@ -25,7 +26,7 @@ std::uint64_t call_deadlines::arm(const caf::actor& actor) {
     ticket = next_ticket_++;
     first = due_.empty();
     due_.emplace_back(due, ticket);
-    armed_.emplace(ticket, actor.address());
+    armed_.emplace(ticket, actor);
   }
   // Later deadlines queue behind the front one, which the thread already waits for.
   if (first) wake_.notify_one();

@@ -16,7 +16,7 @@ namespace {
 
 struct dispatcher_state {
   runtime_ptr rt;
-  caf::actor supervisor;
+  supervisor_actor supervisor;
   std::map<std::string, persistence::lease> in_flight;  ///< by item key
   std::map<std::string, std::int64_t> triggered_ms;     ///< by item key: when it was enqueued
   std::vector<complete_request> pending;                ///< waiting for the next cycle
@@ -28,7 +28,13 @@ struct dispatcher_state {
   static inline const char* name = "dispatcher";
 };
 
-using dispatcher_actor = caf::stateful_actor<dispatcher_state>;
+using dispatcher_ptr = dispatcher_actor::stateful_pointer<dispatcher_state>;
+
+/// The dispatcher's own handle (taken per use: a behavior that captured it would keep the actor
+/// alive).
+dispatcher_actor handle_of(dispatcher_ptr self) {
+  return caf::actor_cast<dispatcher_actor>(self);
+}
 
 void set_in_flight(dispatcher_state& st) {
   st.rt->counters.in_flight.store(st.in_flight.size(), std::memory_order_relaxed);
@@ -54,7 +60,7 @@ void report_synced(dispatcher_state& st, const std::string& key) {
 
 /// Starts a cycle when a store thread is free and there is something to complete or room to
 /// claim.
-void cycle(dispatcher_actor* self) {
+void cycle(dispatcher_ptr self) {
   auto& st = self->state;
   const auto& o = st.rt->options;
   if (st.cycles_out >= std::max<std::size_t>(1, o.store_threads)) return;
@@ -71,14 +77,13 @@ void cycle(dispatcher_actor* self) {
   st.wanted_out += request.want;
   const std::size_t wanted = request.want;
   auto rt = st.rt;
-  auto me = caf::actor_cast<caf::actor>(self);
-  const bool posted = rt->store->post([rt, me, req = std::move(request)](store_worker& w) mutable {
-    run_cycle(w, *rt, std::move(req), me);
-  });
+  const bool posted =
+      rt->store->post([rt, me = handle_of(self), req = std::move(request)](
+                          store_worker& w) mutable { run_cycle(w, *rt, std::move(req), me); });
   if (!posted) --st.cycles_out, st.wanted_out -= wanted;
 }
 
-void on_completed(dispatcher_actor* self, complete_request& c, const persistence::status& s,
+void on_completed(dispatcher_ptr self, complete_request& c, const persistence::status& s,
                   bool round_trip_failed) {
   auto& st = self->state;
   auto& counters = st.rt->counters;
@@ -104,7 +109,7 @@ void on_completed(dispatcher_actor* self, complete_request& c, const persistence
   st.triggered_ms.erase(c.key);
 }
 
-void on_cycle(dispatcher_actor* self, cycle_result& r) {
+void on_cycle(dispatcher_ptr self, cycle_result& r) {
   auto& st = self->state;
   --st.cycles_out;
   st.wanted_out -= r.wanted;
@@ -131,14 +136,15 @@ std::vector<persistence::lease> leases_to_renew(const dispatcher_state& st) {
   return out;
 }
 
-caf::behavior dispatcher(dispatcher_actor* self, runtime_ptr rt, caf::actor supervisor) {
+dispatcher_actor::behavior_type dispatcher_behavior(dispatcher_ptr self, runtime_ptr rt,
+                                                    supervisor_actor supervisor) {
   self->state.rt = std::move(rt);
   self->state.supervisor = std::move(supervisor);
-  self->delayed_send(self, self->state.rt->options.renew_interval, renew_atom::value);
+  self->delayed_send(handle_of(self), self->state.rt->options.renew_interval, renew_atom::value);
   return {
       [=](tick_atom) {
         cycle(self);
-        self->delayed_send(self, self->state.rt->options.idle_poll, tick_atom::value);
+        self->delayed_send(handle_of(self), self->state.rt->options.idle_poll, tick_atom::value);
       },
       [=](complete_request& c) {
         self->state.pending.push_back(std::move(c));
@@ -156,10 +162,11 @@ caf::behavior dispatcher(dispatcher_actor* self, runtime_ptr rt, caf::actor supe
         auto leases = leases_to_renew(st);
         if (!leases.empty()) {
           auto rt = st.rt;
-          auto me = caf::actor_cast<caf::actor>(self);
-          rt->store->post([rt, me, leases](store_worker& w) { run_renew(w, *rt, leases, me); });
+          rt->store->post([rt, me = handle_of(self), leases](store_worker& w) {
+            run_renew(w, *rt, leases, me);
+          });
         }
-        self->delayed_send(self, st.rt->options.renew_interval, renew_atom::value);
+        self->delayed_send(handle_of(self), st.rt->options.renew_interval, renew_atom::value);
       },
       [=](renew_result& r) {
         for (const auto& key : r.stale_keys)
@@ -186,8 +193,9 @@ std::string loaded_order::key() const {
   return item_key(claimed.item.ref.provider, claimed.item.ref.id());
 }
 
-caf::actor spawn_dispatcher(caf::actor_system& system, runtime_ptr rt, caf::actor supervisor) {
-  return system.spawn(dispatcher, std::move(rt), std::move(supervisor));
+dispatcher_actor spawn_dispatcher(caf::actor_system& system, runtime_ptr rt,
+                                  supervisor_actor supervisor) {
+  return system.spawn(dispatcher_behavior, std::move(rt), std::move(supervisor));
 }
 
 }  // namespace tixsync::actors

@@ -3,14 +3,15 @@
 // renews the leases of running orders, and gives leases back at shutdown.
 #pragma once
 
-#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include "actors/protocol.hpp"
 #include "actors/runtime.hpp"
 
 namespace tixsync::actors {
 
 /// Spawns the dispatcher; it starts claiming at its first tick_atom.
-caf::actor spawn_dispatcher(caf::actor_system& system, runtime_ptr rt, caf::actor supervisor);
+dispatcher_actor spawn_dispatcher(caf::actor_system& system, runtime_ptr rt,
+                                  supervisor_actor supervisor);
 
 }  // namespace tixsync::actors

@@ -12,15 +12,15 @@ namespace {
 
 struct finalize_state {
   runtime_ptr rt;
-  caf::actor supervisor;
+  supervisor_actor supervisor;
   order_report report;
   std::uint64_t deadline = 0;  ///< ticket of the call timeout (call_deadlines)
   static inline const char* name = "finalize_actor";
 };
 
-using finalize_actor_t = caf::stateful_actor<finalize_state>;
+using finalize_ptr = finalize_actor::stateful_pointer<finalize_state>;
 
-void report(finalize_actor_t* self, std::optional<providers::sync_error> error) {
+void report(finalize_ptr self, std::optional<providers::sync_error> error) {
   auto& st = self->state;
   st.rt->deadlines->cancel(st.deadline);
   if (error) {
@@ -32,18 +32,20 @@ void report(finalize_actor_t* self, std::optional<providers::sync_error> error) 
   self->quit();
 }
 
-caf::behavior finalize_actor(finalize_actor_t* self, runtime_ptr rt, caf::actor supervisor,
-                             std::shared_ptr<providers::provider> target,
-                             providers::finalize_request request, order_report success) {
+finalize_actor::behavior_type finalize_behavior(finalize_ptr self, runtime_ptr rt,
+                                                supervisor_actor supervisor,
+                                                std::shared_ptr<providers::provider> target,
+                                                providers::finalize_request request,
+                                                order_report success) {
   self->state.supervisor = std::move(supervisor);
   self->state.report = std::move(success);
   const auto timeout = rt->options.provider_call_timeout;
-  self->state.deadline = rt->deadlines->arm(caf::actor_cast<caf::actor>(self));
+  self->state.deadline = rt->deadlines->arm(self->address());
   self->state.rt = std::move(rt);
   auto weak = caf::actor_cast<caf::weak_actor_ptr>(self->ctrl());
   providers::finalize_order(*target, std::move(request), [weak](providers::finalize_result r) {
     if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak)) {
-      caf::anon_send(caf::actor_cast<caf::actor>(strong), finalize_done{std::move(r)});
+      caf::anon_send(caf::actor_cast<finalize_actor>(strong), finalize_done{std::move(r)});
     }
   });
   return {
@@ -58,11 +60,12 @@ caf::behavior finalize_actor(finalize_actor_t* self, runtime_ptr rt, caf::actor 
 
 }  // namespace
 
-caf::actor spawn_finalize_actor(caf::event_based_actor* order_actor, runtime_ptr rt,
-                                caf::actor supervisor, std::shared_ptr<providers::provider> target,
-                                providers::finalize_request request, order_report success) {
-  return order_actor->spawn<caf::linked>(finalize_actor, std::move(rt), std::move(supervisor),
-                                         std::move(target), std::move(request), std::move(success));
+finalize_actor spawn_finalize_actor(caf::local_actor* parent, runtime_ptr rt,
+                                    supervisor_actor supervisor,
+                                    std::shared_ptr<providers::provider> target,
+                                    providers::finalize_request request, order_report success) {
+  return parent->spawn<caf::linked>(finalize_behavior, std::move(rt), std::move(supervisor),
+                                    std::move(target), std::move(request), std::move(success));
 }
 
 }  // namespace tixsync::actors

@@ -3,7 +3,6 @@
 // the completion (stored, completed and logged in one batched round trip), or the failure.
 #pragma once
 
-#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <memory>
 
@@ -13,10 +12,12 @@
 
 namespace tixsync::actors {
 
-/// Spawns the finalize actor linked to `order_actor`; `success` is the report to send when
-/// finalize succeeds (its end is changed to failed, with the error, otherwise).
-caf::actor spawn_finalize_actor(caf::event_based_actor* order_actor, runtime_ptr rt,
-                                caf::actor supervisor, std::shared_ptr<providers::provider> target,
-                                providers::finalize_request request, order_report success);
+/// Spawns the finalize actor linked to `parent` (the order actor); `success` is the report to
+/// send to `supervisor` when finalize succeeds (its end is changed to failed, with the error,
+/// otherwise).
+finalize_actor spawn_finalize_actor(caf::local_actor* parent, runtime_ptr rt,
+                                    supervisor_actor supervisor,
+                                    std::shared_ptr<providers::provider> target,
+                                    providers::finalize_request request, order_report success);
 
 }  // namespace tixsync::actors

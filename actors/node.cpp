@@ -22,68 +22,9 @@
 #include "actors/runtime.hpp"
 #include "actors/store_pool.hpp"
 #include "actors/supervisor.hpp"
+#include "persistence/redis_queue_port.hpp"
 
 namespace tixsync::actors {
-
-std::size_t actor_threads_for(std::size_t configured) {
-  if (configured > 0) return configured;
-  // The node's HTTP I/O thread, its store threads, Redis and the other nodes need the cores as
-  // much as the actors do, and each extra idle actor thread costs wake-ups: on 2 cores one actor
-  // thread took 10-15 % less CPU per order than CAF's default of 4 (bench/README.md).
-  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  return std::clamp<std::size_t>(cores / 2, 1, 4);
-}
-
-std::size_t store_threads_for(std::size_t configured) {
-  if (configured > 0) return configured;
-  // One store thread runs one claim cycle at a time: bigger batches, fewer Redis commands and
-  // wake-ups per order (4.6 instead of 5.3 commands; bench/README.md). A second one hides Redis
-  // round trips where there are cores to spare.
-  return std::thread::hardware_concurrency() <= 2 ? 1 : 2;
-}
-
-const char* to_string(object_action action) {
-  switch (action) {
-    case object_action::created:
-      return "created";
-    case object_action::updated:
-      return "updated";
-    case object_action::nothing_to_do:
-      return "nothing_to_do";
-    case object_action::synced:
-      return "synced";
-    case object_action::unchanged:
-      return "unchanged";
-    case object_action::empty:
-      return "empty";
-  }
-  return "synced";
-}
-
-object_action action_of(bool provider_called, const mapping::sync_result* result) {
-  if (!result) return object_action::empty;
-  if (!provider_called) return object_action::unchanged;
-  // sync_info["action"] compared in place: no copy of the string per object.
-  if (!result->sync_info.is_object()) return object_action::synced;
-  const auto it = result->sync_info.find("action");
-  if (it == result->sync_info.end() || !it->is_string()) return object_action::synced;
-  const auto& action = it->get_ref<const std::string&>();
-  // pretix's example providers say "create"/"update", the REST provider "created"/"updated".
-  if (action == "created" || action == "create") return object_action::created;
-  if (action == "updated" || action == "update") return object_action::updated;
-  if (action == "nothing_to_do") return object_action::nothing_to_do;
-  return object_action::synced;
-}
-
-persistence::connection_options connection_of(const redis_endpoint& e) {
-  persistence::connection_options c;
-  c.host = e.host;
-  c.port = e.port;
-  c.unix_socket = e.unix_socket;
-  c.password = e.password;
-  c.db = e.db;
-  return c;
-}
 
 struct sync_node::impl {
   enum class phase { created, running, stopped };
@@ -91,8 +32,8 @@ struct sync_node::impl {
   runtime_ptr rt;
   std::unique_ptr<caf::actor_system_config> config;
   std::unique_ptr<caf::actor_system> system;
-  caf::actor dispatcher;
-  caf::actor supervisor;
+  dispatcher_actor dispatcher;
+  supervisor_actor supervisor;
   phase state = phase::created;
   // Observed with CAF 0.17.6: ~actor_system never returns when the facade's sends and the
   // teardown come from another thread than start(); stop() may come from any thread (a
@@ -185,18 +126,22 @@ void sync_node::start() {
   std::lock_guard<std::mutex> lock(i.lifecycle);
   if (i.state != impl::phase::created) throw std::logic_error("sync_node started twice");
   auto& o = i.rt->options;
-  persistence::queue_options queue;
-  queue.keys = persistence::key_space(o.redis.prefix);
-  if (!queue.keys.valid()) throw std::invalid_argument(queue.keys.valid().to_string());
-  auto connection = connection_of(o.redis);
-  connection.round_trip = o.redis_round_trip;
-  i.rt->store = std::make_shared<store_pool>(std::move(connection), queue, o.store_threads);
+  auto ports = o.queue_ports;
+  if (!ports) {
+    auto connection = connection_of(o.redis);
+    connection.round_trip = o.redis_round_trip;
+    auto redis = persistence::redis_queue_ports(std::move(connection), o.redis.prefix);
+    if (!redis) throw std::invalid_argument(redis.error().to_string());
+    ports = std::move(*redis);
+  }
+  auto pool = std::make_shared<store_pool>(std::move(ports), o.store_threads);
   persistence::status connected;
-  i.rt->store->run_here([&](store_worker& w) { connected = w.connection.connect(); });
+  pool->run_here([&](store_worker& w) { connected = w.port->connect(); });
   if (!connected) {
-    i.rt->store->stop(false);
+    pool->stop(false);
     throw std::runtime_error("cannot reach Redis: " + connected.to_string());
   }
+  i.rt->store = std::move(pool);
   i.rt->deadlines = std::make_shared<call_deadlines>(o.provider_call_timeout);
   i.owner = std::thread([&i] {
     pthread_setname_np(pthread_self(), "tx-node");  // CAF names its own threads

@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "actors/finalize_actor.hpp"
@@ -18,7 +19,7 @@ using result_slot = std::pair<std::int64_t, std::optional<std::int64_t>>;  // ma
 struct order_state {
   runtime_ptr rt;
   std::shared_ptr<providers::provider> target;
-  caf::actor supervisor;
+  supervisor_actor supervisor;
   loaded_order loaded;
   std::string key;
   bool force = false;
@@ -26,21 +27,21 @@ struct order_state {
   /// Results of the finished mappings; shared read-only with the running sync actor's job.
   std::shared_ptr<providers::mapped_objects> mapped = std::make_shared<providers::mapped_objects>();
   std::vector<persistence::stored_result> to_store;  ///< in the form Redis keeps them
-  caf::actor child;  ///< the running sync or finalize actor (a handle keeps it alive)
+  caf::strong_actor_ptr child;  ///< the running sync or finalize actor (kept alive)
   caf::actor_addr finalizer;
   static inline const char* name = "order_actor";
 };
 
-using order_actor_t = caf::stateful_actor<order_state>;
+using order_ptr = order_actor::stateful_pointer<order_state>;
 
-void report(order_actor_t* self, order_end end, std::optional<providers::sync_error> error) {
+void report(order_ptr self, order_end end, std::optional<providers::sync_error> error) {
   auto& st = self->state;
   order_report r{st.key, end, std::move(st.to_store), {}, std::move(error)};
   self->send(st.supervisor, std::move(r));
   self->quit();
 }
 
-void start_finalize(order_actor_t* self) {
+void start_finalize(order_ptr self) {
   auto& st = self->state;
   order_report success{st.key, order_end::synced, std::move(st.to_store), {}, std::nullopt};
   if (!providers::nothing_done(*st.mapped))
@@ -51,11 +52,11 @@ void start_finalize(order_actor_t* self) {
   auto child = spawn_finalize_actor(self, st.rt, st.supervisor, st.target, std::move(request),
                                     std::move(success));
   st.finalizer = child.address();
-  st.child = std::move(child);
+  st.child = caf::actor_cast<caf::strong_actor_ptr>(std::move(child));
 }
 
 /// Evaluates mapping `index` and hands its objects to a sync actor (or finalizes after the last).
-void start_mapping(order_actor_t* self, std::size_t index) {
+void start_mapping(order_ptr self, std::size_t index) {
   auto& st = self->state;
   const auto& mappings = st.target->mappings();
   if (index >= mappings.size()) return start_finalize(self);
@@ -78,10 +79,11 @@ void start_mapping(order_actor_t* self, std::size_t index) {
     auto it = st.previous.find({object.mapping_id, object.position_id});
     job.previous.push_back(it == st.previous.end() ? std::nullopt : std::make_optional(it->second));
   }
-  st.child = spawn_sync_actor(self, st.rt, st.target, std::move(job));
+  st.child = caf::actor_cast<caf::strong_actor_ptr>(
+      spawn_sync_actor(self, caf::actor_cast<order_actor>(self), st.rt, st.target, std::move(job)));
 }
 
-void on_mapping(order_actor_t* self, mapping_result& r) {
+void on_mapping(order_ptr self, mapping_result& r) {
   auto& st = self->state;
   if (r.error) return report(self, order_end::failed, std::move(r.error));
   const auto& definition = st.target->mappings().at(r.mapping_index);
@@ -95,9 +97,9 @@ void on_mapping(order_actor_t* self, mapping_result& r) {
   start_mapping(self, r.mapping_index + 1);
 }
 
-caf::behavior order_actor(order_actor_t* self, runtime_ptr rt,
-                          std::shared_ptr<providers::provider> target, caf::actor supervisor,
-                          loaded_order loaded) {
+order_actor::behavior_type order_behavior(order_ptr self, runtime_ptr rt,
+                                          std::shared_ptr<providers::provider> target,
+                                          supervisor_actor supervisor, loaded_order loaded) {
   auto& st = self->state;
   st.rt = std::move(rt);
   st.target = std::move(target);
@@ -130,18 +132,17 @@ caf::behavior order_actor(order_actor_t* self, runtime_ptr rt,
     else if (x.source == self->state.finalizer)
       self->quit();
   });
-  bool wanted = false;
+  // A report here ends the actor at once: the behavior below never runs.
+  std::optional<bool> wanted;
   try {
     wanted = st.target->should_sync_order(*st.loaded.order);
   } catch (...) {
     report(self, order_end::failed, providers::to_sync_error(std::current_exception()));
-    return {};
   }
-  if (!wanted) {
+  if (wanted && *wanted)
+    start_mapping(self, 0);
+  else if (wanted)
     report(self, order_end::skipped, std::nullopt);
-    return {};
-  }
-  start_mapping(self, 0);
   return {
       [=](mapping_result& r) { on_mapping(self, r); },
   };
@@ -149,10 +150,10 @@ caf::behavior order_actor(order_actor_t* self, runtime_ptr rt,
 
 }  // namespace
 
-caf::actor spawn_order_actor(caf::event_based_actor* supervisor, runtime_ptr rt,
-                             std::shared_ptr<providers::provider> target, loaded_order loaded) {
-  return supervisor->spawn(order_actor, std::move(rt), std::move(target),
-                           caf::actor_cast<caf::actor>(supervisor), std::move(loaded));
+order_actor spawn_order_actor(caf::local_actor* parent, supervisor_actor supervisor, runtime_ptr rt,
+                              std::shared_ptr<providers::provider> target, loaded_order loaded) {
+  return parent->spawn(order_behavior, std::move(rt), std::move(target), std::move(supervisor),
+                       std::move(loaded));
 }
 
 }  // namespace tixsync::actors

@@ -3,7 +3,6 @@
 // of the mappings before it on; then spawns the finalize actor. Reports failures itself.
 #pragma once
 
-#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <memory>
 
@@ -13,9 +12,9 @@
 
 namespace tixsync::actors {
 
-/// Spawns the order actor for `supervisor` (which monitors it), to which it (or its finalize
-/// actor) reports exactly one order_report.
-caf::actor spawn_order_actor(caf::event_based_actor* supervisor, runtime_ptr rt,
-                             std::shared_ptr<providers::provider> target, loaded_order loaded);
+/// Spawns the order actor as a child of `parent` (the supervisor, which monitors it); it (or its
+/// finalize actor) reports exactly one order_report to `supervisor`.
+order_actor spawn_order_actor(caf::local_actor* parent, supervisor_actor supervisor, runtime_ptr rt,
+                              std::shared_ptr<providers::provider> target, loaded_order loaded);
 
 }  // namespace tixsync::actors

@@ -1,11 +1,13 @@
-// The actor protocol of a node: every atom, every message type and the type-ID block. Messages
-// own their data (the immutable order and event models travel as shared_ptr<const T>).
+// The actor protocol of a node: every atom, every message type, the typed interface of each
+// actor and the type-ID block. Messages own their data (the immutable order and event models
+// travel as shared_ptr<const T>). The interfaces make a message to the wrong actor a compile
+// error; the store threads' answers and the call deadlines reach the actors the same way.
 //
 //   sync_node (facade, no CAF in its header)
 //     | tick / stop_claiming / give_back_request / exit(kill)
 //     v
-//   dispatcher --store job--> store_pool threads (Redis: complete_and_claim, MGET snapshots,
-//     ^   |                    HGETALL results, renew, give back)
+//   dispatcher --store job--> store_pool threads (queue_port: complete_and_claim, load
+//     ^   |                    snapshots and results, renew, release)
 //     |   |   <--cycle_result / renew_result (anon_send from the store thread)--
 //     |   | loaded_order (one per claimed item)
 //     |   v
@@ -25,20 +27,22 @@
 // Exactly one queue transition per claimed item: the supervisor erases its entry at the first
 // report or crash (down_msg of an order actor that did not report) and ignores the rest.
 //
-// Per synced order (1 Order + 1 OrderPosition mapping) that is 11 messages (13 before): the
-// loaded_order, one object_done per object, one mapping_result per mapping, finalize_done, the
-// finalizer's exit to the order actor, order_report, complete_request, and usually the order
-// actor's down_msg (the supervisor stops monitoring at the report, but the actor has mostly
-// ended by then). No exit messages from sync actors: one unlinks itself before it ends
-// normally (a crash still reaches its order actor). Call timeouts come from call_deadlines
-// (canceled when the actor ends), not from a delayed message that keeps each actor alive for
-// the whole timeout. Results and the success log's objects are rendered to the JSON Redis
-// stores by the order's own actors, so the store threads only send them.
+// Per synced order (1 Order + 1 OrderPosition mapping) that is 11 messages: the loaded_order,
+// one object_done per object, one mapping_result per mapping, finalize_done, the finalizer's
+// exit to the order actor, order_report, complete_request, and usually the order actor's
+// down_msg (the supervisor stops monitoring at the report, but the actor has mostly ended by
+// then). No exit messages from sync actors: one unlinks itself before it ends normally (a crash
+// still reaches its order actor). Call timeouts come from call_timeouts (canceled when the actor
+// ends), not from a delayed message that keeps each actor alive for the whole timeout. Results
+// and the success log's objects are rendered to the JSON the queue stores by the order's own
+// actors, so the store threads only send them.
 #pragma once
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
 #include <caf/type_id.hpp>
+#include <caf/typed_actor.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <future>
@@ -49,7 +53,7 @@
 
 #include "actors/event_cache.hpp"
 #include "mapping/order.hpp"
-#include "persistence/queue_store.hpp"
+#include "persistence/queue_port.hpp"
 #include "providers/object_sync.hpp"
 #include "providers/sync_result.hpp"
 
@@ -65,7 +69,7 @@ struct loaded_order {
   /// The snapshots could not be read from Redis (not: are missing or malformed): a temporary
   /// problem, retried like a recoverable error instead of parking the order.
   bool load_retryable = false;
-  std::string key() const;                       ///< item_key of the item
+  std::string key() const;  ///< item_key of the item
 };
 
 /// How an order ended, as the order/finalize actor reports it.
@@ -167,3 +171,28 @@ CAF_ADD_ATOM(tixsync_actors, tixsync::actors, stop_atom, "stopclaim")
 CAF_ADD_ATOM(tixsync_actors, tixsync::actors, timeout_atom, "timeout")
 
 CAF_END_TYPE_ID_BLOCK(tixsync_actors)
+
+namespace tixsync::actors {
+
+/// Claims, batches completions, renews and gives back leases; answers the store threads.
+using dispatcher_actor =
+    caf::typed_actor<caf::reacts_to<tick_atom>, caf::reacts_to<renew_atom>,
+                     caf::reacts_to<stop_atom>, caf::reacts_to<complete_request>,
+                     caf::reacts_to<slot_freed>, caf::reacts_to<cycle_result>,
+                     caf::reacts_to<renew_result>, caf::reacts_to<give_back_request>>;
+
+/// Runs one order actor per claimed item and turns its first outcome into one transition.
+using supervisor_actor =
+    caf::typed_actor<caf::reacts_to<loaded_order>, caf::reacts_to<order_report>>;
+
+/// One order: its mappings in list order, then the finalize actor.
+using order_actor = caf::typed_actor<caf::reacts_to<mapping_result>>;
+
+/// One mapping's provider calls, all at once, bounded by the call timeout.
+using sync_actor = caf::typed_actor<caf::reacts_to<object_done>, caf::reacts_to<timeout_atom>>;
+
+/// The provider's finalize_sync_order, bounded by the call timeout.
+using finalize_actor =
+    caf::typed_actor<caf::reacts_to<finalize_done>, caf::reacts_to<timeout_atom>>;
+
+}  // namespace tixsync::actors

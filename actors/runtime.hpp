@@ -1,5 +1,6 @@
-// What every actor of a node shares: the options, the providers, the store pool, the counters
-// behind node_stats and the log seam. Owned by the node; actors hold a shared_ptr to it.
+// What every actor of a node shares: the options, the providers, the store jobs' executor, the
+// call timeouts, the counters behind node_stats and the log seam. Owned by the node (or a unit
+// test); actors hold a shared_ptr to it.
 #pragma once
 
 #include <atomic>
@@ -9,14 +10,15 @@
 #include <utility>
 #include <vector>
 
-#include "actors/node.hpp"
+#include "actors/node_options.hpp"
+#include "actors/node_stats.hpp"
 #include "providers/object_sync.hpp"
 #include "providers/registry.hpp"
 
 namespace tixsync::actors {
 
-class store_pool;
-class call_deadlines;
+class store_executor;
+class call_timeouts;
 
 /// The live counters of node_stats (relaxed atomics: read for statistics only).
 struct node_counters {
@@ -41,8 +43,8 @@ class logger {
 struct runtime {
   node_options options;
   std::shared_ptr<providers::provider_registry> registry;
-  std::shared_ptr<store_pool> store;
-  std::shared_ptr<call_deadlines> deadlines;  ///< provider-call timeouts of the actors
+  std::shared_ptr<store_executor> store;     ///< runs the store jobs (the queue port's calls)
+  std::shared_ptr<call_timeouts> deadlines;  ///< provider-call timeouts of the actors
   node_counters counters;
   logger log;
   /// The registered providers and their identifiers at construction, so an object's provider

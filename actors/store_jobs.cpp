@@ -20,31 +20,22 @@ void store_failed(runtime& rt, const std::string& doing, const persistence::stat
   rt.log(log_level::error, doing + " failed: " + s.to_string());
 }
 
-/// The stored results of every claimed order, in one pipeline of HGETALLs.
+/// The stored results of every claimed order, in one round trip.
 void load_previous(store_worker& worker, runtime& rt, std::vector<loaded_order>& orders) {
-  std::vector<std::vector<std::string>> commands;
-  for (const auto& o : orders)
-    commands.push_back({"HGETALL", worker.keys.results(o.claimed.item.ref)});
-  auto replies = worker.connection.pipeline(commands);
-  if (!replies) return store_failed(rt, "loading sync results", replies.error());
-  for (std::size_t i = 0; i < orders.size() && i < replies->size(); ++i) {
-    const auto& reply = (*replies)[i];
-    for (std::size_t f = 0; f + 1 < reply.elements.size(); f += 2) {
-      auto decoded = persistence::decode_result(reply.elements[f].str, reply.elements[f + 1].str);
-      if (!decoded) continue;
-      const auto& ref = orders[i].claimed.item.ref;
-      if (decoded->provider.empty()) decoded->provider = ref.provider;
-      if (decoded->order_code.empty()) decoded->order_code = ref.order;
-      orders[i].previous.push_back(std::move(*decoded));
-    }
-  }
+  std::vector<persistence::item_ref> refs;
+  refs.reserve(orders.size());
+  for (const auto& o : orders) refs.push_back(o.claimed.item.ref);
+  auto stored = worker.port->load_results(refs);
+  if (!stored) return store_failed(rt, "loading sync results", stored.error());
+  for (std::size_t i = 0; i < orders.size() && i < stored->size(); ++i)
+    orders[i].previous = std::move((*stored)[i]);
 }
 
 /// Parses the claimed orders' snapshots (events through the shared cache).
 void load_snapshots(store_worker& worker, runtime& rt, std::vector<loaded_order>& orders) {
   std::vector<persistence::order_key> keys;
   for (const auto& o : orders) keys.push_back({o.claimed.item.ref.event, o.claimed.item.ref.order});
-  auto batch = worker.snapshots.get_many(keys);
+  auto batch = worker.port->load_snapshots(keys);
   if (!batch) {
     store_failed(rt, "loading snapshots", batch.error());
     for (auto& o : orders) {
@@ -89,7 +80,7 @@ void load_snapshots(store_worker& worker, runtime& rt, std::vector<loaded_order>
 }  // namespace
 
 void run_cycle(store_worker& worker, runtime& rt, cycle_request request,
-               const caf::actor& reply_to) {
+               const dispatcher_actor& reply_to) {
   cycle_result out;
   out.wanted = request.want;
   // The payloads move out for the round trip and back only when it failed (to be retried).
@@ -101,23 +92,11 @@ void run_cycle(store_worker& worker, runtime& rt, cycle_request request,
   std::vector<persistence::claimed_item> claimed;
   std::vector<persistence::status> statuses;
   persistence::status failure;
-  if (request.want > 0 && !done.empty()) {
-    auto r = worker.queue.complete_and_claim_encoded(done, request.provider, o.node_name,
-                                                     request.want, o.lease.count(), now);
+  if (request.want > 0 || !done.empty()) {
+    auto r = worker.port->complete_and_claim(done, request.provider, o.node_name, request.want,
+                                             o.lease.count(), now);
     if (r)
       std::tie(statuses, claimed) = std::move(*r);
-    else
-      failure = r.error();
-  } else if (request.want > 0) {
-    auto r = worker.queue.claim(request.provider, o.node_name, request.want, o.lease.count(), now);
-    if (r)
-      claimed = std::move(*r);
-    else
-      failure = r.error();
-  } else if (!done.empty()) {
-    auto r = worker.queue.complete_many_encoded(done, now);
-    if (r)
-      statuses = std::move(*r);
     else
       failure = r.error();
   }
@@ -139,9 +118,9 @@ void run_cycle(store_worker& worker, runtime& rt, cycle_request request,
 }
 
 void run_renew(store_worker& worker, runtime& rt, const std::vector<persistence::lease>& leases,
-               const caf::actor& reply_to) {
+               const dispatcher_actor& reply_to) {
   renew_result out;
-  auto r = worker.queue.renew(leases, rt.options.lease.count(), now_ms());
+  auto r = worker.port->renew(leases, rt.options.lease.count(), now_ms());
   if (!r) {
     store_failed(rt, "renewing leases", r.error());
     out.error = r.error().to_string();
@@ -160,7 +139,7 @@ std::size_t run_give_back(store_worker& worker, runtime& rt,
   if (leases.empty()) return 0;
   // One atomic transition per lease: due again at once, no lease expiry counted (a give-back is
   // not a crash), stale tokens refused per item.
-  auto r = worker.queue.release(leases, now_ms());
+  auto r = worker.port->release(leases, now_ms());
   if (!r) {
     store_failed(rt, "giving back leases", r.error());
     return 0;
@@ -178,10 +157,10 @@ std::size_t run_give_back(store_worker& worker, runtime& rt,
 }
 
 void run_failure(store_worker& worker, runtime& rt, const failure_request& request,
-                 const caf::actor& reply_to) {
+                 const dispatcher_actor& reply_to) {
   const std::int64_t now = now_ms();
   if (!request.results.empty()) {
-    auto s = worker.results.put_stored(request.held, request.results, now);
+    auto s = worker.port->put_results(request.held, request.results, now);
     if (!s && s.code() != persistence::persistence_errc::stale_lease)
       store_failed(rt, "storing results", s);
   }
@@ -192,7 +171,7 @@ void run_failure(store_worker& worker, runtime& rt, const failure_request& reque
     persistence::reschedule_counts counts;
     counts.counts_as_attempt = d.counts_as_attempt;
     counts.deferrals = d.rate_limit_deferrals;
-    r = worker.queue.reschedule(request.held, providers::to_unix_ms(d.retry_at), e.messages, now,
+    r = worker.port->reschedule(request.held, providers::to_unix_ms(d.retry_at), e.messages, now,
                                 counts);
   } else {
     persistence::park_request park;
@@ -201,7 +180,7 @@ void run_failure(store_worker& worker, runtime& rt, const failure_request& reque
     park.errors = e.messages.empty() ? std::vector<std::string>{e.summary()} : e.messages;
     park.full_message = e.full_message;
     park.cause = e.group();
-    r = worker.queue.park(park, now);
+    r = worker.port->park(park, now);
   }
   const std::string what = d.action == providers::retry_action::reschedule
                                ? std::string("rescheduled")

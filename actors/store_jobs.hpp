@@ -3,7 +3,6 @@
 // renewal and give-back, and the supervisor's failure transition. Answers go back as messages.
 #pragma once
 
-#include <caf/actor.hpp>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -24,11 +23,11 @@ struct cycle_request {
 
 /// Runs a cycle and sends a cycle_result to `reply_to`.
 void run_cycle(store_worker& worker, runtime& rt, cycle_request request,
-               const caf::actor& reply_to);
+               const dispatcher_actor& reply_to);
 
 /// Renews `leases` and sends a renew_result to `reply_to`.
 void run_renew(store_worker& worker, runtime& rt, const std::vector<persistence::lease>& leases,
-               const caf::actor& reply_to);
+               const dispatcher_actor& reply_to);
 
 /// Hands `leases` back (queue_store::release): the items become due again for any node without
 /// counting a lease expiry. Returns how many were given back.
@@ -46,6 +45,6 @@ struct failure_request {
 
 /// Stores the partial results, reschedules or parks, and sends slot_freed to `reply_to`.
 void run_failure(store_worker& worker, runtime& rt, const failure_request& request,
-                 const caf::actor& reply_to);
+                 const dispatcher_actor& reply_to);
 
 }  // namespace tixsync::actors

@@ -1,4 +1,4 @@
-// The store-worker threads: a mutex-guarded job queue and one Redis connection per thread.
+// The store-worker threads: a mutex-guarded job queue and one queue port per thread.
 #include "actors/store_pool.hpp"
 
 #include <pthread.h>
@@ -7,20 +7,11 @@
 
 namespace tixsync::actors {
 
-store_worker::store_worker(const persistence::connection_options& connection_options,
-                           const persistence::queue_options& queue_options, event_cache& cache)
-    : connection(connection_options),
-      queue(connection, queue_options),
-      snapshots(connection, queue_options.keys, queue_options.snapshot_ttl_ms),
-      results(connection, queue_options.keys),
-      audit(connection, queue_options.keys, queue_options.audit_log_cap,
-            queue_options.audit_log_retention_ms),
-      keys(queue_options.keys),
-      events(cache) {}
+store_worker::store_worker(std::unique_ptr<persistence::queue_port> queue, event_cache& cache)
+    : port(std::move(queue)), events(cache) {}
 
-store_pool::store_pool(persistence::connection_options connection, persistence::queue_options queue,
-                       std::size_t threads)
-    : connection_(std::move(connection)), queue_(std::move(queue)) {
+store_pool::store_pool(persistence::queue_port_factory ports, std::size_t threads)
+    : ports_(std::move(ports)) {
   if (threads == 0) threads = 1;
   for (std::size_t i = 0; i < threads; ++i)
     threads_.emplace_back([this, i] {
@@ -44,7 +35,7 @@ bool store_pool::post(job work) {
 }
 
 void store_pool::run_here(const job& work) {
-  store_worker worker(connection_, queue_, events_);
+  store_worker worker(ports_(), events_);
   work(worker);
 }
 
@@ -69,7 +60,7 @@ std::size_t store_pool::pending() const {
 }
 
 void store_pool::run(std::size_t index) {
-  store_worker worker(connection_, queue_, events_);
+  store_worker worker(ports_(), events_);
   for (;;) {
     job work;
     {

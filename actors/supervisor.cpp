@@ -22,12 +22,12 @@ struct running_order {
   int attempts = 0;
   int deferrals = 0;
   std::shared_ptr<providers::provider> target;
-  caf::actor actor;  ///< the order actor: monitored and kept alive until the first outcome
+  order_actor actor;  ///< monitored and kept alive until the first outcome
 };
 
 struct supervisor_state {
   runtime_ptr rt;
-  caf::actor dispatcher;
+  dispatcher_actor dispatcher;
   std::map<std::string, running_order> orders;  ///< by item key, until the first outcome
   /// Order actor -> item key, while it is monitored: a down_msg before the report is a crash.
   std::map<caf::actor_addr, std::string> keys;
@@ -35,9 +35,9 @@ struct supervisor_state {
   static inline const char* name = "supervisor";
 };
 
-using supervisor_actor = caf::stateful_actor<supervisor_state>;
+using supervisor_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
-void complete(supervisor_actor* self, const std::string& key, const running_order& o, order_end end,
+void complete(supervisor_ptr self, const std::string& key, const running_order& o, order_end end,
               std::vector<persistence::stored_result> results, std::string log) {
   persistence::encoded_completion done;
   done.held = o.held;
@@ -46,7 +46,7 @@ void complete(supervisor_actor* self, const std::string& key, const running_orde
   self->send(self->state.dispatcher, complete_request{key, end, std::move(done)});
 }
 
-void fail(supervisor_actor* self, const std::string& key, const running_order& o,
+void fail(supervisor_ptr self, const std::string& key, const running_order& o,
           providers::sync_error error, std::vector<persistence::stored_result> results) {
   auto& st = self->state;
   const auto policy = o.target ? o.target->retry_policy() : providers::retry_policy{};
@@ -62,14 +62,17 @@ void fail(supervisor_actor* self, const std::string& key, const running_order& o
   });
 }
 
-void on_loaded(supervisor_actor* self, loaded_order& loaded) {
+void on_loaded(supervisor_ptr self, loaded_order& loaded) {
   auto& st = self->state;
-  if (!st.dispatcher) st.dispatcher = caf::actor_cast<caf::actor>(self->current_sender());
+  if (!st.dispatcher) st.dispatcher = caf::actor_cast<dispatcher_actor>(self->current_sender());
   const std::string key = loaded.key();
   const auto& ref = loaded.claimed.item.ref;
   auto found = st.rt->registry->find_for_sync(ref.provider);
-  running_order o{loaded.claimed.lease_info(), loaded.claimed.item.attempts,
-                  loaded.claimed.item.deferrals, found.target, nullptr};
+  running_order o{loaded.claimed.lease_info(),
+                  loaded.claimed.item.attempts,
+                  loaded.claimed.item.deferrals,
+                  found.target,
+                  {}};
   if (!found.target) {
     st.rt->log(log_level::info,
                providers::drop_log_line(ref.order, ref.provider, found.drop_reason));
@@ -79,19 +82,20 @@ void on_loaded(supervisor_actor* self, loaded_order& loaded) {
     // Redis not answering is temporary (retried); a missing or malformed snapshot is not.
     const auto kind = loaded.load_retryable ? providers::sync_error_kind::recoverable
                                             : providers::sync_error_kind::internal;
-    return fail(self, key, o,
-                providers::make_sync_error(kind, "Order data could not be loaded",
-                                           loaded.load_error,
-                                           loaded.load_retryable ? "redis-unavailable" : "snapshot"),
-                {});
+    return fail(
+        self, key, o,
+        providers::make_sync_error(kind, "Order data could not be loaded", loaded.load_error,
+                                   loaded.load_retryable ? "redis-unavailable" : "snapshot"),
+        {});
   }
-  o.actor = spawn_order_actor(self, st.rt, found.target, std::move(loaded));
+  o.actor = spawn_order_actor(self, caf::actor_cast<supervisor_actor>(self), st.rt, found.target,
+                              std::move(loaded));
   self->monitor(o.actor);
   st.keys.emplace(o.actor.address(), key);
   st.orders.emplace(key, std::move(o));
 }
 
-void on_report(supervisor_actor* self, order_report& r) {
+void on_report(supervisor_ptr self, order_report& r) {
   auto& st = self->state;
   auto it = st.orders.find(r.key);
   if (it == st.orders.end()) return;  // already ended (e.g. crash seen first)
@@ -99,7 +103,7 @@ void on_report(supervisor_actor* self, order_report& r) {
   st.orders.erase(it);
   // Reported: the end of its actor needs no message any more.
   if (o.actor) {
-    self->demonitor(o.actor);
+    self->demonitor(o.actor.address());
     st.keys.erase(o.actor.address());
   }
   if (r.end == order_end::failed && r.error) {
@@ -109,7 +113,7 @@ void on_report(supervisor_actor* self, order_report& r) {
 }
 
 /// The node is shutting down: end every order actor (their children are linked) and quit.
-void on_shutdown(supervisor_actor* self) {
+void on_shutdown(supervisor_ptr self) {
   for (auto& [key, o] : self->state.orders) {
     if (o.actor) self->send_exit(o.actor, caf::exit_reason::kill);
   }
@@ -118,7 +122,7 @@ void on_shutdown(supervisor_actor* self) {
   self->quit(caf::exit_reason::user_shutdown);
 }
 
-void on_down(supervisor_actor* self, const caf::down_msg& x) {
+void on_down(supervisor_ptr self, const caf::down_msg& x) {
   auto& st = self->state;
   auto a = st.keys.find(x.source);
   if (a == st.keys.end()) return;  // reported before it ended: the normal case
@@ -136,7 +140,7 @@ void on_down(supervisor_actor* self, const caf::down_msg& x) {
        {});
 }
 
-caf::behavior supervisor(supervisor_actor* self, runtime_ptr rt) {
+supervisor_actor::behavior_type supervisor_behavior(supervisor_ptr self, runtime_ptr rt) {
   self->state.rt = std::move(rt);
   // Monitors, not links: a link per order would make the supervisor's own attachable list as
   // long as the number of orders in flight, and every order's end would scan it.
@@ -150,8 +154,8 @@ caf::behavior supervisor(supervisor_actor* self, runtime_ptr rt) {
 
 }  // namespace
 
-caf::actor spawn_supervisor(caf::actor_system& system, runtime_ptr rt) {
-  return system.spawn(supervisor, std::move(rt));
+supervisor_actor spawn_supervisor(caf::actor_system& system, runtime_ptr rt) {
+  return system.spawn(supervisor_behavior, std::move(rt));
 }
 
 }  // namespace tixsync::actors

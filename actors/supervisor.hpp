@@ -3,15 +3,15 @@
 // transition: a batched completion, or a reschedule/park by the retry policy.
 #pragma once
 
-#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include "actors/protocol.hpp"
 #include "actors/runtime.hpp"
 
 namespace tixsync::actors {
 
 /// Spawns the supervisor. It learns the dispatcher from the first loaded_order it receives. An
 /// exit message (any reason but kill) makes it kill every order actor and quit.
-caf::actor spawn_supervisor(caf::actor_system& system, runtime_ptr rt);
+supervisor_actor spawn_supervisor(caf::actor_system& system, runtime_ptr rt);
 
 }  // namespace tixsync::actors

@@ -13,7 +13,7 @@ namespace {
 
 struct sync_state {
   runtime_ptr rt;
-  caf::actor parent;
+  order_actor parent;
   std::size_t mapping_index = 0;
   std::vector<std::optional<providers::sync_result>> results;
   std::size_t outstanding = 0;
@@ -21,9 +21,9 @@ struct sync_state {
   static inline const char* name = "sync_actor";
 };
 
-using sync_actor_t = caf::stateful_actor<sync_state>;
+using sync_ptr = sync_actor::stateful_pointer<sync_state>;
 
-void finish(sync_actor_t* self, std::optional<providers::sync_error> error) {
+void finish(sync_ptr self, std::optional<providers::sync_error> error) {
   auto& st = self->state;
   // A normal end needs no exit message to the order actor, which waits for the result anyway;
   // a crash (an exception in a handler) still reaches it through the link.
@@ -41,7 +41,7 @@ void count(node_counters& c, const providers::object_sync_outcome& out) {
 }
 
 /// Starts every object's sync; completions come back as object_done via a weak handle.
-void start_calls(sync_actor_t* self, providers::provider& target, sync_job& job) {
+void start_calls(sync_ptr self, providers::provider& target, sync_job& job) {
   auto weak = caf::actor_cast<caf::weak_actor_ptr>(self->ctrl());
   for (std::size_t i = 0; i < job.objects.size(); ++i) {
     providers::object_request request;
@@ -56,14 +56,14 @@ void start_calls(sync_actor_t* self, providers::provider& target, sync_job& job)
     providers::sync_one_object(
         target, std::move(request), [weak, i](providers::object_sync_outcome out) {
           if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak)) {
-            caf::anon_send(caf::actor_cast<caf::actor>(strong), object_done{i, std::move(out)});
+            caf::anon_send(caf::actor_cast<sync_actor>(strong), object_done{i, std::move(out)});
           }
         });
   }
 }
 
-caf::behavior sync_actor(sync_actor_t* self, runtime_ptr rt, caf::actor parent,
-                         std::shared_ptr<providers::provider> target, sync_job job) {
+sync_actor::behavior_type sync_behavior(sync_ptr self, runtime_ptr rt, order_actor parent,
+                                        std::shared_ptr<providers::provider> target, sync_job job) {
   auto& st = self->state;
   st.rt = std::move(rt);
   st.parent = std::move(parent);
@@ -72,11 +72,11 @@ caf::behavior sync_actor(sync_actor_t* self, runtime_ptr rt, caf::actor parent,
   st.outstanding = job.objects.size();
   job.previous.resize(job.objects.size());
   if (st.outstanding == 0) {
-    finish(self, std::nullopt);
-    return {};
+    finish(self, std::nullopt);  // ends the actor: the behavior below never runs
+  } else {
+    st.deadline = st.rt->deadlines->arm(self->address());
+    start_calls(self, *target, job);
   }
-  st.deadline = st.rt->deadlines->arm(caf::actor_cast<caf::actor>(self));
-  start_calls(self, *target, job);
   return {
       [=](object_done& d) {
         auto& st = self->state;
@@ -100,11 +100,10 @@ caf::behavior sync_actor(sync_actor_t* self, runtime_ptr rt, caf::actor parent,
 
 }  // namespace
 
-caf::actor spawn_sync_actor(caf::event_based_actor* order_actor, runtime_ptr rt,
+sync_actor spawn_sync_actor(caf::local_actor* parent, order_actor order, runtime_ptr rt,
                             std::shared_ptr<providers::provider> target, sync_job job) {
-  return order_actor->spawn<caf::linked>(sync_actor, std::move(rt),
-                                         caf::actor_cast<caf::actor>(order_actor),
-                                         std::move(target), std::move(job));
+  return parent->spawn<caf::linked>(sync_behavior, std::move(rt), std::move(order),
+                                    std::move(target), std::move(job));
 }
 
 }  // namespace tixsync::actors

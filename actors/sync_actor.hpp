@@ -3,13 +3,13 @@
 // calls by the node's provider timeout, and reports one mapping_result to its order actor.
 #pragma once
 
-#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <vector>
 
+#include "actors/protocol.hpp"
 #include "actors/runtime.hpp"
 #include "mapping/evaluate.hpp"
 #include "providers/provider.hpp"
@@ -29,8 +29,9 @@ struct sync_job {
   bool force = false;  ///< ignore change detection (a person asked for a full re-sync)
 };
 
-/// Spawns the sync actor linked to `order_actor`, to which it sends one mapping_result.
-caf::actor spawn_sync_actor(caf::event_based_actor* order_actor, runtime_ptr rt,
+/// Spawns the sync actor linked to `parent` (the order actor, `order`), to which it sends one
+/// mapping_result.
+sync_actor spawn_sync_actor(caf::local_actor* parent, order_actor order, runtime_ptr rt,
                             std::shared_ptr<providers::provider> target, sync_job job);
 
 }  // namespace tixsync::actors

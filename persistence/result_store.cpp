@@ -59,6 +59,27 @@ status_or<std::vector<sync_result>> result_store::get(const item_ref& ref) {
   return out;
 }
 
+status_or<std::vector<std::vector<sync_result>>> result_store::get_many(
+    const std::vector<item_ref>& refs) {
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(refs.size());
+  for (const auto& ref : refs) commands.push_back({"HGETALL", keys_.results(ref)});
+  auto replies = connection_.pipeline(commands);
+  if (!replies) return replies.error();
+  std::vector<std::vector<sync_result>> out(refs.size());
+  for (std::size_t i = 0; i < refs.size() && i < replies->size(); ++i) {
+    const auto& reply = (*replies)[i];
+    for (std::size_t f = 0; f + 1 < reply.elements.size(); f += 2) {
+      auto decoded = decode_result(reply.elements[f].str, reply.elements[f + 1].str);
+      if (!decoded) continue;
+      if (decoded->provider.empty()) decoded->provider = refs[i].provider;
+      if (decoded->order_code.empty()) decoded->order_code = refs[i].order;
+      out[i].push_back(std::move(*decoded));
+    }
+  }
+  return out;
+}
+
 status_or<std::optional<sync_result>> result_store::get_one(
     const item_ref& ref, std::int64_t mapping_id, std::optional<std::int64_t> position_id) {
   if (auto s = validate(ref); !s) return s;

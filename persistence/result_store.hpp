@@ -31,6 +31,9 @@ class result_store {
                     std::int64_t now_ms);
   /// All results of an order, ordered by mapping id then position (order-level first).
   status_or<std::vector<sync_result>> get(const item_ref& ref);
+  /// The results of many orders in one pipeline (per order in stored order, not sorted);
+  /// malformed results are left out, provider and order code filled in from the ref.
+  status_or<std::vector<std::vector<sync_result>>> get_many(const std::vector<item_ref>& refs);
   /// One result, or nullopt.
   status_or<std::optional<sync_result>> get_one(const item_ref& ref, std::int64_t mapping_id,
                                                 std::optional<std::int64_t> position_id);
