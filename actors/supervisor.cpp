@@ -43,6 +43,7 @@ void complete(supervisor_ptr self, const std::string& key, const running_order& 
   done.held = o.held;
   done.results = std::move(results);
   done.log_objects = std::move(log);
+  done.skipped = end == order_end::skipped;
   self->send(self->state.dispatcher, complete_request{key, end, std::move(done)});
 }
 

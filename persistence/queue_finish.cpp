@@ -23,6 +23,7 @@ encoded_completion encode_completion(const completion& done) {
   out.results.reserve(done.results.size());
   for (const auto& r : done.results) out.results.push_back(store_form(r));
   if (!done.log_objects.is_null()) out.log_objects = json_text(done.log_objects);
+  out.skipped = done.skipped;
   return out;
 }
 
@@ -55,7 +56,7 @@ status queue_store::complete_calls(const std::vector<encoded_completion>& done, 
     script_call call{"complete", options_.keys.queue(held[group.front()].ref.provider).all(),
                      base_args(now_ms)};
     std::size_t args = call.args.size();
-    for (std::size_t i : group) args += 4 + 2 * done[i].results.size();
+    for (std::size_t i : group) args += 5 + 2 * done[i].results.size();
     call.args.reserve(args);
     call.keys.reserve(call.keys.size() + 2 * group.size());
     for (std::size_t i : group) {
@@ -64,6 +65,7 @@ status queue_store::complete_calls(const std::vector<encoded_completion>& done, 
       call.keys.push_back(options_.keys.results(d.held.ref));
       call.args.push_back(d.held.ref.id());
       call.args.push_back(std::to_string(d.held.token));
+      call.args.push_back(d.skipped ? "skipped" : "synced");
       call.args.push_back(d.log_objects);
       call.args.push_back(std::to_string(d.results.size()));
       for (const auto& r : d.results) {

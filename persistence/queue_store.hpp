@@ -38,6 +38,8 @@ struct encoded_completion {
   lease held;
   std::vector<stored_result> results;  ///< stored under the order's results key
   std::string log_objects;  ///< JSON object or array logged with 'synced'; "": not logged
+  /// should_sync_order said no: the audit entry says 'skipped' (no objects), not 'synced'.
+  bool skipped = false;
 };
 
 /// The encoded form of `done` (results as store_form, log objects dumped).

@@ -93,6 +93,8 @@ struct completion {
   std::vector<sync_result> results;  ///< stored under the order's results key
   /// Logged with the 'synced' entry, e.g. {mapping id: [result dicts]}; null: not logged.
   nlohmann::json log_objects;
+  /// should_sync_order said no: logged as 'skipped' instead of 'synced'.
+  bool skipped = false;
 };
 
 /// A failure to park.

@@ -1,18 +1,19 @@
 -- complete-10.lua: ends successful syncs: stores their results, deletes the in-flight items and
 -- logs; a waiting follow-up of the order becomes claimable.
 -- KEYS: the 10 queue keys (prelude), then per item 2 keys: audit log, sync results hash.
--- ARGV: now, log cap, log retention, then per item: id, token, objects JSON for the log ('' =
+-- ARGV: now, log cap, log retention, then per item: id, token, what to log ('synced', or
+--       'skipped' when the provider does not sync the order), objects JSON for the log ('' =
 --       none), n results, then n pairs: results hash field, result JSON.
 -- Result: per item 0 = completed, 1 = stale lease (nothing changed for that item).
 -- The in-flight items and their follow-up twins of the whole call are read with one HMGET each,
 -- and the in-flight items, leases and by-event entries removed with one command each (per 1000),
 -- so a batch costs a few commands per item: its results HSET and its audit log.
-local items = {}  -- per item: id, token, objects, first result arg, n results
+local items = {}  -- per item: id, token, objects, first result arg, n results, what
 local a = 4
 while a <= #ARGV do
-  local n = tonumber(ARGV[a + 3])
-  items[#items + 1] = {ARGV[a], ARGV[a + 1], ARGV[a + 2], a + 4, n}
-  a = a + 4 + 2 * n
+  local n = tonumber(ARGV[a + 4])
+  items[#items + 1] = {ARGV[a], ARGV[a + 1], ARGV[a + 3], a + 5, n, ARGV[a + 2]}
+  a = a + 5 + 2 * n
 end
 local ids = {}
 for i, it in ipairs(items) do ids[i] = it[1] end
@@ -28,7 +29,7 @@ end
 
 local out, ended, gone, finished = {}, {}, {}, {}
 for i, it in ipairs(items) do
-  local id, token, objects, first, n = it[1], it[2], it[3], it[4], it[5]
+  local id, token, objects, first, n, what = it[1], it[2], it[3], it[4], it[5], it[6]
   local item = (running_raw[i] and not finished[id]) and cjson.decode(running_raw[i]) or nil
   if item and item.token == tonumber(token) then
     finished[id] = true  -- the same id twice in one call: the second is stale, as one by one
@@ -44,8 +45,8 @@ for i, it in ipairs(items) do
     else
       gone[#gone + 1] = id
     end
-    local synced = '{"at":' .. string.format('%d', NOW) .. ',"what":"synced","node":' ..
-                   cjson.encode(item.node) .. ',"token":' .. string.format('%d', item.token)
+    local synced = '{"at":' .. string.format('%d', NOW) .. ',"what":' .. cjson.encode(what) ..
+                   ',"node":' .. cjson.encode(item.node) .. ',"token":' .. string.format('%d', item.token)
     if objects ~= '' then synced = synced .. ',"objects":' .. objects end
     log_entries(log_key, started_entry(item), synced .. '}')
     out[i] = RC_OK

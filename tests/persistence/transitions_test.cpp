@@ -22,6 +22,20 @@ class transitions_test : public redis_fixture {
   }
 };
 
+TEST_F(transitions_test, an_order_the_provider_does_not_sync_is_logged_as_skipped) {
+  add(ref("A1"), t0);
+  auto c = claim_one(ref("A1"), t0);
+  completion skipped{c.lease_info(), {}, nullptr};
+  skipped.skipped = true;
+  ASSERT_TRUE(queue().complete(skipped, t0 + 5).ok());
+  auto items = queue().get(ref("A1"), t0 + 5);
+  ASSERT_TRUE(items.ok());
+  EXPECT_FALSE(items->waiting || items->in_flight);
+  EXPECT_EQ(log_whats(ref("A1")), (std::vector<std::string>{"skipped", "started", "enqueued"}));
+  audit_log log(connection());
+  EXPECT_FALSE(log.read(ref("A1"), 1).value()[0].data.contains("objects"));
+}
+
 TEST_F(transitions_test, complete_stores_results_deletes_the_item_and_logs) {
   add(ref("A1"), t0);
   auto c = claim_one(ref("A1"), t0);
