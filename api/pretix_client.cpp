@@ -72,12 +72,15 @@ void pretix_client::get_url(const std::string& url, std::function<void(pretix_an
     if (result.response) {
       answer.status = result.response->status;
       answer.body = std::move(result.response->body);
-      // Only a short, printable value is kept: it ends up in log lines and answers.
-      auto retry_after = result.response->header("Retry-After").value_or("");
-      if (retry_after.size() <= 40 &&
-          std::all_of(retry_after.begin(), retry_after.end(),
-                      [](unsigned char c) { return c >= 0x20 && c < 0x7f; })) {
-        answer.retry_after = std::move(retry_after);
+      // Only short, printable values are kept: they end up in log lines, answers and Redis.
+      for (auto [name, out] : {std::pair{"Retry-After", &answer.retry_after},
+                               std::pair{"X-Page-Generated", &answer.page_generated}}) {
+        auto value = result.response->header(name).value_or("");
+        if (value.size() <= 40 && std::all_of(value.begin(), value.end(), [](unsigned char c) {
+              return c >= 0x20 && c < 0x7f;
+            })) {
+          *out = std::move(value);
+        }
       }
     } else {
       answer.problem = result.error ? std::string(providers::http::to_string(result.error->kind)) +

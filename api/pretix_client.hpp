@@ -26,6 +26,9 @@ struct pretix_answer {
   bool unreadable = false;
   /// pretix's Retry-After header as sent ("" when none), e.g. with a 429.
   std::string retry_after;
+  /// pretix's X-Page-Generated header of a list page ("" when none): the time on pretix's clock
+  /// at which it began the answer, the next modified_since of a poll for changes.
+  std::string page_generated;
 };
 
 /// Why a fetch got `answer` in words: the problem when there was no usable answer, a refused
