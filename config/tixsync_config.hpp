@@ -81,6 +81,12 @@ struct shop_section {
   std::string language = "en";
   /// How long an event bundle fetched from pretix is used before it is fetched again.
   std::chrono::milliseconds event_refresh{300000};
+  /// How often each event's changed orders are polled to catch up lost webhooks (0: off).
+  std::chrono::milliseconds catch_up{0};
+  /// The slugs of the organizer's events to poll; empty: those the providers' events name.
+  std::vector<std::string> catch_up_events;
+  /// Where an event without a cursor starts (ISO 8601 with offset); "": its first poll's time.
+  std::string catch_up_from;
 };
 
 struct log_section {
