@@ -124,6 +124,28 @@ std::string check_order_json(const std::string& json, const std::string& event_s
   return "";
 }
 
+std::vector<persistence::enqueue_request> order_page_requests(
+    const nlohmann::json& results, const std::string& event_id, const std::string& trigger,
+    const std::vector<std::string>& providers, std::vector<std::string>& problems) {
+  const std::string slug = event_id.substr(event_id.find('/') + 1);
+  std::vector<persistence::enqueue_request> requests;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    std::string json = results[i].dump();
+    std::string code;
+    if (auto problem = check_order_json(json, slug, code); !problem.empty()) {
+      problems.push_back("results[" + std::to_string(i) + "]: " + problem);
+      continue;
+    }
+    for (std::size_t p = 0; p < providers.size(); ++p) {
+      requests.push_back({{providers[p], event_id, code},
+                          trigger,
+                          std::nullopt,
+                          p == 0 ? std::optional<std::string>(json) : std::nullopt});
+    }
+  }
+  return requests;
+}
+
 http_response enqueue_order(node_api::impl& api, redis_worker& worker, const order_enqueue& order) {
   std::vector<persistence::enqueue_request> requests;
   for (std::size_t i = 0; i < order.providers.size(); ++i) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 
+#include "api/catch_up_poller.hpp"
 #include "api/node_api_impl.hpp"
 #include "api/prometheus_text.hpp"
 #include "providers/guard/guarded_provider.hpp"
@@ -204,6 +205,7 @@ http_response scrape(node_api::impl& api, redis_worker& worker) {
   sync_families(api, out);
   guard_families(api, out);
   const std::string problem = queue_families(api, worker, out);
+  catch_up_families(api, worker, out);
   out.family("tixsync_redis_up", "gauge", "1 when the queue gauges could be read from Redis.");
   out.sample("tixsync_redis_up", {}, problem.empty() ? 1 : 0);
   out.family("tixsync_sync_latency_seconds", "histogram", "Enqueue to synced, per provider.");

@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "api/catch_up_poller.hpp"
 #include "api/dashboard_files.hpp"
 #include "api/json_response.hpp"
 #include "api/node_api_impl.hpp"
@@ -316,7 +317,12 @@ void add_dashboard_routes(router& routes, node_api::impl&) {
   }
 }
 
-node_api::node_api(node_api_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+node_api::node_api(node_api_options options) : impl_(std::make_unique<impl>(std::move(options))) {
+  if (impl_->options.catch_up_interval.count() > 0) {
+    impl_->catch_up = std::make_unique<catch_up_poller>(*impl_);
+    impl_->catch_up->start();
+  }
+}
 
 node_api::~node_api() { stop(); }
 
@@ -330,6 +336,7 @@ router node_api::routes() {
   add_jobs_routes(routes, *impl_);
   add_order_routes(routes, *impl_);
   add_resync_routes(routes, *impl_);
+  add_catch_up_routes(routes, *impl_);
   add_overview_routes(routes, *impl_);
   add_metrics_routes(routes, *impl_);
   return routes;
@@ -378,6 +385,8 @@ void node_api::record_redis_round_trip(std::chrono::microseconds duration, redis
 }
 
 void node_api::stop() {
+  // Polls end (and give their leases back) while the workers and the pretix client still run.
+  if (impl_->catch_up) impl_->catch_up->stop();
   impl_->pool.stop();
   impl_->shop_client->stop();
 }

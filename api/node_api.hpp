@@ -79,6 +79,18 @@ struct node_api_options {
   /// Bounds of a resync that pages through pretix's orders: pages and total time.
   int resync_max_pages = 10000;
   std::chrono::milliseconds resync_time_limit{3600000};
+  /// Catch-up of lost webhooks ([shop] catch_up): the interval of the polls of each event (0:
+  /// off), the slugs of the shop organizer's events to poll (with `catch_up_all_events` every
+  /// event pretix lists for the organizer instead), the backfill start of an event without a
+  /// cursor (ISO datetime; "": its first poll only notes pretix's time), the lease of a poll
+  /// (renewed while it pages) and a poll's bounds: pages and total time.
+  std::chrono::milliseconds catch_up_interval{0};
+  std::vector<std::string> catch_up_events;
+  bool catch_up_all_events = false;
+  std::string catch_up_from;
+  std::chrono::milliseconds catch_up_lease{60000};
+  int catch_up_max_pages = 2000;
+  std::chrono::milliseconds catch_up_time_limit{1800000};
   /// The node's counters; empty: reported as zero.
   std::function<node_counters()> node_stats;
   /// "starting", "running" or "draining"; /readyz is 200 only when "running". Empty: "running".

@@ -52,7 +52,8 @@ struct cached_event {
   std::chrono::steady_clock::time_point fetched;
 };
 
-struct resync_job;  // api/resync_routes.cpp
+struct resync_job;       // api/resync_routes.cpp
+class catch_up_poller;  // api/catch_up_poller.hpp
 
 struct node_api::impl {
   explicit impl(node_api_options o);
@@ -85,6 +86,9 @@ struct node_api::impl {
   std::mutex resync_mutex;
   std::map<std::string, std::shared_ptr<resync_job>> resync_jobs;
   std::uint64_t resync_started = 0;
+
+  /// Polls pretix for orders whose webhooks were lost; null when [shop] catch_up is off.
+  std::unique_ptr<catch_up_poller> catch_up;
 
   const api_provider* find_provider(const std::string& id) const;
   /// The metrics of a configured provider, or null.
@@ -141,6 +145,7 @@ void add_order_routes(router& routes, node_api::impl& api);
 void add_overview_routes(router& routes, node_api::impl& api);
 void add_metrics_routes(router& routes, node_api::impl& api);
 void add_resync_routes(router& routes, node_api::impl& api);
+void add_catch_up_routes(router& routes, node_api::impl& api);
 void add_dashboard_routes(router& routes, node_api::impl& api);
 
 }  // namespace tixsync::api
@@ -166,5 +171,13 @@ http_response enqueue_order(node_api::impl& api, redis_worker& worker, const ord
 /// `event_slug`, else what is wrong and where. Sets `code` to the order's code.
 std::string check_order_json(const std::string& json, const std::string& event_slug,
                              std::string& code);
+
+/// The orders of a pretix list page (`results`) as queue items of `providers` with `trigger`, each
+/// order's JSON as its snapshot (written with the first provider's item). An entry that is not an
+/// order of the event `event_id` ("org/slug") is left out, its problem ("results[i]: ...") added
+/// to `problems`.
+std::vector<persistence::enqueue_request> order_page_requests(
+    const nlohmann::json& results, const std::string& event_id, const std::string& trigger,
+    const std::vector<std::string>& providers, std::vector<std::string>& problems);
 
 }  // namespace tixsync::api

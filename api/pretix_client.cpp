@@ -83,6 +83,7 @@ void pretix_client::get_url(const std::string& url, std::function<void(pretix_an
       answer.status = result.response->status;
       answer.body = std::move(result.response->body);
       answer.retry_after = printable(result.response->header("Retry-After").value_or(""));
+      answer.page_generated = printable(result.response->header("X-Page-Generated").value_or(""));
       if (answer.status == 200) {
         auto problem = pretix_body_problem(
             answer.body, printable(result.response->header("Content-Type").value_or("")));

@@ -34,6 +34,9 @@ struct pretix_answer {
   bool timed_out = false;
   /// The answer is larger than allowed (status 0; the body is not kept).
   bool too_large = false;
+  /// pretix's X-Page-Generated header of a list page ("" when none): the time on pretix's clock
+  /// at which it began the answer, the next modified_since of a poll for changes.
+  std::string page_generated;
 };
 
 /// Why a fetch from pretix failed, as tixsync_pretix_fetch_failures_total{reason} counts it.

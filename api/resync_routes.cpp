@@ -114,18 +114,8 @@ std::string queue_page(node_api::impl& api, redis_worker& worker, resync_job& jo
       return "storing event " + job.event_id + ": " + stored.message();
     }
   }
-  std::vector<persistence::enqueue_request> requests;
   std::vector<std::string> problems;
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    std::string json = results[i].dump();
-    std::string code;
-    if (auto problem = check_order_json(json, job.slug, code); !problem.empty()) {
-      problems.push_back("results[" + std::to_string(i) + "]: " + problem);
-      continue;
-    }
-    requests.push_back(
-        {{job.provider, job.event_id, code}, "resync", std::nullopt, std::move(json)});
-  }
+  auto requests = order_page_requests(results, job.event_id, "resync", {job.provider}, problems);
   if (!requests.empty()) {
     auto done = worker.queue.enqueue_many(requests, unix_ms_now());
     if (!done.ok()) {

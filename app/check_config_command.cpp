@@ -50,8 +50,11 @@ void run_check_config(const check_config_options& options) {
     loaded.problems = config::check_mappings_against(loaded.config, catalogue);
   }
   // Warnings about the config as a whole (no line of their own), after the per-key ones.
-  const auto whole_config_warnings =
+  auto whole_config_warnings =
       loaded.ok() ? webhook_warnings(loaded.config) : std::vector<std::string>{};
+  if (loaded.ok()) {
+    for (auto& w : catch_up_warnings(loaded.config)) whole_config_warnings.push_back(std::move(w));
+  }
   if (options.json) {
     nlohmann::json out = {{"file", options.path},
                           {"ok", loaded.ok()},

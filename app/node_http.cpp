@@ -2,6 +2,8 @@
 // and the server around it; api_sync_observer, the node's events into the API's metrics.
 #include "app/node_http.hpp"
 
+#include <algorithm>
+
 #include "api/http_server.hpp"
 #include "app/commands.hpp"
 
@@ -62,12 +64,59 @@ std::vector<std::string> webhook_warnings(const config::tixsync_config& config) 
   return out;
 }
 
+catch_up_targets catch_up_targets_of(const config::tixsync_config& config) {
+  catch_up_targets out;
+  if (!config.shop.catch_up_events.empty()) {
+    out.slugs = config.shop.catch_up_events;
+    return out;
+  }
+  const std::string prefix = config.shop.organizer + "/";
+  for (const auto& p : config.providers) {
+    if (!p.enabled || !takes_trigger(p, "catch_up")) continue;
+    for (const auto& event : p.events) {
+      if (event == "*") out.all = true;
+      const std::string slug = event.rfind(prefix, 0) == 0 ? event.substr(prefix.size()) : "";
+      if (!slug.empty() && std::find(out.slugs.begin(), out.slugs.end(), slug) == out.slugs.end()) {
+        out.slugs.push_back(slug);
+      }
+    }
+  }
+  if (out.all) out.slugs.clear();
+  return out;
+}
+
+std::vector<std::string> catch_up_warnings(const config::tixsync_config& config) {
+  std::vector<std::string> out;
+  if (config.shop.catch_up.count() == 0) return out;
+  if (!config.http.enabled) {
+    out.push_back(
+        "[shop] catch_up runs in the node's HTTP API: with [http] enabled = false "
+        "nothing is polled");
+  }
+  for (const auto& p : config.providers) {
+    if (p.enabled && !takes_trigger(p, "catch_up")) {
+      out.push_back("provider " + p.id +
+                    ": its triggers list lacks \"catch_up\": orders caught up after a lost "
+                    "webhook are not synced to it");
+    }
+  }
+  const auto targets = catch_up_targets_of(config);
+  if (!targets.all && targets.slugs.empty()) {
+    out.push_back(
+        "[shop] catch_up has no event to poll: set [shop] catch_up_events, or name "
+        "events of organizer '" +
+        config.shop.organizer + "' in the events of a provider that takes catch_up");
+  }
+  return out;
+}
+
 node_http::node_http(const config::tixsync_config& config, const built_providers& built,
                      node_view node) {
   api::node_api_options options;
   options.node_name = node.node_name;
   for (const auto& p : config.providers) {
-    options.providers.push_back({p.id, p.display_name.empty() ? p.id : p.display_name, p.type, p.enabled});
+    options.providers.push_back(
+        {p.id, p.display_name.empty() ? p.id : p.display_name, p.type, p.enabled});
   }
   options.providers_for = [providers = config.providers](const std::string& event,
                                                          const std::string& trigger) {
@@ -87,12 +136,20 @@ node_http::node_http(const config::tixsync_config& config, const built_providers
   options.event_cache_ttl = config.shop.event_refresh;
   options.shop_timeout = config.shop.fetch_timeout;
   options.shop_max_response_bytes = static_cast<std::size_t>(config.shop.max_response_bytes);
+  options.catch_up_interval = config.shop.catch_up;
+  const auto targets = catch_up_targets_of(config);
+  options.catch_up_events = targets.slugs;
+  options.catch_up_all_events = targets.all;
+  options.catch_up_from = config.shop.catch_up_from;
   options.node_stats = std::move(node.stats);
   options.node_state = std::move(node.state);
   options.guards = built.guards;
   options.redis_threads = config.http.redis_threads;
   options.log = node.log;
   for (const auto& warning : webhook_warnings(config)) {
+    if (node.log) node.log(warning);
+  }
+  for (const auto& warning : catch_up_warnings(config)) {
     if (node.log) node.log(warning);
   }
   api_ = std::make_unique<api::node_api>(std::move(options));
@@ -114,7 +171,9 @@ node_http::node_http(const config::tixsync_config& config, const built_providers
   }
 }
 
-node_http::~node_http() { stop(); }
+node_http::~node_http() {
+  stop();
+}
 
 std::string node_http::address() const {
   const std::string host = server_->listen_address().find(':') != std::string::npos

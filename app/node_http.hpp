@@ -50,6 +50,20 @@ std::vector<std::string> webhook_warnings(const config::tixsync_config& config);
 /// Whether a provider configured with these triggers takes `trigger` ("" takes any).
 bool takes_trigger(const config::provider_section& provider, const std::string& trigger);
 
+/// The events [shop] catch_up polls: catch_up_events when given, else the shop organizer's events
+/// named by the enabled providers that take the trigger `catch_up` (a provider with a triggers
+/// list must list it); `all` when one of them takes every event ("*").
+struct catch_up_targets {
+  std::vector<std::string> slugs;
+  bool all = false;
+};
+catch_up_targets catch_up_targets_of(const config::tixsync_config& config);
+
+/// What an operator should know about catch-up with this config (one line each): providers
+/// whose triggers list lacks `catch_up` (they get no caught-up orders), no event to poll, no HTTP
+/// API to run it in. Empty when catch-up is off.
+std::vector<std::string> catch_up_warnings(const config::tixsync_config& config);
+
 class node_http {
  public:
   /// What the listener needs from the running node.

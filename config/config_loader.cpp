@@ -8,10 +8,12 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "config/duration.hpp"
 #include "config/input_file.hpp"
 #include "config/provider_reader.hpp"
 #include "config/redis_url.hpp"
 #include "config/url_secrets.hpp"
+#include "mapping/datetime.hpp"
 
 namespace tixsync::config {
 namespace {
@@ -96,6 +98,40 @@ void read_http(table_reader& root, http_section& http) {
   r.finish();
 }
 
+/// [shop] catch_up, catch_up_events and catch_up_from (docs/config.md).
+void read_catch_up(table_reader& r, const toml::table& table, shop_section& shop) {
+  if (const toml::node* node = r.get("catch_up")) {
+    const auto* text = node->as_string();
+    if (text && (**text == "0" || parse_duration(**text) == milliseconds(0))) {
+      shop.catch_up = milliseconds(0);
+    } else if (r.duration("catch_up", shop.catch_up, milliseconds(1000),
+                          milliseconds(24 * 3600 * 1000)) &&
+               (shop.url.empty() || shop.organizer.empty())) {
+      r.problem(*node, "catch_up", "catch-up polls pretix: it needs shop.url and shop.organizer");
+    }
+  }
+  if (r.string_list("catch_up_events", shop.catch_up_events)) {
+    const toml::array* list = table.get("catch_up_events")->as_array();
+    for (std::size_t i = 0; i < shop.catch_up_events.size(); ++i) {
+      const std::string& slug = shop.catch_up_events[i];
+      const bool good = !slug.empty() && slug.size() <= 100 && slug != "." && slug != ".." &&
+                        slug.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                               "0123456789._-") == std::string::npos;
+      if (good) continue;
+      const toml::node& at = list ? *list->get(i) : *table.get("catch_up_events");
+      r.problem(at, "catch_up_events[" + std::to_string(i) + "]",
+                "'" + slug.substr(0, 120) + "' is not an event slug of shop.organizer: use 1-100 "
+                "letters, digits, '.', '_' and '-'");
+    }
+  }
+  if (r.string("catch_up_from", shop.catch_up_from) &&
+      !mapping::parse_datetime(shop.catch_up_from)) {
+    r.problem(*table.get("catch_up_from"), "catch_up_from",
+              "bad datetime '" + shop.catch_up_from.substr(0, 120) +
+                  "': use ISO 8601 with an offset, e.g. \"2025-05-01T00:00:00Z\"");
+  }
+}
+
 void read_shop(table_reader& root, shop_section& shop) {
   const toml::table* table = root.table("shop");
   if (!table) return;
@@ -111,6 +147,7 @@ void read_shop(table_reader& root, shop_section& shop) {
     }
   }
   r.string("organizer", shop.organizer);
+  read_catch_up(r, *table, shop);
   r.secret_env("api_token_env", shop.api_token_env, shop.api_token);
   r.string("language", shop.language);
   r.duration("event_refresh", shop.event_refresh, std::chrono::milliseconds(1000),

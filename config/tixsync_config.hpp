@@ -87,6 +87,12 @@ struct shop_section {
   /// The largest answer read from pretix (an order page, the event, its settings); larger
   /// ones fail the fetch.
   int max_response_bytes = 16 * 1024 * 1024;
+  /// How often each event's changed orders are polled to catch up lost webhooks (0: off).
+  std::chrono::milliseconds catch_up{0};
+  /// The slugs of the organizer's events to poll; empty: those the providers' events name.
+  std::vector<std::string> catch_up_events;
+  /// Where an event without a cursor starts (ISO 8601 with offset); "": its first poll's time.
+  std::string catch_up_from;
 };
 
 struct log_section {

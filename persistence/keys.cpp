@@ -88,6 +88,14 @@ std::string key_space::rate_limit(const std::string& provider) const {
   return provider_base(provider) + "rate_limit";
 }
 
+std::string key_space::catch_up(const std::string& event) const {
+  return prefix_ + ":catch_up:{" + event + "}";
+}
+
+std::string key_space::catch_up_lease(const std::string& event) const {
+  return catch_up(event) + ":lease";
+}
+
 std::string key_space::node_heartbeat(const std::string& node) const {
   return prefix_ + ":node:" + node;
 }

@@ -77,6 +77,11 @@ class key_space {
   /// or recently handled (a string with a TTL).
   std::string webhook_notification(const std::string& event, const std::string& order,
                                    const std::string& notification) const;
+  /// "<prefix>:catch_up:{<event>}": the catch-up state of a pretix event (a hash: cursor, next
+  /// poll, fencing counter, last outcome).
+  std::string catch_up(const std::string& event) const;
+  /// "<prefix>:catch_up:{<event>}:lease": the node polling the event now (a string with a TTL).
+  std::string catch_up_lease(const std::string& event) const;
   /// "<prefix>:node:<name>": a live node's heartbeat (JSON, expires when the node stops beating).
   std::string node_heartbeat(const std::string& node) const;
   /// "<prefix>:nodes": zset node name -> unix ms of its last heartbeat, for listing nodes.

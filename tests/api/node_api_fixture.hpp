@@ -34,6 +34,8 @@ inline const std::string event_id = "nordlicht/ndd25";
 /// (pretix_stand_in.hpp); `status_override` answers every request with that status,
 /// `rate_limited` with 429 and "Retry-After: 30", `delay` holds every answer back that long, and
 /// `intercept` answers what it chooses to.
+/// The order list (…/orders/?modified_since=…) and the organizer's event list are served too;
+/// tests change orders with touch_order (pretix bumps last_modified) and count the list requests.
 class fake_pretix {
  public:
   explicit fake_pretix(
@@ -48,6 +50,8 @@ class fake_pretix {
     router routes;
     routes.add_sync("GET", "/api/v1/organizers/{org}/events/{ev}/{rest...}",
                     [this](const http_request& r) { return answer(r); });
+    routes.add_sync("GET", "/api/v1/organizers/{org}/events/",
+                    [this](const http_request& r) { return answer_events(r); });
     server_ = std::make_unique<http_server>(server_options{}, std::move(routes));
     server_->start();
   }
@@ -58,6 +62,31 @@ class fake_pretix {
   std::atomic<std::chrono::milliseconds> delay{std::chrono::milliseconds(0)};
   /// Answers a request in the stand-in's place when it returns one (set between requests).
   std::function<std::optional<http_response>(const http_request&)> intercept;
+
+  /// Order list requests (…/orders/ without a code) answered, and when each came.
+  std::atomic<int> list_requests{0};
+  /// When > 0: that page of every order list is answered 500 (pretix failing mid-pages).
+  std::atomic<int> failing_list_page{0};
+  std::vector<std::chrono::steady_clock::time_point> list_request_times() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return list_times_;
+  }
+
+  /// Changes order `code` as pretix's backend would (`change` may be empty: a change of nothing
+  /// the sync reads); pretix sets its last_modified to now.
+  void touch_order(const std::string& code,
+                   const std::function<void(nlohmann::json&)>& change = {}) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& order = orders_.at(code);
+    if (change) change(order);
+    order["last_modified"] = pretix_event_resources::now_iso();
+  }
+  /// Adds `order` (keyed by its code).
+  void add_order(nlohmann::json order) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto code = order["code"].get<std::string>();
+    orders_[code] = std::move(order);
+  }
 
   /// Sets event setting `key` of the served event.
   void set_setting(const std::string& key, nlohmann::json value) {
@@ -88,6 +117,7 @@ class fake_pretix {
       return error_response(404, "Not found.");
     const std::string& rest = r.param("rest");
     if (auto resource = resources_.answer(rest, r, url())) return *resource;
+    if (rest == "orders/") return answer_order_list(r);
     if (rest.rfind("orders/", 0) == 0) {
       std::string code = rest.substr(7);
       if (!code.empty() && code.back() == '/') code.pop_back();
@@ -99,6 +129,33 @@ class fake_pretix {
     }
     return error_response(404, "Not found.");
   }
+  /// The order list; called with mutex_ held.
+  http_response answer_order_list(const http_request& r) {
+    const std::string generated = pretix_event_resources::now_iso();
+    ++list_requests;
+    list_times_.push_back(std::chrono::steady_clock::now());
+    const int failing = failing_list_page.load();
+    if (failing > 0 && r.query_param("page").value_or("1") == std::to_string(failing)) {
+      return error_response(500, "Internal Server Error");
+    }
+    std::vector<nlohmann::json> orders;
+    for (const auto& [code, order] : orders_) orders.push_back(order);
+    return pretix_event_resources::order_list(
+        std::move(orders), r, url() + "/api/v1/organizers/nordlicht/events/ndd25/orders/",
+        generated);
+  }
+  /// The organizer's events: the one event served, in one page.
+  http_response answer_events(const http_request& r) {
+    ++requests;
+    if (r.header("Authorization").value_or("") != "Token " + shop_token) {
+      return error_response(401, "Invalid token.");
+    }
+    if (r.param("org") != "nordlicht") return error_response(404, "Not found.");
+    std::lock_guard<std::mutex> lock(mutex_);
+    return pretix_event_resources::json(
+        {{"count", 1}, {"next", nullptr}, {"previous", nullptr}, {"results", {resources_.event()}}});
+  }
+  std::vector<std::chrono::steady_clock::time_point> list_times_;
   std::mutex mutex_;  // the served event against set_setting
   pretix_event_resources resources_;
   std::map<std::string, nlohmann::json> orders_;

@@ -1,15 +1,22 @@
 // The event resources of a stand-in pretix, answered as pretix answers them (pretix-formats.md
 // §1-§3): the event, /settings/, paginated lists of items, questions and check-in lists (50 per
 // page, count/next/previous/results), sub-events and vouchers by id only, 404 for unknown ids; and
-// orders with the positions cancelled on their own hidden unless include_canceled_positions=true.
+// orders with the positions cancelled on their own hidden unless include_canceled_positions=true;
+// the order list filtered by modified_since, with pretix's time in X-Page-Generated.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/http_message.hpp"
 #include "api/json_response.hpp"
+#include "api/url_encoding.hpp"
+#include "mapping/datetime.hpp"
 
 namespace tixsync::api::testing {
 
@@ -21,6 +28,9 @@ class pretix_event_resources {
       : bundle_(std::move(bundle)), event_path_(std::move(event_path)) {}
 
   static constexpr std::size_t page_size = 50;
+
+  /// The event resource (…/events/<slug>/), as the organizer's event list holds it too.
+  const nlohmann::json& event() const { return bundle_["event"]; }
 
   /// Sets event setting `key` (as an organizer changes it in pretix's backend).
   void set_setting(const std::string& key, nlohmann::json value) {
@@ -65,6 +75,65 @@ class pretix_event_resources {
     }
     positions = std::move(kept);
     return order.dump();
+  }
+
+  /// pretix's clock as it spells X-Page-Generated and last_modified: "2025-09-20T10:00:00.123456Z".
+  static std::string now_iso() {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    const std::time_t seconds = static_cast<std::time_t>(us / 1000000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char text[40];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+    char fraction[16];
+    std::snprintf(fraction, sizeof fraction, ".%06lldZ", static_cast<long long>(us % 1000000));
+    return std::string(text) + fraction;
+  }
+
+  /// GET …/orders/ as pretix answers it: the orders whose last_modified is at or after
+  /// modified_since (pretix's filter is last_modified >= it; all orders without it), ordered by
+  /// datetime (pretix's default ordering; then by code), 50 per page, each as order_as_served;
+  /// `next` and `previous` keep the request's other query parameters; X-Page-Generated is
+  /// `generated`, pretix's time when it began the answer. 400 for a modified_since that is no
+  /// datetime, 404 for a page out of range.
+  static http_response order_list(std::vector<nlohmann::json> orders, const http_request& r,
+                                  const std::string& list_url, const std::string& generated) {
+    if (auto since = r.query_param("modified_since")) {
+      auto from = mapping::parse_datetime(*since);
+      if (!from) return error_response(400, "modified_since: Enter a valid date/time.");
+      orders.erase(std::remove_if(orders.begin(), orders.end(),
+                                  [&](const nlohmann::json& o) {
+                                    return *mapping::parse_datetime(o["last_modified"].get<std::string>()) < *from;
+                                  }),
+                   orders.end());
+    }
+    std::sort(orders.begin(), orders.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+      return std::pair(*mapping::parse_datetime(a["datetime"].get<std::string>()), a["code"].get<std::string>()) <
+             std::pair(*mapping::parse_datetime(b["datetime"].get<std::string>()), b["code"].get<std::string>());
+    });
+    const std::size_t page = std::stoul(r.query_param("page").value_or("1"));
+    const std::size_t pages = std::max<std::size_t>(1, (orders.size() + page_size - 1) / page_size);
+    if (page < 1 || page > pages) return error_response(404, "Invalid page.");
+    std::string query;
+    for (const auto& [name, value] : r.query) {
+      if (name != "page") query += name + "=" + percent_encode(value) + "&";
+    }
+    auto link = [&](std::size_t n) -> nlohmann::json {
+      if (n < 1 || n > pages) return nullptr;
+      return list_url + "?" + query + "page=" + std::to_string(n);
+    };
+    nlohmann::json results = nlohmann::json::array();
+    for (std::size_t i = (page - 1) * page_size; i < orders.size() && i < page * page_size; ++i) {
+      results.push_back(nlohmann::json::parse(order_as_served(orders[i], r)));
+    }
+    auto answer = json({{"count", orders.size()},
+                        {"next", link(page + 1)},
+                        {"previous", link(page - 1)},
+                        {"results", results}});
+    answer.set_header("X-Page-Generated", generated);
+    return answer;
   }
 
   static http_response json(const nlohmann::json& value) {

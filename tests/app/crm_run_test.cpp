@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "tests/support/command.hpp"
+#include "tests/support/mock_crm_child.hpp"
 #include "tests/support/http_fetch.hpp"
 #include "tests/support/node_child.hpp"
 #include "tests/support/prometheus_parser.hpp"
@@ -44,74 +45,6 @@ std::string read_text(const std::string& path) {
   text << in.rdbuf();
   return text.str();
 }
-
-/// `tixsync mock-crm --port 0 --token-env CRM_TOKEN --hook-secret-env HOOK_SECRET` as a child
-/// (it refuses webhook deliveries whose signature it cannot verify); its port read from the first
-/// line of its stdout. Stopped by PID (SIGTERM, then SIGKILL) when the test ends.
-class mock_crm_child {
- public:
-  mock_crm_child() {
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      close(out[1]);
-      std::vector<std::string> argv{
-          TIXSYNC_BINARY, "mock-crm",          "--port",     "0", "--token-env",
-          "CRM_TOKEN",    "--hook-secret-env", "HOOK_SECRET"};
-      std::vector<char*> raw;
-      for (auto& a : argv) raw.push_back(a.data());
-      raw.push_back(nullptr);
-      execv(raw[0], raw.data());
-      _exit(127);
-    }
-    close(out[1]);
-    out_ = out[0];
-    const std::string line = first_line();
-    const std::string prefix = "mock-crm listening on http://127.0.0.1:";
-    if (line.rfind(prefix, 0) == 0) port_ = std::stoi(line.substr(prefix.size()));
-  }
-  ~mock_crm_child() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      for (int i = 0; i < 1000 && waitpid(pid_, nullptr, WNOHANG) != pid_; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (i == 999) {
-          kill(pid_, SIGKILL);
-          waitpid(pid_, nullptr, 0);
-        }
-      }
-    }
-    if (out_ >= 0) close(out_);
-  }
-  /// 0 when the mock did not say where it listens.
-  int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  json get(const std::string& target) const {
-    const auto r = fetch("GET", port_, target);
-    return json::parse(r.body, nullptr, false);
-  }
-
- private:
-  std::string first_line() {
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    char c = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      if (read(out_, &c, 1) != 1 || c == '\n') return line;
-      line.push_back(c);
-    }
-    return line;
-  }
-
-  pid_t pid_ = -1;
-  int out_ = -1;
-  int port_ = 0;
-};
 
 /// "t=<timestamp>,v1=" and the hex HMAC-SHA256 of "<timestamp>.<body>", computed with OpenSSL.
 std::string expected_signature(const std::string& timestamp, const std::string& body) {
