@@ -13,13 +13,7 @@ namespace {
 /// tests/data's event with sub-event 701 (pretix serves it by id only).
 nlohmann::json bundle_with_sub_event() {
   auto bundle = nlohmann::json::parse(tixsync::testing::read_test_data("event.json"));
-  bundle["subevents"].push_back({{"id", 701},
-                                 {"name", {{"en", "Day two"}}},
-                                 {"event", "ndd25"},
-                                 {"date_from", "2025-09-19T08:00:00+02:00"},
-                                 {"date_to", nullptr},
-                                 {"active", true},
-                                 {"is_public", true}});
+  bundle["subevents"].push_back(day_two_sub_event());
   return bundle;
 }
 

@@ -20,6 +20,17 @@
 
 namespace tixsync::api::testing {
 
+/// Sub-event 701 of the fixture event ("Day two", 2025-09-19), as pretix serves a sub-event.
+inline nlohmann::json day_two_sub_event() {
+  return {{"id", 701},
+          {"name", {{"en", "Day two"}}},
+          {"event", "ndd25"},
+          {"date_from", "2025-09-19T08:00:00+02:00"},
+          {"date_to", nullptr},
+          {"active", true},
+          {"is_public", true}};
+}
+
 class pretix_event_resources {
  public:
   /// `bundle` has the layout of examples/sample-event.json; `event_path` is the event's API path

@@ -34,13 +34,7 @@ nlohmann::json test_bundle() {
                                    {"dependency_values", nlohmann::json::array()},
                                    {"options", nlohmann::json::array()}});
   }
-  bundle["subevents"].push_back({{"id", 701},
-                                 {"name", {{"en", "Day two"}}},
-                                 {"event", "ndd25"},
-                                 {"date_from", "2025-09-19T08:00:00+02:00"},
-                                 {"date_to", nullptr},
-                                 {"active", true},
-                                 {"is_public", true}});
+  bundle["subevents"].push_back(day_two_sub_event());
   return bundle;
 }
 

@@ -17,6 +17,7 @@
 #include "tests/support/mock_crm_child.hpp"
 #include "tests/support/node_child.hpp"
 #include "tests/support/prometheus_parser.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace tixsync::testing {
 namespace {
@@ -24,13 +25,6 @@ namespace {
 using nlohmann::json;
 
 const std::string examples = std::string(TIXSYNC_TEST_DATA_DIR) + "/../../examples";
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::vector<std::string> sample_orders() {
   std::vector<std::string> out;

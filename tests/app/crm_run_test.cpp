@@ -29,6 +29,7 @@
 #include "tests/support/http_fetch.hpp"
 #include "tests/support/node_child.hpp"
 #include "tests/support/prometheus_parser.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace tixsync::testing {
 namespace {
@@ -38,13 +39,6 @@ using nlohmann::json;
 const std::string examples = std::string(TIXSYNC_TEST_DATA_DIR) + "/../../examples";
 const std::string crm_token = "e2e-crm-token-81f2-SECRET";
 const std::string hook_secret = "e2e-hook-secret-09c3-SECRET";
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 /// "t=<timestamp>,v1=" and the hex HMAC-SHA256 of "<timestamp>.<body>", computed with OpenSSL.
 std::string expected_signature(const std::string& timestamp, const std::string& body) {

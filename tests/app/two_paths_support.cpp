@@ -12,18 +12,12 @@
 #include "api/json_response.hpp"
 #include "api/router.hpp"
 #include "tests/support/command.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace tixsync::testing {
 namespace {
 
 using nlohmann::json;
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 json property(const std::string& field, const std::string& mode, json value_map = "") {
   return {{"pretix_field", field},

@@ -22,6 +22,7 @@
 #include "persistence/redis_connection.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/http_fetch.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace tixsync::testing {
 namespace {
@@ -30,13 +31,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 const std::string examples = std::string(TIXSYNC_TEST_DATA_DIR) + "/../../examples";
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::vector<char*> raw_argv(std::vector<std::string>& argv) {
   std::vector<char*> raw;

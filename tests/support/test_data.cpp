@@ -19,6 +19,13 @@ std::string read_test_data(const std::string& name) {
   return buffer.str();
 }
 
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 std::vector<std::string> read_test_data_lines(const std::string& name) {
   std::istringstream in(read_test_data(name));
   std::vector<std::string> lines;

@@ -13,6 +13,9 @@ std::string test_data_path(const std::string& name);
 /// The whole content of a file under tests/data/; fails the test (throws) when it is missing.
 std::string read_test_data(const std::string& name);
 
+/// The whole content of the file at `path` ("" when it cannot be read).
+std::string read_text(const std::string& path);
+
 /// The non-empty lines of a JSON-lines file under tests/data/.
 std::vector<std::string> read_test_data_lines(const std::string& name);
 

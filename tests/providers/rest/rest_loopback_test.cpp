@@ -20,6 +20,7 @@
 #include "tests/providers/provider_test_support.hpp"
 #include "tests/providers/rest/rest_test_support.hpp"
 #include "tests/support/http_fetch.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace tixsync::providers::rest {
 namespace {
@@ -155,12 +156,7 @@ TEST(rest_loopback, update_modes_apply_to_the_stored_object) {
   }
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using tixsync::testing::read_text;
 
 /// examples/crm.toml with its URLs pointing at `base_url`.
 config::tixsync_config example_config(const std::string& base_url, const config::env_lookup& env) {
