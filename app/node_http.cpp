@@ -67,7 +67,8 @@ node_http::node_http(const config::tixsync_config& config, const built_providers
   api::node_api_options options;
   options.node_name = node.node_name;
   for (const auto& p : config.providers) {
-    options.providers.push_back({p.id, p.display_name.empty() ? p.id : p.display_name, p.type, p.enabled});
+    options.providers.push_back(
+        {p.id, p.display_name.empty() ? p.id : p.display_name, p.type, p.enabled});
   }
   options.providers_for = [providers = config.providers](const std::string& event,
                                                          const std::string& trigger) {
@@ -81,6 +82,8 @@ node_http::node_http(const config::tixsync_config& config, const built_providers
   options.key_prefix = node.key_prefix;
   options.api_token = config.http.api_token.reveal();
   options.webhook_token = config.http.webhook_token.reveal();
+  options.read_token = config.http.read_token.reveal();
+  options.open_metrics = config.http.open_metrics;
   options.shop_url = config.shop.url;
   options.shop_organizer = config.shop.organizer;
   options.shop_token = config.shop.api_token.reveal();
@@ -112,7 +115,9 @@ node_http::node_http(const config::tixsync_config& config, const built_providers
   }
 }
 
-node_http::~node_http() { stop(); }
+node_http::~node_http() {
+  stop();
+}
 
 std::string node_http::address() const {
   const std::string host = server_->listen_address().find(':') != std::string::npos

@@ -4,6 +4,7 @@
 // stored about an order or refuses while it is queued or in flight.
 #include "persistence/queue_store.hpp"
 #include "tests/persistence/redis_fixture.hpp"
+#include "tests/support/redis_contents.hpp"
 
 namespace tixsync::persistence::testing {
 namespace {
@@ -98,20 +99,7 @@ TEST_F(retention_test, zero_keeps_results_and_logs) {
   EXPECT_EQ(pttl(snapshot), -1);  // snapshot_ttl_ms 0: kept
 }
 
-/// Every key whose name or value mentions `text` (the keyspace is small in these tests).
-std::vector<std::string> keys_mentioning(redis_connection& c, const std::string& text) {
-  std::vector<std::string> out;
-  auto keys = c.command({"KEYS", "*"});
-  for (const auto& k : keys->elements) {
-    if (k.str.find(text) != std::string::npos) {
-      out.push_back(k.str);
-      continue;
-    }
-    auto dump = c.command({"DUMP", k.str});
-    if (dump.ok() && dump->str.find(text) != std::string::npos) out.push_back(k.str);
-  }
-  return out;
-}
+using tixsync::testing::keys_mentioning;
 
 TEST_F(retention_test, forget_erases_everything_about_the_order) {
   enqueue_both("A1", t0);
