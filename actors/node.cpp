@@ -185,7 +185,7 @@ void sync_node::start() {
   std::lock_guard<std::mutex> lock(i.lifecycle);
   if (i.state != impl::phase::created) throw std::logic_error("sync_node started twice");
   auto& o = i.rt->options;
-  persistence::queue_options queue;
+  persistence::queue_options queue = o.queue;
   queue.keys = persistence::key_space(o.redis.prefix);
   if (!queue.keys.valid()) throw std::invalid_argument(queue.keys.valid().to_string());
   auto connection = connection_of(o.redis);

@@ -128,9 +128,13 @@ void read_shop(table_reader& root, shop_section& shop) {
 /// One retention: 0 (an integer or a duration such as "0d") keeps the data, else 1h..3650d.
 void read_retention_value(table_reader& r, const std::string& key, std::chrono::milliseconds& out) {
   const toml::node* node = r.raw().get(key);
-  if (node && node->is_integer() && node->as_integer()->get() == 0) {
+  if (node && node->is_integer()) {
     r.get(key);
-    out = std::chrono::milliseconds(0);
+    if (node->as_integer()->get() == 0) {
+      out = std::chrono::milliseconds(0);
+    } else {
+      r.problem(*node, key, "use a duration such as \"90d\", or 0 to keep the data");
+    }
     return;
   }
   const std::chrono::milliseconds hour(3600 * 1000);
