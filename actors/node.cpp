@@ -130,7 +130,9 @@ void sync_node::start() {
   if (!ports) {
     auto connection = connection_of(o.redis);
     connection.round_trip = o.redis_round_trip;
-    auto redis = persistence::redis_queue_ports(std::move(connection), o.redis.prefix);
+    persistence::queue_options queue = o.queue;  // retention; the keys come from the prefix
+    queue.keys = persistence::key_space(o.redis.prefix);
+    auto redis = persistence::redis_queue_ports(std::move(connection), std::move(queue));
     if (!redis) throw std::invalid_argument(redis.error().to_string());
     ports = std::move(*redis);
   }

@@ -14,6 +14,7 @@
 #include "mapping/source_fields.hpp"
 #include "mapping/sync_result.hpp"
 #include "persistence/queue_port.hpp"
+#include "persistence/queue_store.hpp"
 #include "persistence/redis_connection.hpp"
 #include "providers/log_sink.hpp"
 #include "providers/retry_policy.hpp"
@@ -96,6 +97,9 @@ struct node_options {
   std::size_t store_threads = 0;            ///< threads that talk to Redis; 0: store_threads_for
   std::size_t scheduler_threads = 0;        ///< actor scheduler threads; 0: actor_threads_for
   std::chrono::milliseconds provider_call_timeout{60000};  ///< per object, then "timeout"
+  /// Retention of the queue (snapshot, results and audit TTLs, snapshot holders); its keys come
+  /// from redis.prefix.
+  persistence::queue_options queue;
   /// Items whose trigger equals this are synced without change detection (a full re-sync).
   std::string force_trigger = "force_resync";
   mapping::evaluation_context context;  ///< shop URL and language of the evaluation

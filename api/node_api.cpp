@@ -36,8 +36,10 @@ std::size_t nesting_depth(const std::string& text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
@@ -100,8 +102,8 @@ std::optional<nlohmann::json> json_body(const http_request& request, const respo
     return std::nullopt;
   }
   if (nesting_depth(request.body) > max_json_depth) {
-    reply.send(bad_request("body", "JSON nested deeper than " + std::to_string(max_json_depth) +
-                                       " levels"));
+    reply.send(bad_request(
+        "body", "JSON nested deeper than " + std::to_string(max_json_depth) + " levels"));
     return std::nullopt;
   }
   std::string problem;
@@ -112,8 +114,8 @@ std::optional<nlohmann::json> json_body(const http_request& request, const respo
 
 std::string event_id_of(const std::string& organizer, const std::string& event,
                         std::string& problem) {
-  for (const auto& [what, value] : {std::pair<const char*, const std::string*>{"organizer", &organizer},
-                                    {"event", &event}}) {
+  for (const auto& [what, value] :
+       {std::pair<const char*, const std::string*>{"organizer", &organizer}, {"event", &event}}) {
     auto s = persistence::validate_identifier(what, *value);
     if (!s.ok() || value->find('/') != std::string::npos) {
       problem = std::string("path: invalid ") + what + " '" + *value + "'" +
@@ -142,7 +144,8 @@ node_api::impl::impl(node_api_options o)
     : options(observed(std::move(o), this)),
       keys(options.key_prefix),
       pool(options.redis, keys, options.redis_threads) {
-  for (const auto& p : options.providers) metrics.emplace(p.id, std::make_unique<provider_metrics>());
+  for (const auto& p : options.providers)
+    metrics.emplace(p.id, std::make_unique<provider_metrics>());
   providers::http::client_options client;
   client.total_timeout = options.shop_timeout;
   client.read_timeout = options.shop_timeout;
@@ -183,11 +186,56 @@ void node_api::impl::count_enqueued(const std::vector<persistence::enqueue_reque
   }
 }
 
+namespace {
+
+/// The bearer token of the request, or nullopt.
+std::optional<std::string> bearer_of(const http_request& request) {
+  auto header = request.header("Authorization");
+  const std::string prefix = "Bearer ";
+  if (!header || header->size() < prefix.size() ||
+      !equals_ignoring_case(header->substr(0, prefix.size()), prefix)) {
+    return std::nullopt;
+  }
+  return header->substr(prefix.size());
+}
+
+}  // namespace
+
+bool node_api::impl::authorize_read(const http_request& request, const responder& reply) const {
+  const auto& read = options.read_token;
+  const auto& api = options.api_token;
+  if (read.empty() && api.empty()) {
+    reply.send(error_response(403,
+                              "no read or API token configured: set [http] read_token_env "
+                              "or api_token_env; reading is refused until then"));
+    return false;
+  }
+  const auto given = bearer_of(request);
+  if (!given) {
+    reply.send(error_response(401,
+                              "missing token: send 'Authorization: Bearer <token>' with "
+                              "the read token or the API token"));
+    return false;
+  }
+  // Both compared, so the time taken does not tell which token was close.
+  const bool is_read = !read.empty() && same_secret(*given, read);
+  const bool is_api = !api.empty() && same_secret(*given, api);
+  if (is_read || is_api) return true;
+  reply.send(error_response(403, "wrong token: reading needs the read token or the API token"));
+  return false;
+}
+
 bool node_api::impl::authorize(const http_request& request, const responder& reply,
                                bool query_token) const {
+  const auto given = bearer_of(request);
+  if (given && !options.read_token.empty() && same_secret(*given, options.read_token)) {
+    reply.send(error_response(403, "the read token cannot change anything: use the API token"));
+    return false;
+  }
   if (options.api_token.empty()) {
-    reply.send(error_response(403, "no API token configured: set [http] api_token_env and the "
-                                   "variable it names; changes are refused until then"));
+    reply.send(error_response(403,
+                              "no API token configured: set [http] api_token_env and the "
+                              "variable it names; changes are refused until then"));
     return false;
   }
   return carries_token(request, reply, options.api_token, "API token", query_token);
@@ -200,7 +248,8 @@ bool node_api::impl::carries_token(const http_request& request, const responder&
   bool found = false;
   if (auto header = request.header("Authorization")) {
     const std::string prefix = "Bearer ";
-    if (header->size() >= prefix.size() && equals_ignoring_case(header->substr(0, prefix.size()), prefix)) {
+    if (header->size() >= prefix.size() &&
+        equals_ignoring_case(header->substr(0, prefix.size()), prefix)) {
       given = header->substr(prefix.size());
       found = true;
     }
@@ -234,8 +283,9 @@ void node_api::impl::on_redis(const responder& reply,
     }
   };
   if (!pool.post(std::move(job))) {
-    reply.send(error_response(503, "the node is busy or stopping: too much Redis work queued; "
-                                   "retry later"));
+    reply.send(error_response(503,
+                              "the node is busy or stopping: too much Redis work queued; "
+                              "retry later"));
   }
 }
 
@@ -279,8 +329,8 @@ void add_health_routes(router& routes, node_api::impl& api) {
   routes.add("GET", "/readyz", [&api](http_request, responder reply) {
     const std::string state = api.options.node_state ? api.options.node_state() : "running";
     if (state != "running") {
-      reply.send(json_response(503, {{"error", {{"status", 503}, {"message", "node is " + state}}},
-                                     {"status", state}}));
+      reply.send(json_response(
+          503, {{"error", {{"status", 503}, {"message", "node is " + state}}}, {"status", state}}));
       return;
     }
     api.on_redis(reply, [](redis_worker& worker) {
@@ -290,8 +340,8 @@ void add_health_routes(router& routes, node_api::impl& api) {
       }
       // Says what happened: a closed connection is reconnected by the command itself, so what
       // remains is a Redis that is down, slow, not a Redis, or answering with an error.
-      const std::string message = pong.ok() ? "Redis answered PING with an error: " + pong->str
-                                            : pong.error().to_string();
+      const std::string message =
+          pong.ok() ? "Redis answered PING with an error: " + pong->str : pong.error().to_string();
       return json_response(503, {{"error", {{"status", 503}, {"message", message}}},
                                  {"status", "not ready"},
                                  {"redis", pong.ok() ? "error" : redis_problem(pong.code())}});
@@ -303,7 +353,8 @@ void add_dashboard_routes(router& routes, node_api::impl&) {
   auto serve = [](const http_request& request) {
     const auto* file = find_dashboard_file(request.path);
     if (!file) return error_response(404, "no dashboard file at " + request.path);
-    auto response = http_response::text(200, std::string(file->body), std::string(file->content_type));
+    auto response =
+        http_response::text(200, std::string(file->body), std::string(file->content_type));
     response.set_header("Cache-Control", "no-cache");
     response.set_header("X-Content-Type-Options", "nosniff");
     response.set_header("Content-Security-Policy",
@@ -317,6 +368,21 @@ void add_dashboard_routes(router& routes, node_api::impl&) {
   }
 }
 
+void require_read_token(router& routes, node_api::impl& api) {
+  routes.wrap([&api](const router::route& r) -> async_handler {
+    static const char* const open[] = {"/healthz",    "/readyz",       "/",
+                                       "/index.html", "/dashboard.js", "/dashboard.css"};
+    if (r.method != "GET") return {};
+    for (const char* path : open) {
+      if (r.pattern == path) return {};
+    }
+    if (r.pattern == "/metrics" && api.options.open_metrics) return {};
+    return [&api, handler = r.handler](http_request request, responder reply) {
+      if (api.authorize_read(request, reply)) handler(std::move(request), std::move(reply));
+    };
+  });
+}
+
 node_api::node_api(node_api_options options) : impl_(std::make_unique<impl>(std::move(options))) {
   if (impl_->options.catch_up_interval.count() > 0) {
     impl_->catch_up = std::make_unique<catch_up_poller>(*impl_);
@@ -324,7 +390,9 @@ node_api::node_api(node_api_options options) : impl_(std::make_unique<impl>(std:
   }
 }
 
-node_api::~node_api() { stop(); }
+node_api::~node_api() {
+  stop();
+}
 
 router node_api::routes() {
   router routes;
@@ -339,6 +407,8 @@ router node_api::routes() {
   add_catch_up_routes(routes, *impl_);
   add_overview_routes(routes, *impl_);
   add_metrics_routes(routes, *impl_);
+  add_forget_routes(routes, *impl_);
+  require_read_token(routes, *impl_);
   return routes;
 }
 

@@ -59,6 +59,11 @@ struct node_api_options {
   /// The token of POST /webhooks/pretix only (header or ?token=); the API token is then refused
   /// there. Empty: webhooks take the API token.
   std::string webhook_token;
+  /// The read-only token: GETs that show orders, jobs, results, audit or events take it or the
+  /// API token (bearer only). Both empty: those GETs get 403.
+  std::string read_token;
+  /// true: GET /metrics is open; false: it needs the read or the API token.
+  bool open_metrics = false;
   /// pretix: base URL (https://pretix.example), the organizer it may fetch, and its API token.
   /// Without an organizer every webhook is refused (the shop token is not used for any
   /// organizer a webhook names).

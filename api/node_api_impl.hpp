@@ -9,11 +9,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "api/api_worker_pool.hpp"
 #include "api/http_message.hpp"
@@ -42,7 +41,7 @@ struct provider_metrics {
   providers::latency_histogram sync_latency;
   std::atomic<std::uint64_t> synced{0};   ///< orders this node synced
   std::atomic<std::uint64_t> retried{0};  ///< orders this node rescheduled
-  std::array<std::atomic<std::uint64_t>, park_reason_names.size()> parked{};  ///< by reason
+  std::array<std::atomic<std::uint64_t>, park_reason_names.size()> parked{};     ///< by reason
   std::array<std::atomic<std::uint64_t>, object_action_names.size()> objects{};  ///< by action
 };
 
@@ -100,15 +99,16 @@ struct node_api::impl {
 
   /// True when the request may change things; otherwise answers 401/403 and returns false.
   bool authorize(const http_request& request, const responder& reply, bool query_token) const;
+  /// True when the request may read (the read or the API token as bearer); otherwise answers
+  /// 401 (no token sent) or 403 (a wrong one, or none configured) and returns false.
+  bool authorize_read(const http_request& request, const responder& reply) const;
   /// True when the request carries `expected` (not empty) as a bearer token (or, with
   /// `query_token`, as ?token=); otherwise answers 401 naming the token (`name`, e.g. "API
   /// token") and returns false.
   bool carries_token(const http_request& request, const responder& reply,
-                     const std::string& expected, const std::string& name,
-                     bool query_token) const;
+                     const std::string& expected, const std::string& name, bool query_token) const;
   /// Runs `work` on a Redis worker and sends what it returns; 503 when the pool is full.
-  void on_redis(const responder& reply,
-                std::function<http_response(redis_worker& worker)> work);
+  void on_redis(const responder& reply, std::function<http_response(redis_worker& worker)> work);
   void log(const std::string& message) const;
   /// Counts a failed fetch from pretix by its reason (for callers that log it themselves).
   void count_pretix_failure(const pretix_answer& answer);
@@ -147,6 +147,10 @@ void add_metrics_routes(router& routes, node_api::impl& api);
 void add_resync_routes(router& routes, node_api::impl& api);
 void add_catch_up_routes(router& routes, node_api::impl& api);
 void add_dashboard_routes(router& routes, node_api::impl& api);
+void add_forget_routes(router& routes, node_api::impl& api);
+/// Puts authorize_read in front of every GET route except health, the dashboard's files and,
+/// with open_metrics, /metrics.
+void require_read_token(router& routes, node_api::impl& api);
 
 }  // namespace tixsync::api
 

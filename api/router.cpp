@@ -129,6 +129,12 @@ router& router::add_sync(std::string method, std::string pattern, sync_handler h
              });
 }
 
+void router::wrap(const std::function<async_handler(const route&)>& wrapper) {
+  for (auto& r : routes_) {
+    if (auto handler = wrapper(r)) r.handler = std::move(handler);
+  }
+}
+
 router::match_result router::match(std::string_view method, std::string_view path) const {
   match_result result;
   const auto parts = split_path(path);

@@ -63,6 +63,10 @@ class router {
 
   const std::vector<route>& routes() const { return routes_; }
 
+  /// Puts a handler in front of routes (an authorization check): for each route `wrapper`
+  /// returns its new handler, or an empty one to leave the route as it is.
+  void wrap(const std::function<async_handler(const route&)>& wrapper);
+
  private:
   std::vector<route> routes_;
 };

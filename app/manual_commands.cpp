@@ -44,9 +44,7 @@ void run_manual(const manual_options& o) {
                         "(exceeded, permanent, config, internal, timeout)");
   }
   auto access = open_queue(o.redis);
-  persistence::queue_options options;
-  options.keys = access.keys;
-  persistence::queue_store queue(*access.connection, options);
+  persistence::queue_store queue(*access.connection, queue_options_of(access));
   const std::int64_t now = now_ms();
   const bool retry = o.verb == "retry";
   if (one) {

@@ -130,6 +130,8 @@ node_http::node_http(const config::tixsync_config& config, const built_providers
   options.key_prefix = node.key_prefix;
   options.api_token = config.http.api_token.reveal();
   options.webhook_token = config.http.webhook_token.reveal();
+  options.read_token = config.http.read_token.reveal();
+  options.open_metrics = config.http.open_metrics;
   options.shop_url = config.shop.url;
   options.shop_organizer = config.shop.organizer;
   options.shop_token = config.shop.api_token.reveal();

@@ -85,6 +85,24 @@ queue_access open_queue(const redis_options& options) {
   return access;
 }
 
+persistence::queue_options queue_options_of(const config::tixsync_config& config,
+                                            const persistence::key_space& keys) {
+  persistence::queue_options o;
+  o.keys = keys;
+  o.snapshot_ttl_ms = config.retention.snapshots.count();
+  o.results_ttl_ms = config.retention.results.count();
+  o.audit_log_retention_ms = config.retention.audit.count();
+  for (const auto& p : config.providers) o.snapshot_holders.push_back(p.id);
+  return o;
+}
+
+persistence::queue_options queue_options_of(const queue_access& access) {
+  if (access.config) return queue_options_of(*access.config, access.keys);
+  persistence::queue_options o;
+  o.keys = access.keys;
+  return o;
+}
+
 void fail(const persistence::status& status, const std::string& doing) {
   exit_code code = exit_bad_input;
   switch (static_cast<persistence_errc>(status.code().value())) {

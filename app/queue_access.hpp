@@ -12,6 +12,7 @@
 #include "config/tixsync_config.hpp"
 #include "persistence/errors.hpp"
 #include "persistence/keys.hpp"
+#include "persistence/queue_store.hpp"
 #include "persistence/queue_types.hpp"
 #include "persistence/redis_connection.hpp"
 
@@ -54,6 +55,14 @@ T must(persistence::status_or<T> result, const std::string& doing) {
   if (!result.ok()) fail(result.error(), doing);
   return std::move(result).value();
 }
+
+/// The queue's options under `keys` with the config's [retention] (TTLs; every configured
+/// provider holds snapshots).
+persistence::queue_options queue_options_of(const config::tixsync_config& config,
+                                            const persistence::key_space& keys);
+/// queue_options_of the access's config, or the defaults (no config given: nothing expires
+/// that would not without the command).
+persistence::queue_options queue_options_of(const queue_access& access);
 
 /// Unix milliseconds now.
 std::int64_t now_ms();

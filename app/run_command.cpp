@@ -218,6 +218,7 @@ void run_node(const run_options& options) {
   node.context.shop_base_url = config.shop.url;
   node.context.language = config.shop.language;
   node.log = make_log_sink(config.log);
+  node.queue = queue_options_of(config, persistence::key_space(node.redis.prefix));
   for (const auto& warning : loaded.warnings) {
     node.log(actors::log_level::warning, "config: " + warning.to_string());
   }

@@ -89,6 +89,13 @@ void read_http(table_reader& root, http_section& http) {
     r.problem(*table->get("webhook_token_env"), "webhook_token_env",
               "names the same variable as api_token_env: give webhooks a token of their own");
   }
+  if (r.secret_env("read_token_env", http.read_token_env, http.read_token) &&
+      (http.read_token_env == http.api_token_env ||
+       http.read_token_env == http.webhook_token_env)) {
+    r.problem(*table->get("read_token_env"), "read_token_env",
+              "names the same variable as another token: give reads a token of their own");
+  }
+  r.boolean("open_metrics", http.open_metrics);
   r.integer("max_body", http.max_body, 1024, 64 * 1024 * 1024);
   r.duration("request_timeout", http.request_timeout, std::chrono::milliseconds(100),
              std::chrono::milliseconds(600000));
@@ -158,6 +165,35 @@ void read_shop(table_reader& root, shop_section& shop) {
   r.finish();
 }
 
+/// One retention: 0 (an integer or a duration such as "0d") keeps the data, else 1h..3650d.
+void read_retention_value(table_reader& r, const std::string& key, std::chrono::milliseconds& out) {
+  const toml::node* node = r.raw().get(key);
+  if (node && node->is_integer()) {
+    r.get(key);
+    if (node->as_integer()->get() == 0) {
+      out = std::chrono::milliseconds(0);
+    } else {
+      r.problem(*node, key, "use a duration such as \"90d\", or 0 to keep the data");
+    }
+    return;
+  }
+  const std::chrono::milliseconds hour(3600 * 1000);
+  if (r.duration(key, out, std::chrono::milliseconds(0), 3650 * 24 * hour) && out.count() > 0 &&
+      out < hour) {
+    r.problem(*node, key, "out of range: use 0 (kept) or at least 1h");
+  }
+}
+
+void read_retention(table_reader& root, retention_section& retention) {
+  const toml::table* table = root.table("retention");
+  if (!table) return;
+  table_reader r(*table, "retention", root.sink());
+  read_retention_value(r, "snapshots", retention.snapshots);
+  read_retention_value(r, "results", retention.results);
+  read_retention_value(r, "audit", retention.audit);
+  r.finish();
+}
+
 void read_log(table_reader& root, log_section& log) {
   const toml::table* table = root.table("log");
   if (!table) return;
@@ -204,6 +240,7 @@ load_result parse_config(std::string_view text, const std::string& path, const e
   read_node(root, result.config.node);
   read_http(root, result.config.http);
   read_shop(root, result.config.shop);
+  read_retention(root, result.config.retention);
   read_log(root, result.config.log);
   const std::string base_dir = std::filesystem::path(path).parent_path().string();
   read_providers(root, base_dir, result.config.providers);

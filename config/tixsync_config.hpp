@@ -56,19 +56,25 @@ struct node_section {
 
 /// [http]: the node's HTTP listener (API, webhooks, dashboard, metrics; docs/http-api.md).
 struct http_section {
-  bool enabled = true;   ///< false: the node serves no HTTP
+  bool enabled = true;      ///< false: the node serves no HTTP
   bool configured = false;  ///< the file has an [http] table (a bind failure is then fatal)
   std::string listen = "127.0.0.1";
-  int port = 8080;       ///< 0: a free port is chosen (printed at start)
+  int port = 8080;  ///< 0: a free port is chosen (printed at start)
   std::string api_token_env;
   secret api_token;
   /// The token pretix's webhooks carry (POST /webhooks/pretix only); unset: the API token.
   std::string webhook_token_env;
   secret webhook_token;
-  int max_body = 1024 * 1024;  ///< bytes; larger request bodies get 413
+  /// A read-only token: every GET that shows orders, jobs, results, audit or events takes it
+  /// (or the API token); unset: reads take the API token only.
+  std::string read_token_env;
+  secret read_token;
+  /// true: GET /metrics needs no token (a scraper that cannot send one).
+  bool open_metrics = false;
+  int max_body = 1024 * 1024;                        ///< bytes; larger request bodies get 413
   std::chrono::milliseconds request_timeout{10000};  ///< a request must arrive within this
-  int threads = 2;  ///< I/O threads of the listener
-  int redis_threads = 2;  ///< threads doing the API's Redis work
+  int threads = 2;                                   ///< I/O threads of the listener
+  int redis_threads = 2;                             ///< threads doing the API's Redis work
   /// Connections the listener serves at once (more get 503); 0: derived from the open-file
   /// limit (app/open_files.hpp), which must also hold a configured value.
   int max_connections = 0;
@@ -93,6 +99,13 @@ struct shop_section {
   std::vector<std::string> catch_up_events;
   /// Where an event without a cursor starts (ISO 8601 with offset); "": its first poll's time.
   std::string catch_up_from;
+};
+
+/// [retention]: how long an order's data lives after its last sync; 0 keeps it.
+struct retention_section {
+  std::chrono::milliseconds snapshots{30LL * 24 * 3600 * 1000};  ///< order snapshots
+  std::chrono::milliseconds results{90LL * 24 * 3600 * 1000};    ///< sync results
+  std::chrono::milliseconds audit{90LL * 24 * 3600 * 1000};      ///< audit log entries
 };
 
 struct log_section {
@@ -155,6 +168,7 @@ struct tixsync_config {
   node_section node;
   http_section http;
   shop_section shop;
+  retention_section retention;
   log_section log;
   std::vector<provider_section> providers;
 

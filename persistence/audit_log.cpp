@@ -54,7 +54,8 @@ status audit_log::append(const item_ref& ref, const std::string& what, const jso
   auto replies = connection_.pipeline(
       {{"LPUSH", key, entry.dump(-1, ' ', false, json::error_handler_t::replace)},
        {"LTRIM", key, "0", std::to_string(cap_ - 1)},
-       {"PEXPIRE", key, std::to_string(retention_ms_)}});
+       retention_ms_ > 0 ? std::vector<std::string>{"PEXPIRE", key, std::to_string(retention_ms_)}
+                         : std::vector<std::string>{"PERSIST", key}});
   if (!replies) return replies.error();
   for (const auto& r : *replies) {
     if (r.is_error()) return {persistence_errc::server_error, r.str};

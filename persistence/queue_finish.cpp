@@ -55,6 +55,7 @@ status queue_store::complete_calls(const std::vector<encoded_completion>& done, 
   for (const auto& group : detail::group_by_provider(held, 100)) {
     script_call call{"complete", options_.keys.queue(held[group.front()].ref.provider).all(),
                      base_args(now_ms)};
+    call.args.push_back(std::to_string(options_.results_ttl_ms));
     std::size_t args = call.args.size();
     for (std::size_t i : group) args += 5 + 2 * done[i].results.size();
     call.args.reserve(args);
@@ -100,7 +101,12 @@ status_or<std::vector<status>> queue_store::complete_many_encoded(
   if (auto s = complete_calls(done, now_ms, calls, members, held); !s) return s;
   auto replies = scripts_.run_many(calls);
   if (!replies) return replies.error();
-  return detail::per_item_statuses(*replies, members, held, "complete");
+  auto completed = detail::per_item_statuses(*replies, members, held, "complete");
+  if (!completed) return completed;
+  std::vector<item_ref> refs;
+  for (const auto& l : held) refs.push_back(l.ref);
+  retire_snapshots(refs, *completed);
+  return completed;
 }
 
 status_or<failure_outcome> queue_store::finish(const lease& held, std::vector<std::string> args,

@@ -55,7 +55,10 @@ status_or<std::vector<status>> queue_store::person_action(const char* script,
   }
   auto replies = scripts_.run_many(calls);
   if (!replies) return replies.error();
-  return detail::per_item_statuses(*replies, members, refs, script);
+  auto done = detail::per_item_statuses(*replies, members, refs, script);
+  // A canceled order leaves the queue as a completed one does.
+  if (done && std::string(script) == "cancel") retire_snapshots(refs, *done);
+  return done;
 }
 
 status_or<std::size_t> queue_store::retry_cause(const std::string& provider, park_state state,

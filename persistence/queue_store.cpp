@@ -29,17 +29,13 @@ status_or<redis_value> queue_store::run_one(script_call call) {
 // One MSET for the whole batch: with appendfsync always Redis fsyncs once per event-loop pass
 // that wrote, and one large command is executed (and fsynced) once, when it has fully arrived.
 // (On Redis Cluster a client would split it per slot; snapshot keys are tagged by event.)
-// With a TTL, PEXPIRE per key follows in the same pipeline.
+// MSET drops a TTL the snapshot had; keep_snapshots() does so for the others after the scripts.
 status queue_store::write_snapshots(const std::vector<enqueue_request>& requests) {
   std::vector<std::vector<std::string>> cmds(1, {"MSET"});
   for (const auto& r : requests) {
     if (!r.order_json) continue;
     cmds[0].push_back(options_.keys.order_snapshot(r.ref.event, r.ref.order));
     cmds[0].push_back(*r.order_json);
-    if (options_.snapshot_ttl_ms > 0) {
-      cmds.push_back(
-          {"PEXPIRE", cmds[0][cmds[0].size() - 2], std::to_string(options_.snapshot_ttl_ms)});
-    }
   }
   if (cmds[0].size() == 1) return {};
   auto replies = connection_.pipeline(cmds);
@@ -85,6 +81,7 @@ status_or<std::vector<enqueue_result>> queue_store::enqueue_many(
   }
   auto replies = scripts_.run_many(calls);
   if (!replies) return replies.error();
+  if (auto s = keep_snapshots(requests); !s) return s;
   std::vector<enqueue_result> out(requests.size());
   for (std::size_t c = 0; c < calls.size(); ++c) {
     const auto& codes = (*replies)[c];
@@ -192,6 +189,9 @@ queue_store::complete_and_claim_encoded(const std::vector<encoded_completion>& d
   auto completed = detail::per_item_statuses(*replies, members, held, "complete");
   if (!completed) return completed.error();
   out.first = std::move(*completed);
+  std::vector<item_ref> refs;
+  for (const auto& l : held) refs.push_back(l.ref);
+  retire_snapshots(refs, out.first);
   if (*expired > 0 && out.second.size() < max_items) {  // sweep, then top up like claim()
     auto more = claim(provider, node, max_items - out.second.size(), lease_ms, now_ms);
     if (!more) return more.error();

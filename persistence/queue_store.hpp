@@ -29,7 +29,22 @@ struct queue_options {
   std::size_t enqueue_chunk = 200;           ///< items per script call in enqueue_many
   std::size_t expire_chunk = 200;            ///< candidates per expiry script call
   std::size_t max_full_message = 16 * 1024;  ///< longer full messages are truncated
-  std::int64_t snapshot_ttl_ms = 0;  ///< TTL of order snapshots written by enqueue; 0 = none
+  /// An order's snapshot expires this long after the order's last completion or cancel, once
+  /// no provider of `snapshot_holders` has an item for it; 0 = kept. Every enqueue ends the
+  /// TTL again, so a queued or in-flight order always finds its snapshot.
+  std::int64_t snapshot_ttl_ms = 0;
+  /// An order's sync results (with their fingerprints) expire this long after its last
+  /// completion; 0 = kept.
+  std::int64_t results_ttl_ms = 0;
+  /// The providers whose items need an order's snapshot (every configured one); empty: only
+  /// the provider that completed.
+  std::vector<std::string> snapshot_holders;
+};
+
+/// What forget() erased.
+struct forget_report {
+  std::vector<std::string> providers;  ///< providers that held a parked item, log or results
+  bool snapshot = false;               ///< the order snapshot existed and was deleted
 };
 
 /// A completion with its results and log objects already as JSON text (stored_json.hpp): the
@@ -121,6 +136,15 @@ class queue_store {
                                       const std::string& cause, std::int64_t now_ms,
                                       const std::string& who = "");
 
+  // --- retention and erasure (queue_retention.cpp) ---
+  /// Erases everything stored about one order: for each of `providers` its parked item, audit
+  /// log and sync results (queue script forget), then the order snapshot. Refused with
+  /// in_flight, changing nothing, while any provider has the order queued or in flight;
+  /// not_found when nothing is stored. An order enqueued again while it is being erased keeps
+  /// its snapshot and the call answers in_flight (run it again once that sync ended).
+  status_or<forget_report> forget(const std::string& event, const std::string& order,
+                                  const std::vector<std::string>& providers, std::int64_t now_ms);
+
   // --- reading (queue_queries.cpp) ---
   /// The waiting and the in-flight item of one order.
   status_or<order_items> get(const item_ref& ref, std::int64_t now_ms);
@@ -150,6 +174,17 @@ class queue_store {
                         std::vector<std::vector<std::size_t>>& members,
                         std::vector<lease>& held) const;
   status write_snapshots(const std::vector<enqueue_request>& requests);
+  /// Ends the TTL of the snapshots of enqueued orders (after their items exist).
+  status keep_snapshots(const std::vector<enqueue_request>& requests);
+  /// Starts the snapshot TTL of orders that left a queue (statuses ok), unless a provider of
+  /// snapshot_holders still has an item for them. Best effort: on a Redis error the snapshots
+  /// are kept.
+  void retire_snapshots(const std::vector<item_ref>& refs, const std::vector<status>& done);
+  /// forget(): the per-provider script in one pipeline; `erase` false only checks.
+  status_or<std::vector<std::int64_t>> forget_calls(const std::string& event,
+                                                    const std::string& order,
+                                                    const std::vector<std::string>& providers,
+                                                    bool erase, std::int64_t now_ms);
   status check_provider(const std::string& provider) const;
   status_or<redis_value> run_one(script_call call);
   status_or<failure_outcome> finish(const lease& held, std::vector<std::string> args,

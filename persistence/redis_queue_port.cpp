@@ -82,9 +82,7 @@ class redis_queue_port final : public queue_port {
 }  // namespace
 
 status_or<queue_port_factory> redis_queue_ports(connection_options connection,
-                                                const std::string& key_prefix) {
-  queue_options queue;
-  queue.keys = key_space(key_prefix);
+                                                queue_options queue) {
   if (auto valid = queue.keys.valid(); !valid) return valid;
   queue_port_factory make = [connection = std::move(connection), queue = std::move(queue)] {
     return std::unique_ptr<queue_port>(std::make_unique<redis_queue_port>(connection, queue));

@@ -5,13 +5,15 @@
 #include <string>
 
 #include "persistence/queue_port.hpp"
+#include "persistence/queue_store.hpp"
 #include "persistence/redis_connection.hpp"
 
 namespace tixsync::persistence {
 
 /// Makes ports that each open their own connection with `connection` (lazily, at the first
-/// call) and work on the queue under `key_prefix`; invalid_argument for a bad prefix.
+/// call) and work on the queue with `queue` (its keys, retention and audit settings);
+/// invalid_argument for invalid keys (a bad prefix).
 status_or<queue_port_factory> redis_queue_ports(connection_options connection,
-                                                const std::string& key_prefix);
+                                                queue_options queue);
 
 }  // namespace tixsync::persistence

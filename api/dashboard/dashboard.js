@@ -1,7 +1,7 @@
 // The tixsync dashboard's logic: polls GET api/v1/overview every 2 s (backlog, rates, nodes),
 // lists jobs and parked causes of one provider with retry/cancel (single and bulk), and looks
-// orders up, with "Sync now" per provider. Mutating calls carry the API token the person typed
-// (kept in sessionStorage).
+// orders up, with "Sync now" per provider. Every call carries the token the person typed (kept in
+// sessionStorage): the read token suffices for reading, changes need the API token.
 // Every value from the API goes into the page as text, never as HTML.
 'use strict';
 
@@ -58,11 +58,15 @@
   async function api(method, path, body) {
     const headers = {Accept: 'application/json'};
     const init = {method, headers, cache: 'no-store'};
-    if (method !== 'GET') {
-      const token = readToken();
-      if (!token) throw new ApiError(0, 'Enter the API token first (top of the page): changes need it.');
-      headers.Authorization = 'Bearer ' + token;
+    // Reading takes the read token or the API token, changes the API token only. Without a
+    // token nothing is sent, so the node's 401s do not fill the browser's console.
+    const token = readToken();
+    if (!token) {
+      throw new ApiError(0, method === 'GET'
+        ? 'Enter the read token or the API token first (top of the page): reading needs one.'
+        : 'Enter the API token first (top of the page): changes need it.');
     }
+    headers.Authorization = 'Bearer ' + token;
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -150,7 +154,8 @@
 
   function showTokenStatus(text) {
     $('token-status').textContent = text ||
-      (readToken() ? 'Token set for this browser tab.' : 'No token entered: retry, cancel and sync now need one.');
+      (readToken() ? 'Token set for this browser tab.'
+        : 'No token entered: the read token shows jobs and orders, the API token also retries, cancels and syncs.');
   }
 
   function setupToken() {

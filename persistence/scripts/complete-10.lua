@@ -1,15 +1,17 @@
 -- complete-10.lua: ends successful syncs: stores their results, deletes the in-flight items and
 -- logs; a waiting follow-up of the order becomes claimable.
 -- KEYS: the 10 queue keys (prelude), then per item 2 keys: audit log, sync results hash.
--- ARGV: now, log cap, log retention, then per item: id, token, what to log ('synced', or
---       'skipped' when the provider does not sync the order), objects JSON for the log ('' =
---       none), n results, then n pairs: results hash field, result JSON.
+-- ARGV: now, log cap, log retention, [4] results retention ms (0: kept), then per item: id,
+--       token, what to log ('synced', or 'skipped' when the provider does not sync the order),
+--       objects JSON for the log ('' = none), n results, then n pairs: results hash field,
+--       result JSON. A completed order's results expire that long after it.
 -- Result: per item 0 = completed, 1 = stale lease (nothing changed for that item).
 -- The in-flight items and their follow-up twins of the whole call are read with one HMGET each,
 -- and the in-flight items, leases and by-event entries removed with one command each (per 1000),
 -- so a batch costs a few commands per item: its results HSET and its audit log.
 local items = {}  -- per item: id, token, objects, first result arg, n results, what
-local a = 4
+local RESULTS_TTL = tonumber(ARGV[4])
+local a = 5
 while a <= #ARGV do
   local n = tonumber(ARGV[a + 4])
   items[#items + 1] = {ARGV[a], ARGV[a + 1], ARGV[a + 3], a + 5, n, ARGV[a + 2]}
@@ -37,6 +39,11 @@ for i, it in ipairs(items) do
     -- One HSET per 1000 results (field/value pairs), within Lua's unpack limit.
     for f = first, first + 2 * n - 1, 2000 do
       redis.call('HSET', results_key, unpack(ARGV, f, math.min(f + 1999, first + 2 * n - 1)))
+    end
+    if RESULTS_TTL > 0 then
+      redis.call('PEXPIRE', results_key, RESULTS_TTL)
+    else
+      redis.call('PERSIST', results_key)
     end
     ended[#ended + 1] = id
     if twin_raw[i] then  -- the follow-up becomes claimable (end_running in the prelude)

@@ -11,7 +11,8 @@
 --   KEYS[8] by_event  zset  score 0, member id (every order that has an item)
 --   KEYS[9] fair      hash  event -> last fair score given; "~vtime" -> last score claimed
 --   KEYS[10] fence    string, the fencing token counter
--- Fixed ARGV: [1] now (unix ms, from the caller), [2] audit log cap, [3] audit log retention ms.
+-- Fixed ARGV: [1] now (unix ms, from the caller), [2] audit log cap, [3] audit log retention ms
+-- (0: logs are kept).
 -- An id is "<event>:<order>". Per-item result codes: 0 ok, 1 stale lease, 2 not found,
 -- 3 in flight, 4 replaced by the waiting follow-up (pretix quirk 11), 5 skipped.
 -- The build step wraps each script's body in a function and calls flush_fair() after it.
@@ -51,7 +52,8 @@ local function log_entries(key, ...)
   if redis.call('LPUSH', key, unpack(entries)) > LOG_CAP then
     redis.call('LTRIM', key, 0, LOG_CAP - 1)
   end
-  redis.call('PEXPIRE', key, LOG_TTL)
+  -- Retention 0 keeps logs: PERSIST also ends a TTL set while the retention was shorter.
+  if LOG_TTL > 0 then redis.call('PEXPIRE', key, LOG_TTL) else redis.call('PERSIST', key) end
 end
 
 -- Fair scores read and given during this call; written back once by flush_fair() (the build

@@ -28,6 +28,7 @@ class node_metrics : public node_fixture {
     node_fixture::SetUp();
     put_event("dummy", example_event_json());
     api::node_api_options o;
+    o.open_metrics = true;  // scraped without a token
     o.node_name = "n1";
     o.providers = {{"example2", "Example 2", "example", true}};
     o.redis = connection_of(options().redis);

@@ -27,6 +27,7 @@ namespace tixsync::api::testing {
 
 inline const std::string api_token = "test-token-123";
 inline const std::string shop_token = "shop-token-456";
+inline const std::string read_token = "read-token-789";
 inline const std::string event_id = "nordlicht/ndd25";
 
 /// The fake pretix: the event of tests/data/event.json (or `bundle`) and the orders of
@@ -183,6 +184,7 @@ class node_api_test : public ::testing::Test {
     };
     o.redis = connection();
     o.api_token = token;
+    o.read_token = read_token;
     o.shop_url = shop_url;
     o.shop_organizer = "nordlicht";
     o.shop_token = shop_token;
@@ -217,8 +219,12 @@ class node_api_test : public ::testing::Test {
     return c;
   }
 
-  tixsync::testing::fetch_response get(const std::string& target) {
-    return tixsync::testing::fetch("GET", server_->port(), target);
+  /// A GET with `token` as bearer (none when empty).
+  tixsync::testing::fetch_response get(const std::string& target,
+                                       const std::string& token = api_token) {
+    tixsync::testing::http_headers headers;
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    return tixsync::testing::fetch("GET", server_->port(), target, "", headers);
   }
   tixsync::testing::fetch_response post(const std::string& target, const std::string& body,
                                         const std::string& token = api_token) {

@@ -93,7 +93,7 @@ TEST_F(node_api_test, without_a_configured_token_every_change_is_refused) {
     EXPECT_EQ(r.status, 403);
     EXPECT_NE(r.body.find("no API token configured"), std::string::npos);
   }
-  EXPECT_EQ(get("/api/v1/jobs/counts?provider=crm").status, 200);
+  EXPECT_EQ(get("/api/v1/jobs/counts?provider=crm", read_token).status, 200);
 }
 
 TEST_F(node_api_test, the_webhook_takes_the_token_as_a_query_parameter) {

@@ -191,7 +191,7 @@ TEST_F(crm_run_test, the_sample_orders_reach_the_crm_linked_and_signed_and_a_rer
 TEST_F(crm_run_test, a_running_node_reports_its_connections_to_the_crm_on_metrics) {
   mock_crm_child crm;
   ASSERT_GT(crm.port(), 0) << "tixsync mock-crm printed no port";
-  spawn(node_command(write_config(crm.url(), "\n[http]\nport = 0\n")));
+  spawn(node_command(write_config(crm.url(), "\n[http]\nport = 0\nopen_metrics = true\n")));
   const int port = dashboard_port();
   ASSERT_GT(port, 0) << file("stderr");
   // Every sample order in the CRM and every order's webhook delivered.

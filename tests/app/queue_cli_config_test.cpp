@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "tests/app/queue_cli_fixture.hpp"
+#include "tests/support/redis_contents.hpp"
 
 namespace tixsync::testing {
 namespace {
@@ -99,6 +100,33 @@ TEST_F(queue_cli, SecretFromTheEnvironmentIsNeverPrinted) {
   auto missing = run_tixsync({"check-config", config.path()});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.out.find("TIXSYNC_CLI_TEST_PASSWORD is not set"), std::string::npos);
+}
+
+TEST_F(queue_cli, ForgetErasesAnOrderOnceItsSyncEnded) {
+  temp_file config(config_text(server().port()), ".toml");
+  temp_file order(order_line(0));  // K3ZPA, lena.fischer@example.org
+  ASSERT_EQ(run_tixsync({"enqueue", "--config", config.path(), "--provider", "crm", "--event",
+                         event, "--order", order.path()})
+                .exit_code,
+            0);
+  const std::vector<std::string> forget = {"forget", "--config", config.path(), "--event",
+                                           event,    "--order",  "K3ZPA"};
+  auto queued = run_tixsync(forget);
+  EXPECT_EQ(queued.exit_code, 5) << queued.err;
+  EXPECT_NE(queued.err.find("queued for crm"), std::string::npos) << queued.err;
+  park_all(persistence::park_state::permanent, "HTTP 422: lena.fischer@example.org");
+  auto done = run_tixsync(forget);
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_NE(done.out.find("forgot order K3ZPA of nordlicht/ndd25: crm; the order snapshot"),
+            std::string::npos)
+      << done.out;
+  EXPECT_EQ(keys_mentioning(connection(), "lena.fischer@example.org"), std::vector<std::string>{});
+  EXPECT_EQ(keys_mentioning(connection(), "K3ZPA"), std::vector<std::string>{});
+  EXPECT_EQ(run_tixsync(forget).exit_code, 4);
+  EXPECT_EQ(
+      run_tixsync({"forget", "--config", config.path(), "--event", event, "--order", "bad code"})
+          .exit_code,
+      1);
 }
 
 }  // namespace

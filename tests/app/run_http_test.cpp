@@ -62,21 +62,22 @@ TEST_F(run_http_test, serves_the_api_on_a_free_port_and_stops_on_sigterm) {
               202);
   }
   EXPECT_TRUE(eventually([&] {
-    auto counts = nlohmann::json::parse(fetch("GET", port, "/api/v1/jobs/counts?provider=crm").body,
+    auto counts = nlohmann::json::parse(fetch("GET", port, "/api/v1/jobs/counts?provider=crm", "", auth).body,
                                         nullptr, false);
     return counts.is_object() && counts["total"] == 0;
   }));
   auto found =
       nlohmann::json::parse(fetch("GET", port,
                                   "/api/v1/orders/nordlicht/ndd25/" +
-                                      nlohmann::json::parse(lines[0])["code"].get<std::string>())
+                                      nlohmann::json::parse(lines[0])["code"].get<std::string>(),
+                                  "", auth)
                                 .body,
                             nullptr, false);
   ASSERT_TRUE(found.is_object());
   EXPECT_FALSE(found["providers"][0]["results"].empty());
   EXPECT_TRUE(eventually([&] {
     auto overview =
-        nlohmann::json::parse(fetch("GET", port, "/api/v1/overview").body, nullptr, false);
+        nlohmann::json::parse(fetch("GET", port, "/api/v1/overview", "", auth).body, nullptr, false);
     if (!overview.is_object() || overview["nodes"].empty()) return false;
     return overview["nodes"][0]["http"] == "http://127.0.0.1:" + std::to_string(port);
   }));

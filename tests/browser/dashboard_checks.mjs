@@ -275,6 +275,8 @@ export async function checkDashboard({base, token, opts, run, fed, step}) {
   page.on('request', (r) => {
     if (!r.url().startsWith(base + '/')) foreign.push(r.url());
   });
+  // The token the person types once; the dashboard keeps it in sessionStorage for its reads.
+  await page.addInitScript((t) => window.sessionStorage.setItem('tixsync.api_token', t), token);
   await page.goto(base + '/', {waitUntil: 'load'});
 
   await checkOverview(page, base, step);

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
-import {expectJson, freePort, killAllNow, redisPing, request, startProcess, stopProcess, tail, waitFor} from './harness.mjs';
+import {expectJson, freePort, killAllNow, redisPing, request, setReadToken, startProcess, stopProcess, tail, waitFor} from './harness.mjs';
 import {checkDashboard} from './dashboard_checks.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -214,6 +214,7 @@ async function main() {
         token = crypto.randomBytes(18).toString('hex');
         base = await startNode(opts, run, token);
       }
+      setReadToken(token);
       const fed = await feedOrders(base, token);
       await checkDashboard({base, token, opts, run, fed, step});
     })();

@@ -113,9 +113,14 @@ export function redisPing(port) {
   });
 }
 
-/// One HTTP request to the node; resolves to {status, json, text}. `token` adds the bearer header.
-/// Bounded by `timeoutMs`.
+let readToken = '';
+/// The token GETs carry when a request names none (reading the API needs one).
+export function setReadToken(token) { readToken = token; }
+
+/// One HTTP request to the node; resolves to {status, json, text}. `token` adds the bearer header
+/// (a GET without one carries setReadToken's). Bounded by `timeoutMs`.
 export async function request(base, method, path, {body, token, timeoutMs = 10000} = {}) {
+  if (token === undefined && method === 'GET') token = readToken;
   const headers = {Accept: 'application/json'};
   if (token) headers.Authorization = 'Bearer ' + token;
   if (body !== undefined) headers['Content-Type'] = 'application/json';

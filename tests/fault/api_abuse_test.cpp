@@ -81,7 +81,10 @@ class fault_api_abuse : public ::testing::Test {
     ASSERT_TRUE(q.ok);
     EXPECT_EQ(q.total, 0) << json(q.states).dump();
     const json counts =
-        json::parse(fetch("GET", port_, "/api/v1/jobs/counts?provider=crm").body, nullptr, false);
+        json::parse(fetch("GET", port_, "/api/v1/jobs/counts?provider=crm", "",
+                          {{"Authorization", "Bearer " + fleet_api_token}})
+                        .body,
+                    nullptr, false);
     ASSERT_TRUE(counts.is_object());
     EXPECT_EQ(counts.value("total", -1), 0);
     EXPECT_EQ(f_.crm().stats()["requests"]["by_method"].value("POST", 0), 0);
