@@ -63,7 +63,7 @@ class catch_up_run_test : public node_child_test {
     replace("\ntriggers = [\"*\"]\n", "\ntriggers = [\"*\"]\nchange_detection = true\n");
     replace("\nnative_lists = true\n", "\nnative_lists = true\nchange_detection = true\n");
     const std::string path = dir_ + "/crm.toml";
-    std::ofstream(path) << text << "\n[http]\nport = 0\n";
+    std::ofstream(path) << text << "\n[http]\nport = 0\nopen_metrics = true\n";
     return path;
   }
 

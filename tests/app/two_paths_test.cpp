@@ -155,7 +155,9 @@ class two_paths_test : public node_child_test, public ::testing::WithParamInterf
       EXPECT_TRUE(eventually(
           [&] {
             const auto counts =
-                json::parse(fetch("GET", port, "/api/v1/jobs/counts?provider=" + provider).body,
+                json::parse(fetch("GET", port, "/api/v1/jobs/counts?provider=" + provider, "",
+                                  {{"Authorization", "Bearer " + api_token}})
+                                .body,
                             nullptr, false);
             return counts.is_object() && counts["total"] == 0;
           },
