@@ -24,6 +24,7 @@ namespace {
 
 using nlohmann::json;
 
+const std::string read_token = "catch-up-read-token-SECRET";
 const std::string examples = std::string(TIXSYNC_TEST_DATA_DIR) + "/../../examples";
 
 std::vector<std::string> sample_orders() {
@@ -42,6 +43,7 @@ class catch_up_run_test : public node_child_test {
     setenv("CRM_TOKEN", "e2e-crm-token-SECRET", 1);
     setenv("HOOK_SECRET", "e2e-hook-secret-SECRET", 1);
     setenv("PRETIX_TOKEN", api::testing::shop_token.c_str(), 1);
+    setenv("READ_TOKEN", read_token.c_str(), 1);
   }
 
   /// examples/crm.toml (providers crm and hook) against the mock CRM and the stand-in pretix,
@@ -63,7 +65,8 @@ class catch_up_run_test : public node_child_test {
     replace("\ntriggers = [\"*\"]\n", "\ntriggers = [\"*\"]\nchange_detection = true\n");
     replace("\nnative_lists = true\n", "\nnative_lists = true\nchange_detection = true\n");
     const std::string path = dir_ + "/crm.toml";
-    std::ofstream(path) << text << "\n[http]\nport = 0\nopen_metrics = true\n";
+    std::ofstream(path)
+        << text << "\n[http]\nport = 0\nopen_metrics = true\nread_token_env = \"READ_TOKEN\"\n";
     return path;
   }
 
@@ -107,8 +110,10 @@ TEST_F(catch_up_run_test, an_order_caught_up_without_a_change_sends_nothing_to_t
   EXPECT_EQ(metric(port, "tixsync_catch_up_orders_enqueued_total{event=nordlicht/ndd25}"), 21);
   EXPECT_GT(metric(port, "tixsync_objects_total{action=unchanged,provider=crm}"), 0);
   EXPECT_EQ(crm_calls(crm), calls);
-  const json order =
-      json::parse(fetch("GET", port, "/api/v1/orders/nordlicht/ndd25/K3ZPA").body, nullptr, false);
+  const json order = json::parse(fetch("GET", port, "/api/v1/orders/nordlicht/ndd25/K3ZPA", "",
+                                       {{"Authorization", "Bearer " + read_token}})
+                                     .body,
+                                 nullptr, false);
   EXPECT_NE(order.dump().find("\"trigger\":\"catch_up\""), std::string::npos) << order.dump();
 
   // A change the mappings see does reach the CRM.

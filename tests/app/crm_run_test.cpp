@@ -25,8 +25,8 @@
 #include <thread>
 
 #include "tests/support/command.hpp"
-#include "tests/support/mock_crm_child.hpp"
 #include "tests/support/http_fetch.hpp"
+#include "tests/support/mock_crm_child.hpp"
 #include "tests/support/node_child.hpp"
 #include "tests/support/prometheus_parser.hpp"
 #include "tests/support/test_data.hpp"
@@ -269,6 +269,7 @@ awaiting_approval = false
 [http]
 port = 0
 api_token_env = "FILTER_API_TOKEN"
+open_metrics = true
 )");
   std::string text = read_text(config);
   text.replace(text.find("[providers.retry]"), 0,
@@ -308,7 +309,10 @@ api_token_env = "FILTER_API_TOKEN"
   // Filtered orders left the queue (no item waits) without a stored result.
   auto left_queue_unsynced = [&](const std::string& code, const std::string& provider) {
     const json lookup = json::parse(
-        fetch("GET", port, "/api/v1/orders/nordlicht/ndd25/" + code).body, nullptr, false);
+        fetch("GET", port, "/api/v1/orders/nordlicht/ndd25/" + code, "",
+              {{"Authorization", "Bearer " + std::string(std::getenv("FILTER_API_TOKEN"))}})
+            .body,
+        nullptr, false);
     if (!lookup.is_object() || !lookup.contains("providers")) return false;
     for (const auto& p : lookup["providers"]) {
       if (p.value("provider", "") == provider) {
