@@ -24,7 +24,11 @@ namespace tixsync::testing {
 /// line of its stdout. Stopped by PID (SIGTERM, then SIGKILL) when the test ends.
 class mock_crm_child {
  public:
-  mock_crm_child() {
+  mock_crm_child()
+      : mock_crm_child(
+            {"--port", "0", "--token-env", "CRM_TOKEN", "--hook-secret-env", "HOOK_SECRET"}) {}
+  /// `tixsync mock-crm ARGS...` (ARGS must include --port 0).
+  explicit mock_crm_child(const std::vector<std::string>& args) {
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe failed");
     pid_ = fork();
@@ -32,9 +36,8 @@ class mock_crm_child {
       dup2(out[1], 1);
       close(out[0]);
       close(out[1]);
-      std::vector<std::string> argv{
-          TIXSYNC_BINARY, "mock-crm",          "--port",     "0", "--token-env",
-          "CRM_TOKEN",    "--hook-secret-env", "HOOK_SECRET"};
+      std::vector<std::string> argv{TIXSYNC_BINARY, "mock-crm"};
+      argv.insert(argv.end(), args.begin(), args.end());
       std::vector<char*> raw;
       for (auto& a : argv) raw.push_back(a.data());
       raw.push_back(nullptr);
