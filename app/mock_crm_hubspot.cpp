@@ -102,6 +102,11 @@ std::vector<std::string> names_of(const nlohmann::json& body) {
   return out;
 }
 
+/// An input's id as text: a string's content, a number's digits.
+std::string id_text(const nlohmann::json& id) {
+  return id.is_string() ? id.get<std::string>() : id.is_null() ? "" : id.dump();
+}
+
 /// "CONTACT" for contacts, "TICKET" for tickets: how HubSpot's messages name an object type.
 std::string object_name(const std::string& type) {
   auto name = hubspot_store::canonical_type(type);
@@ -174,6 +179,9 @@ struct mock_crm_hubspot::impl {
   api::http_response oauth_token(const api::http_request& q);
   /// The body as a JSON object, or the 400 saying why not.
   std::optional<nlohmann::json> body_of(const api::http_request& q, api::http_response& error);
+  /// A batch body whose "inputs" is an array of at most 100 (the size is noted in the stats),
+  /// or the 400 saying why not.
+  std::optional<nlohmann::json> batch_body(const api::http_request& q, api::http_response& error);
   /// One input of a batch write: its result or its error.
   hubspot_write write_one(const std::string& type, const std::string& kind,
                           const nlohmann::json& input, const std::string& default_id_property);
@@ -418,50 +426,38 @@ static api::http_response batch_answer(int ok_status, std::vector<nlohmann::json
   return api::json_response(207, body);
 }
 
-/// The inputs array of a batch body, or the 400 for a missing one or more than 100 inputs.
-static const nlohmann::json* batch_inputs(const nlohmann::json& body, hubspot_error& error) {
-  const auto it = body.find("inputs");
-  if (it == body.end() || !it->is_array()) {
-    error = bad_request("the body needs an array of inputs");
-    return nullptr;
+std::optional<nlohmann::json> mock_crm_hubspot::impl::batch_body(const api::http_request& q,
+                                                                 api::http_response& error) {
+  auto body = body_of(q, error);
+  if (!body) return std::nullopt;
+  const auto it = body->find("inputs");
+  hubspot_error problem;
+  if (it == body->end() || !it->is_array()) {
+    problem = bad_request("the body needs an array of inputs");
+  } else {
+    note_inputs(it->size());
+    if (it->size() > max_batch_inputs) {
+      problem = bad_request("Too many inputs: " + std::to_string(it->size()) +
+                            " (a batch takes at most " + std::to_string(max_batch_inputs) + ")");
+      problem.context = {{"inputs", {std::to_string(it->size())}}};
+    }
   }
-  if (it->size() > max_batch_inputs) {
-    error = bad_request("Too many inputs: " + std::to_string(it->size()) +
-                        " (a batch takes at most " + std::to_string(max_batch_inputs) + ")");
-    error.context = {{"inputs", {std::to_string(it->size())}}};
-    return nullptr;
-  }
-  return &*it;
-}
-
-static std::string now_text() {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[40];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
+  if (problem.status == 0) return body;
+  error = error_answer(problem, correlation());
+  return std::nullopt;
 }
 
 api::http_response mock_crm_hubspot::impl::batch_read(const api::http_request& q) {
   api::http_response error;
-  auto body = body_of(q, error);
+  auto body = batch_body(q, error);
   if (!body) return error;
-  hubspot_error problem;
-  const auto* inputs = batch_inputs(*body, problem);
-  note_inputs(inputs ? inputs->size() : body->value("inputs", nlohmann::json::array()).size());
-  if (!inputs) return error_answer(problem, correlation());
+  const auto& inputs = (*body)["inputs"];
   const auto id_property = body->value("idProperty", std::string());
   const auto names = names_of(*body);
   std::vector<nlohmann::json> results;
   nlohmann::json missing = nlohmann::json::array();
-  for (const auto& input : *inputs) {
-    const auto id = input.is_object() && input.contains("id") && input["id"].is_string()
-                        ? input["id"].get<std::string>()
-                        : (input.is_object() && input.contains("id") ? input["id"].dump() : "");
+  for (const auto& input : inputs) {
+    const auto id = input.is_object() ? id_text(input.value("id", nlohmann::json())) : "";
     auto found = store.find(q.param("type"), id, id_property);
     if (found) {
       results.push_back(select_properties(std::move(*found), names));
@@ -478,7 +474,7 @@ api::http_response mock_crm_hubspot::impl::batch_read(const api::http_request& q
                                       "ids are valid."},
                       {"context", {{"ids", missing}}}});
   }
-  return batch_answer(200, std::move(results), std::move(errors), now_text());
+  return batch_answer(200, std::move(results), std::move(errors), hubspot_now());
 }
 
 hubspot_write mock_crm_hubspot::impl::write_one(const std::string& type, const std::string& kind,
@@ -495,7 +491,7 @@ hubspot_write mock_crm_hubspot::impl::write_one(const std::string& type, const s
   if (id_it == input.end() || !(id_it->is_string() || id_it->is_number())) {
     return {std::nullopt, bad_request("every input needs an id"), false};
   }
-  const auto id = id_it->is_string() ? id_it->get<std::string>() : id_it->dump();
+  const auto id = id_text(*id_it);
   const auto id_property = input.value("idProperty", default_id_property);
   return kind == "batch_update" ? store.update(type, id, id_property, properties)
                                 : store.upsert(type, id, id_property, properties);
@@ -504,16 +500,13 @@ hubspot_write mock_crm_hubspot::impl::write_one(const std::string& type, const s
 api::http_response mock_crm_hubspot::impl::batch_write(const api::http_request& q,
                                                        const std::string& kind) {
   api::http_response error;
-  auto body = body_of(q, error);
+  auto body = batch_body(q, error);
   if (!body) return error;
-  hubspot_error problem;
-  const auto* inputs = batch_inputs(*body, problem);
-  note_inputs(inputs ? inputs->size() : body->value("inputs", nlohmann::json::array()).size());
-  if (!inputs) return error_answer(problem, correlation());
+  const auto& inputs = (*body)["inputs"];
   const auto default_id_property = body->value("idProperty", std::string());
   std::vector<nlohmann::json> results;
   nlohmann::json errors = nlohmann::json::array();
-  for (const auto& input : *inputs) {
+  for (const auto& input : inputs) {
     auto out = write_one(q.param("type"), kind, input, default_id_property);
     if (out.record) {
       if (kind == "batch_upsert") (*out.record)["new"] = out.created;
@@ -523,8 +516,7 @@ api::http_response mock_crm_hubspot::impl::batch_write(const api::http_request& 
     // The error names its input: by id (update, upsert) and by objectWriteTraceId when given.
     auto e = out.error.to_json();
     if (input.is_object() && input.contains("id") && !e["context"].contains("ids")) {
-      const auto& id = input["id"];
-      e["context"]["ids"] = {id.is_string() ? id.get<std::string>() : id.dump()};
+      e["context"]["ids"] = {id_text(input["id"])};
     }
     if (input.is_object() && input.contains("objectWriteTraceId")) {
       e["context"]["objectWriteTraceId"] = {input["objectWriteTraceId"]};
@@ -532,7 +524,7 @@ api::http_response mock_crm_hubspot::impl::batch_write(const api::http_request& 
     errors.push_back(std::move(e));
   }
   return batch_answer(kind == "batch_create" ? 201 : 200, std::move(results), std::move(errors),
-                      now_text());
+                      hubspot_now());
 }
 
 api::http_response mock_crm_hubspot::impl::search(const api::http_request& q) {
@@ -578,7 +570,7 @@ api::http_response mock_crm_hubspot::impl::associate(const api::http_request& q)
   if (auto problem = store.associate(from, q.param("fromId"), to, q.param("toId"), type)) {
     return error_answer(*problem, correlation());
   }
-  const auto at = now_text();
+  const auto at = hubspot_now();
   nlohmann::json spec{{"associationCategory", type.category}, {"associationTypeId", type.type_id}};
   nlohmann::json result{{"from", {{"id", q.param("fromId")}}},
                         {"to", {{"id", q.param("toId")}}},

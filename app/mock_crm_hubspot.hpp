@@ -66,7 +66,11 @@ class mock_crm_hubspot {
   /// "http://ADDRESS:PORT".
   std::string url() const;
 
-  /// What GET /_mock/stats answers.
+  /// What GET /_mock/stats answers: requests (total, by_kind: create, get, update, batch_read,
+  /// batch_create, batch_update, batch_upsert, search, associate, associations_read,
+  /// oauth_token), objects per type, created, updated, records_written, record_errors,
+  /// rate_limited (429s of the window quota and of fault injection), search_rate_limited,
+  /// unauthorized, idempotent_replays, max_inputs_per_call, faults_injected and faults.
   nlohmann::json stats() const;
   /// What GET /_mock/dump answers: {type: [records with their associations]}.
   nlohmann::json dump() const;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 
@@ -23,8 +24,9 @@ std::string value_text(const nlohmann::json& value) {
   return value.dump();
 }
 
-/// "2026-01-02T03:04:05.678Z", now.
-std::string now_iso() {
+}  // namespace
+
+std::string hubspot_now() {
   const auto now = std::chrono::system_clock::now();
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
@@ -38,13 +40,14 @@ std::string now_iso() {
   return out;
 }
 
+namespace {
+
+/// A record id: digits without a leading zero that fit 64 bits.
 std::optional<std::uint64_t> parse_id(const std::string& id) {
-  if (id.empty() || id.size() > 19 || id[0] == '0') return std::nullopt;
   std::uint64_t value = 0;
-  for (const char c : id) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + static_cast<std::uint64_t>(c - '0');
-  }
+  const auto* end = id.data() + id.size();
+  const auto [stop, failure] = std::from_chars(id.data(), end, value);
+  if (id.empty() || id[0] == '0' || failure != std::errc() || stop != end) return std::nullopt;
   return value;
 }
 
@@ -219,7 +222,7 @@ hubspot_write hubspot_store::write(const std::string& type, std::uint64_t id,
     out.error = *conflict;
     return out;
   }
-  const auto now = now_iso();
+  const auto now = hubspot_now();
   if (creating) {
     record fresh{type, nlohmann::json::object(), now, now};
     fresh.properties["hs_object_id"] = std::to_string(id);

@@ -16,6 +16,9 @@
 
 namespace tixsync::app {
 
+/// Now as HubSpot writes times: "2026-01-02T03:04:05.678Z" (UTC).
+std::string hubspot_now();
+
 /// A per-record failure in HubSpot's error shape (status "error", category, message, context).
 struct hubspot_error {
   int status = 0;  ///< the HTTP status the single-record endpoint answers (400, 404, 409)
