@@ -215,7 +215,16 @@ std::string mock_crm_hubspot::impl::correlation() {
 void mock_crm_hubspot::impl::add(api::router& r, const std::string& method,
                                  const std::string& pattern, const std::string& kind, bool quota,
                                  handler h) {
-  auto shared = std::make_shared<const handler>(std::move(h));
+  // A body of the right shape with a value of the wrong type (a string limit, a numeric
+  // idProperty) is the client's mistake: a 400 saying what, never a 500.
+  auto shared = std::make_shared<const handler>([this,
+                                                 h = std::move(h)](const api::http_request& q) {
+    try {
+      return h(q);
+    } catch (const nlohmann::json::exception& e) {
+      return error_answer(bad_request(std::string("malformed input: ") + e.what()), correlation());
+    }
+  });
   r.add(method, pattern, [this, kind, quota, shared](api::http_request q, api::responder reply) {
     calls.at(kind)->fetch_add(1, std::memory_order_relaxed);
     if (faults.in_outage()) {

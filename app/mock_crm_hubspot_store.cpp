@@ -199,6 +199,19 @@ std::optional<hubspot_error> hubspot_store::check_associations(
                            "Association target " + value_text(id) + " does not exist",
                            {{"ids", {value_text(id)}}}};
     }
+    // Checked before anything is written: a create either stores all its associations or none.
+    const auto types = a.value("types", nlohmann::json::array());
+    for (const auto& spec : types.is_array() ? types : nlohmann::json::array({nullptr})) {
+      const auto type_id =
+          spec.is_object() ? spec.value("associationTypeId", nlohmann::json()) : nlohmann::json();
+      const auto category =
+          spec.is_object() ? spec.value("associationCategory", nlohmann::json()) : nlohmann::json();
+      if (!type_id.is_number_integer() || !(category.is_null() || category.is_string())) {
+        return validation(
+            "association types need an integer associationTypeId and a string "
+            "associationCategory");
+      }
+    }
   }
   return std::nullopt;
 }

@@ -224,6 +224,9 @@ TEST(HubSpotMock, SearchFiltersAndPages) {
   const json bad{
       {"filterGroups", {{{"filters", {{{"propertyName", "email"}, {"operator", "LIKE"}}}}}}}};
   EXPECT_EQ(crm.call("POST", "/crm/v3/objects/contacts/search", bad).status, 400);
+  auto wrong_type = crm.call("POST", "/crm/v3/objects/contacts/search", {{"limit", "ten"}});
+  EXPECT_EQ(wrong_type.status, 400);
+  EXPECT_EQ(body_of(wrong_type)["category"], "VALIDATION_ERROR");
 }
 
 TEST(HubSpotMock, AssociationsFromCreateAndV4AreStoredAndReadBack) {
@@ -262,6 +265,11 @@ TEST(HubSpotMock, AssociationsFromCreateAndV4AreStoredAndReadBack) {
   const json to_nothing{{"properties", json::object()},
                         {"associations", {{{"to", {{"id", "999"}}}, {"types", json::array()}}}}};
   EXPECT_EQ(crm.call("POST", "/crm/v3/objects/deals", to_nothing).status, 400);
+  const json untyped{
+      {"properties", json::object()},
+      {"associations", {{{"to", {{"id", contact}}}, {"types", {{{"associationTypeId", "3"}}}}}}}};
+  EXPECT_EQ(crm.call("POST", "/crm/v3/objects/deals", untyped).status, 400);
+  EXPECT_EQ(crm.get("/_mock/dump")["deals"].size(), 1u);
 }
 
 TEST(HubSpotMock, The191stRequestInTheWindowGets429WithHubSpotsHeaders) {
