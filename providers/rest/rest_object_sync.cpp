@@ -210,9 +210,9 @@ void rest_object_sync::on_found(std::optional<json> found, const http_call& call
     values_.external_id = *text;
     const json* fields = object_.fields.find(*found);
     if (!fields || !fields->is_object()) {
-      fail(bad_response_error(call, response,
-                              "the object has no fields (an object) at \"" +
-                                  object_.fields.text() + "\""));
+      fail(bad_response_error(
+          call, response,
+          "the object has no fields (an object) at \"" + object_.fields.text() + "\""));
       return;
     }
     if (!object_.fields.text().empty()) found = *fields;
@@ -284,9 +284,9 @@ std::string rest_object_sync::idempotency_key() const {
   // Stable across retries of the same object, different for every other object; hashed so the
   // key carries no id value (an e-mail address) to the destination's logs.
   std::string material = "tixsync-create-v1";
-  for (const std::string* part : {&context_->provider_id, &values_.organizer, &values_.event,
-                                  &values_.order_code, &values_.mapping_id, &values_.position_id,
-                                  &values_.object_type, &values_.id_value}) {
+  for (const std::string* part :
+       {&context_->provider_id, &values_.organizer, &values_.event, &values_.order_code,
+        &values_.mapping_id, &values_.position_id, &values_.object_type, &values_.id_value}) {
     material += '\0';
     material += *part;
   }
@@ -314,11 +314,11 @@ void rest_object_sync::on_conflict(const http_call& call, const http::http_respo
   const std::string id =
       id_after(error_message(response).value_or(response.body), object_.create.existing_id_after);
   if (context_->log) {
-    context_->log(log_level::info, "rest provider \"" + context_->provider_id + "\": order " +
-                                       values_.order_code + " mapping " + values_.mapping_id +
-                                       ": " + describe(call) +
-                                       " answered 409 (the object exists): " +
-                                       (id.empty() || !object_.get ? "looking it up" : "fetching it"));
+    context_->log(log_level::info,
+                  "rest provider \"" + context_->provider_id + "\": order " + values_.order_code +
+                      " mapping " + values_.mapping_id + ": " + describe(call) +
+                      " answered 409 (the object exists): " +
+                      (id.empty() || !object_.get ? "looking it up" : "fetching it"));
   }
   lookup_matches_.reset();
   if (!id.empty() && object_.get) {

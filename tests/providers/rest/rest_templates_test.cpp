@@ -30,9 +30,10 @@ std::string wire(const http::http_request& request) {
 
 TEST(rest_templates, a_flat_config_sends_the_same_bytes_as_before) {
   rest_fixture f;
-  const std::vector<mapping::property_value> properties{{"name", "Anna", "overwrite"},
-                                                        {"tags", json::array({"a", "b"}), "overwrite"},
-                                                        {"lang", "de", "if_new"}};
+  const std::vector<mapping::property_value> properties{
+      {"name", "Anna", "overwrite"},
+      {"tags", json::array({"a", "b"}), "overwrite"},
+      {"lang", "de", "if_new"}};
   const completed created = f.sync(f.request("anna+tix@example.org", properties));
   ASSERT_TRUE(created.result.ok()) << created.result.error->summary();
   auto again = f.request("anna+tix@example.org", {{"name", "Anna B.", "overwrite"}});
@@ -44,18 +45,17 @@ TEST(rest_templates, a_flat_config_sends_the_same_bytes_as_before) {
   ASSERT_EQ(requests.size(), 4u);
   const std::string common =
       "Accept: application/json\nAuthorization: Bearer " + testing::crm_token + "\n";
-  EXPECT_EQ(wire(requests[0]),
-            "GET http://crm.test/api/contact?email=anna%2Btix%40example.org\n" + common +
-                "timeout: 5000ms\n\n");
+  EXPECT_EQ(wire(requests[0]), "GET http://crm.test/api/contact?email=anna%2Btix%40example.org\n" +
+                                   common + "timeout: 5000ms\n\n");
   EXPECT_EQ(wire(requests[1]),
             "POST http://crm.test/api/contact\n" + common +
                 "Content-Type: application/json\ntimeout: 5000ms\n\n"
                 R"({"email":"anna+tix@example.org","lang":"de","name":"Anna","tags":["a","b"]})");
-  EXPECT_EQ(wire(requests[2]), "GET http://crm.test/api/contact/1\n" + common + "timeout: 5000ms\n\n");
-  EXPECT_EQ(wire(requests[3]),
-            "PATCH http://crm.test/api/contact/1\n" + common +
-                "Content-Type: application/json\ntimeout: 5000ms\n\n"
-                R"({"email":"anna+tix@example.org","name":"Anna B."})");
+  EXPECT_EQ(wire(requests[2]),
+            "GET http://crm.test/api/contact/1\n" + common + "timeout: 5000ms\n\n");
+  EXPECT_EQ(wire(requests[3]), "PATCH http://crm.test/api/contact/1\n" + common +
+                                   "Content-Type: application/json\ntimeout: 5000ms\n\n"
+                                   R"({"email":"anna+tix@example.org","name":"Anna B."})");
 }
 
 }  // namespace
