@@ -7,13 +7,18 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "api/http_server.hpp"
 #include "api/json_response.hpp"
+#include "config/config_loader.hpp"
+#include "mapping/evaluate.hpp"
+#include "mapping/order_reader.hpp"
 #include "providers/rest/http_providers.hpp"
 #include "tests/providers/provider_test_support.hpp"
 #include "tests/providers/rest/rest_test_support.hpp"
@@ -489,6 +494,60 @@ TEST(hubspot_loopback, a_create_retried_after_a_timeout_carries_the_same_idempot
   const auto all = header_values(hubspot.requests(), "Idempotency-Key");
   ASSERT_EQ(all.size(), 3u);
   EXPECT_NE(all[2], all[0]);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(hubspot_loopback, the_example_config_syncs_the_sample_orders_once) {
+  const std::string examples = std::string(TIXSYNC_TEST_DATA_DIR) + "/../../examples/";
+  const auto env = testing::fake_env({{"HUBSPOT_TOKEN", token}});
+  auto loaded = config::load_config(examples + "hubspot.toml", env);
+  ASSERT_TRUE(loaded.ok()) << config::format_problems(loaded.problems);
+  mapping::event_bundle event;
+  mapping::order_reader reader;
+  mapping::read_error error;
+  ASSERT_TRUE(reader.read_event_bundle(read_file(examples + "sample-event.json"), event, error));
+  const mapping::field_catalogue catalogue(event);
+  EXPECT_TRUE(config::check_mappings_against(loaded.config, catalogue).empty());
+
+  hubspot_standin hubspot;
+  config::provider_section section = loaded.config.providers.at(0);
+  section.settings["base_url"] = hubspot.url();
+  auto provider = build_rest_provider(section, nullptr, {}, {"providers[0]", env});
+  std::istringstream lines(read_file(examples + "sample-orders.jsonl"));
+  std::string line;
+  std::vector<std::shared_ptr<mapping::order>> orders;
+  while (orders.size() < 4 && std::getline(lines, line)) {
+    orders.push_back(std::make_shared<mapping::order>());
+    ASSERT_TRUE(reader.read_order(line, *orders.back(), error));
+  }
+  providers::testing::result_store store;
+  std::size_t positions = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& order : orders) {
+      if (round == 0) positions += order->positions.size();
+      const auto objects = mapping::evaluate_order(provider->mappings(), *order, event, catalogue,
+                                                   {}, provider->evaluation_options());
+      const auto run = providers::testing::run_order(*provider, order, objects, store);
+      ASSERT_FALSE(run.error) << run.error->summary();
+      if (round == 1) {  // everything found by its stored id and equal
+        EXPECT_EQ(run.actions, std::vector<std::string>(run.actions.size(), "nothing_to_do"));
+      }
+    }
+  }
+  provider->close();
+  EXPECT_EQ(hubspot.records("contacts").size(), orders.size());
+  const auto tickets = hubspot.records("2-12345678");
+  EXPECT_EQ(tickets.size(), positions);
+  for (const auto& ticket : tickets) {
+    ASSERT_EQ(ticket["associations"].size(), 1u) << ticket.dump();
+    EXPECT_EQ(ticket["associations"][0]["types"][0]["associationTypeId"], 25);
+  }
 }
 
 }  // namespace
