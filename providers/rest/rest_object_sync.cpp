@@ -30,7 +30,8 @@ bool changes_nothing(const json& record, const json& existing) {
 
 /// The external fields the object's write sets: its properties, the association fields and the
 /// id field, each once, in that order.
-std::string property_names(const object_request& request, const object_settings& object) {
+std::vector<std::string> property_names(const object_request& request,
+                                        const object_settings& object) {
   std::vector<std::string> names;
   std::set<std::string> seen;
   auto add = [&](const std::string& name) {
@@ -41,9 +42,7 @@ std::string property_names(const object_request& request, const object_settings&
     if (!association.into_items) add(association.field);
   }
   add(request.external_id_field());
-  std::string joined;
-  for (const auto& name : names) joined += (joined.empty() ? "" : ",") + name;
-  return joined;
+  return names;
 }
 
 /// A header value from a template: control characters (line breaks) become spaces.
@@ -113,7 +112,10 @@ rest_object_sync::rest_object_sync(std::shared_ptr<const rest_context> context,
       done_(std::move(done)),
       object_(object),
       values_(placeholders_for(request_, context_->settings.base_url)) {
-  values_.property_names = property_names(request_, object_);
+  for (const auto& name : property_names(request_, object_)) {
+    values_.property_names += (values_.property_names.empty() ? "" : ",") + name;
+    property_names_.push_back(name);
+  }
 }
 
 void rest_object_sync::find_existing() {
@@ -133,7 +135,7 @@ void rest_object_sync::find_existing() {
 
 void rest_object_sync::do_get() {
   const get_endpoint& get = *object_.get;
-  send({get.method, expand_url(get.url, values_), true}, get, std::nullopt,
+  send({get.method, expand_url(get.url, values_), true}, get, body_of(get, false),
        &rest_object_sync::on_get);
 }
 
@@ -157,7 +159,7 @@ void rest_object_sync::on_get(const http_call& call, http::http_result result) {
 void rest_object_sync::do_lookup() {
   const lookup_endpoint& lookup = object_.lookup;
   send({lookup.method, expand_url(lookup.url, values_), lookup.not_found_on_404}, lookup,
-       std::nullopt, &rest_object_sync::on_lookup);
+       body_of(lookup, false), &rest_object_sync::on_lookup);
 }
 
 void rest_object_sync::on_lookup(const http_call& call, http::http_result result) {
@@ -244,11 +246,18 @@ void rest_object_sync::write() {
   }
   if (is_new) {
     send({object_.create.method, expand_url(object_.create.url, values_), false, true},
-         object_.create, std::nullopt, &rest_object_sync::on_created);
+         object_.create, body_of(object_.create, true), &rest_object_sync::on_created);
   } else {
     send({object_.update.method, expand_url(object_.update.url, values_), false}, object_.update,
-         std::nullopt, &rest_object_sync::on_updated);
+         body_of(object_.update, true), &rest_object_sync::on_updated);
   }
+}
+
+std::string rest_object_sync::body_of(const endpoint& call, bool writes) const {
+  if (call.body) {
+    return dump(call.body->expand([this](placeholder p) { return placeholder_json(p); }));
+  }
+  return writes ? dump(record_) : std::string();  // the flat shape: the merged fields as they are
 }
 
 json rest_object_sync::placeholder_json(placeholder name) const {
@@ -260,16 +269,8 @@ json rest_object_sync::placeholder_json(placeholder name) const {
     case placeholder::associations:
       return association_items(object_, request_.mapped_objects,
                                [this](placeholder p) { return placeholder_json(p); });
-    case placeholder::property_names: {
-      json names = json::array();
-      std::string list = values_.property_names;
-      for (std::size_t start = 0; start <= list.size();) {
-        const auto comma = std::min(list.find(',', start), list.size());
-        names.push_back(list.substr(start, comma - start));
-        start = comma + 1;
-      }
-      return names;
-    }
+    case placeholder::property_names:
+      return property_names_;
     case placeholder::position_id:
       if (request_.object.position_id) return *request_.object.position_id;
       return nullptr;
@@ -358,8 +359,8 @@ void rest_object_sync::fail(sync_error error) {
   done_(object_result::failed(std::move(error)));
 }
 
-void rest_object_sync::send(http_call call, const endpoint& settings,
-                            std::optional<std::string> body, handler next) {
+void rest_object_sync::send(http_call call, const endpoint& settings, std::string body,
+                            handler next) {
   http::http_request request;
   request.method = call.method;
   request.url = call.url;
@@ -370,15 +371,8 @@ void rest_object_sync::send(http_call call, const endpoint& settings,
   if (call.is_create && !object_.create.idempotency_header.empty()) {
     request.headers.emplace_back(object_.create.idempotency_header, idempotency_key());
   }
-  if (!body) {
-    if (settings.body) {
-      body = dump(settings.body->expand([this](placeholder p) { return placeholder_json(p); }));
-    } else if (&settings == &object_.create || &settings == &object_.update) {
-      body = dump(record_);  // the flat shape: the merged fields as they are
-    }
-  }
-  if (body && !body->empty()) request.headers.emplace_back("Content-Type", "application/json");
-  request.body = body.value_or("");
+  if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+  request.body = std::move(body);
   request.timeout = context_->settings.connection.request_timeout;
   auto self = shared_from_this();
   auto on_result = [self, call, next](http::http_result result) {
