@@ -145,6 +145,12 @@ struct provider_limits {
   /// Nodes expected to share a shared rate: while Redis is unreachable each node allows
   /// rate / expected_nodes.
   int expected_nodes = 1;
+  /// Apply the quota the destination announces in its responses (IETF RateLimit fields, or the
+  /// headers named below) to the shared bucket. Needs rate > 0 and shared = true.
+  bool follow_rate_limit_headers = false;
+  /// [providers.limits.rate_limit_headers]: names of non-standard quota headers ("" = unused).
+  std::string remaining_header, limit_header, window_header, reset_header;
+  bool window_in_ms = false;  ///< window_unit = "ms"
 };
 
 /// [providers.circuit_breaker]: pauses a provider after failures in a row
