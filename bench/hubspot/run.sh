@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# The quota benchmark: tixsync against the HubSpot-shaped stand-in (`tixsync mock-crm --flavor
+# hubspot`) at HubSpot's per-app quota, with a real redis-server, realistic orders enqueued with
+# `tixsync enqueue` and 1 or 3 `tixsync run` nodes syncing them until the queue is drained. The
+# config is a parameter, so the same command measures any HubSpot-shaped config (one request per
+# object, batched, paced). Prints one table of medians; every run is verified record by record
+# against the stand-in's dump. Not part of the test suite: see README.md.
+#
+# usage: bash bench/hubspot/run.sh [--orders N] [--nodes 1,3] [--config FILE] [--rounds R]
+#                                  [--quota N] [--window-ms MS] [--search-quota N]
+#                                  [--unique TYPE:PROPERTY] [--timeout S]
+#   --orders N              orders of 2 positions per run (default 300)
+#   --nodes K[,K...]        nodes per run, each value a run of its own (default 1,3)
+#   --config FILE           the tixsync config, HubSpot-shaped (default examples/hubspot.toml);
+#                           its base_url, [redis], [node] name and [http] are replaced per run
+#   --rounds R              rounds; each round runs every node count once (default 1)
+#   --quota N               the stand-in's requests per window and token (default 190)
+#   --window-ms MS          the stand-in's rolling window (default 10000)
+#   --search-quota N        the stand-in's search requests per second and token (default 5)
+#   --unique TYPE:PROPERTY  a unique property of the stand-in besides contacts' email (default
+#                           2-12345678:ticket_id, the example's custom ticket object)
+#   --timeout S             the longest one run may take to drain (default 1800)
+# env: TIXSYNC (default build/tixsync), OUT (default build/hubspot-bench/<UTC stamp>)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+orders=300 nodes_list=1,3 config="$root/examples/hubspot.toml" rounds=1 quota=190 window_ms=10000
+search_quota=5 unique=2-12345678:ticket_id timeout_s=1800
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --orders) orders="$2"; shift ;;
+    --nodes) nodes_list="$2"; shift ;;
+    --config) config="$2"; shift ;;
+    --rounds) rounds="$2"; shift ;;
+    --quota) quota="$2"; shift ;;
+    --window-ms) window_ms="$2"; shift ;;
+    --search-quota) search_quota="$2"; shift ;;
+    --unique) unique="$2"; shift ;;
+    --timeout) timeout_s="$2"; shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (--help lists them)" >&2; exit 2 ;;
+  esac
+  shift
+done
+for n in "$orders" "$rounds" "$quota" "$window_ms" "$search_quota" "$timeout_s"; do
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: expected a positive integer, got '$n'" >&2; exit 2; }
+done
+[[ "$nodes_list" =~ ^[1-9][0-9]?(,[1-9][0-9]?)*$ ]] || { echo "run.sh: --nodes: expected e.g. 1,3" >&2; exit 2; }
+[[ "$unique" =~ ^[^:]+:[^:]+$ ]] || { echo "run.sh: --unique: expected TYPE:PROPERTY" >&2; exit 2; }
+[ -f "$config" ] || { echo "run.sh: --config $config: no such file" >&2; exit 2; }
+config="$(cd "$(dirname "$config")" && pwd)/$(basename "$config")"
+
+for tool in node redis-server redis-cli curl; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (apt-get install nodejs redis-server curl)" >&2; exit 1; }
+done
+tixsync="${TIXSYNC:-$root/build/tixsync}"
+if [ ! -x "$tixsync" ]; then
+  echo "run.sh: $tixsync is missing: build it first (cmake --build build --target tixsync)" >&2
+  exit 1
+fi
+
+out="${OUT:-$root/build/hubspot-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$out/redis"
+out="$(cd "$out" && pwd)"
+log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$out/log.txt" >&2; }
+now_ms() { date +%s%3N; }
+
+# The config's provider, mappings and list joiner (the first [[providers]] entry).
+provider_id=$(awk '/^\[\[providers\]\]/{p=1; next} /^\[/{p=0} p && /^id *=/{gsub(/.*= *"|".*/, ""); print; exit}' "$config")
+mappings=$(awk '/^\[\[providers\]\]/{p=1; next} /^\[/{p=0} p && /^mappings *=/{gsub(/.*= *"|".*/, ""); print; exit}' "$config")
+joiner=$(awk '/^\[\[providers\]\]/{p=1; next} /^\[/{p=0} p && /^list_joiner *=/{sub(/^[^"]*"/, ""); sub(/".*/, ""); print; exit}' "$config")
+[ -n "$provider_id" ] && [ -n "$mappings" ] || { echo "run.sh: $config: no [[providers]] id and mappings" >&2; exit 2; }
+case "$mappings" in /*) ;; *) mappings="$(dirname "$config")/$mappings" ;; esac
+[ -f "$mappings" ] || { echo "run.sh: the mappings $mappings of $config are missing" >&2; exit 2; }
+
+# bench_config K: the config for node K: every other line as written, with the stand-in's URL,
+# this benchmark's Redis, the node's own name, no HTTP listener and the mappings' full path.
+bench_config() {
+  awk -v url="$crm" -v redis="redis://127.0.0.1:$redis_port/0" -v name="hsbench-$1" -v maps="$mappings" '
+    function header(line) { return line ~ /^\[/ }
+    function set_in(section, key, value) { sets[section] = sets[section] key " = " value "\n" }
+    BEGIN {
+      set_in("[redis]", "url", "\"" redis "\""); set_in("[redis]", "prefix", "\"hsbench\"")
+      set_in("[node]", "name", "\"" name "\""); set_in("[http]", "enabled", "false")
+      set_in("[providers.rest]", "base_url", "\"" url "\"")
+    }
+    header($0) {
+      section = $0; sub(/[ \t]*(#.*)?$/, "", section); print; seen[section] = 1
+      if (section in sets) printf "%s", sets[section]
+      next
+    }
+    section in sets {  # a key this benchmark sets is left out
+      k = $0; sub(/[ \t]*=.*/, "", k)
+      if (index(sets[section], k " = ") == 1 || index(sets[section], "\n" k " = ") > 0) next
+    }
+    section == "[[providers]]" && /^mappings *=/ { print "mappings = \"" maps "\""; next }
+    { print }
+    END { for (s in sets) if (!(s in seen)) printf "\n%s\n%s", s, sets[s] }' "$config"
+}
+
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+redis_port="$(free_port)"
+redis_pid="" crm_pid="" node_pids=()
+stop_pid() {  # SIGTERM, up to 15 s, then SIGKILL
+  local pid="$1"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+stop_nodes() { for pid in "${node_pids[@]}"; do stop_pid "$pid"; done; node_pids=(); }
+cleanup() { stop_nodes; stop_pid "$crm_pid"; stop_pid "$redis_pid"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$out/redis" \
+  --logfile "$out/redis.log" &
+redis_pid=$!
+export HUBSPOT_TOKEN="hsbench-token"  # the bearer token of the example config, on loopback only
+"$tixsync" mock-crm --flavor hubspot --port 0 --token-env HUBSPOT_TOKEN --rate-limit "$quota" \
+  --rate-window-ms "$window_ms" --search-rate-limit "$search_quota" --unique "$unique" \
+  >"$out/mock-crm.log" 2>&1 &
+crm_pid=$!
+crm=""
+for _ in $(seq 100); do  # bounded: 10 s
+  [ -z "$crm" ] && crm=$(sed -n 's/^mock-crm listening on \(http:[^ ]*\).*/\1/p' "$out/mock-crm.log")
+  [ -n "$crm" ] && redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+  sleep 0.1
+done
+redis-cli -p "$redis_port" ping >/dev/null || { echo "run.sh: redis-server did not start ($out/redis.log)" >&2; exit 1; }
+[ -n "$crm" ] && curl -fs "$crm/_mock/stats" >/dev/null || { echo "run.sh: the stand-in did not start ($out/mock-crm.log)" >&2; exit 1; }
+
+event_file="$root/examples/sample-event.json"
+node "$root/bench/peer/make-orders.js" "$root/examples/sample-orders.jsonl" "$orders" 2 >"$out/orders.jsonl"
+# What every order must become: the objects a sync sends, as `tixsync preview` evaluates them.
+"$tixsync" preview --event "$event_file" --order "$out/orders.jsonl" --mappings "$mappings" \
+  --joiner "${joiner:-,}" >"$out/expected.jsonl"
+max_nodes=$(tr ',' '\n' <<<"$nodes_list" | sort -n | tail -n1)
+for k in $(seq "$max_nodes"); do bench_config "$k" >"$out/node-$k.toml"; done
+"$tixsync" check-config "$out/node-1.toml" >"$out/check-config.txt" 2>&1 ||
+  { echo "run.sh: the benchmark's config does not check ($out/check-config.txt)" >&2; exit 1; }
+{
+  echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "tixsync: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "config: $config"
+  echo "stand-in: $quota requests per $window_ms ms, search $search_quota per second"
+  echo "orders: $orders x 2 positions, $(wc -l <"$out/expected.jsonl") evaluated"
+  echo "cpus: $(nproc) x $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
+  echo "loadavg_before: $(cat /proc/loadavg)"
+} >"$out/env.txt"
+cat "$out/env.txt" >&2
+
+# Per order key of the audit logs: the first "enqueued" and the first "synced" time and how
+# many "synced" entries it has (audit logs are newest first).
+audit_lua='
+local out, cursor = {}, "0"
+repeat
+  local page = redis.call("SCAN", cursor, "MATCH", ARGV[1], "COUNT", 1000)
+  cursor = page[1]
+  for _, key in ipairs(page[2]) do
+    local enqueued, synced, n = 0, 0, 0
+    for _, e in ipairs(redis.call("LRANGE", key, 0, -1)) do
+      local ok, entry = pcall(cjson.decode, e)
+      if ok and type(entry) == "table" then
+        if entry.what == "enqueued" then enqueued = entry.at end
+        if entry.what == "synced" then synced = entry.at; n = n + 1 end
+      end
+    end
+    out[#out + 1] = key .. " " .. tostring(enqueued) .. " " .. tostring(synced) .. " " .. n
+  end
+until cursor == "0"
+return out'
+
+# queue_pending: items due, scheduled, following up or in flight (parked ones need a person).
+queue_pending() {
+  "$tixsync" jobs --config "$out/node-1.toml" --provider "$provider_id" --json 2>/dev/null |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const c=JSON.parse(s).states;
+      let n=0;for(const k of ["due","scheduled","follow_up","in_flight"])n+=Number(c[k]);console.log(n)})'
+}
+
+results="$out/results.jsonl"
+: >"$results"
+one_run() {  # NAME NODES
+  local name="$1" k="$2"
+  curl -fs -X POST "$crm/_mock/reset" >/dev/null
+  redis-cli -p "$redis_port" flushall >/dev/null
+  local t_enqueue t_start t_drained pending=-1 drained=false
+  t_enqueue=$(now_ms)
+  "$tixsync" enqueue --config "$out/node-1.toml" --provider "$provider_id" --event nordlicht/ndd25 \
+    --order "$out/orders.jsonl" --event-file "$event_file" --trigger order_placed >"$out/$name-enqueue.out" 2>&1 ||
+    { log "  $name: enqueue failed ($out/$name-enqueue.out)"; return 0; }
+  t_start=$(now_ms)
+  for i in $(seq "$k"); do
+    "$tixsync" run --config "$out/node-$i.toml" >"$out/$name-node-$i.log" 2>&1 &
+    node_pids+=($!)
+  done
+  local deadline=$((t_start + timeout_s * 1000))
+  while [ "$(now_ms)" -lt "$deadline" ]; do  # bounded by --timeout
+    sleep 1
+    pending=$(queue_pending || echo -1)
+    [ "$pending" = 0 ] && { drained=true; break; }
+    for pid in "${node_pids[@]}"; do kill -0 "$pid" 2>/dev/null || { log "  $name: a node exited early"; break 2; }; done
+  done
+  t_drained=$(now_ms)
+  stop_nodes
+  curl -fs "$crm/_mock/stats" >"$out/$name-stats.json"
+  curl -fs "$crm/_mock/dump" >"$out/$name-dump.json"
+  redis-cli -p "$redis_port" --raw eval "$audit_lua" 0 "hsbench:{$provider_id}:log:*" >"$out/$name-audit.txt"
+  "$tixsync" jobs --config "$out/node-1.toml" --provider "$provider_id" --json >"$out/$name-jobs.json" 2>&1 || true
+  node "$here/verify.js" --name "$name" --config "$config" --nodes "$k" --orders "$orders" \
+    --drained "$drained" --t-start "$t_start" --t-enqueue "$t_enqueue" --t-drained "$t_drained" \
+    --expected "$out/expected.jsonl" --stats "$out/$name-stats.json" --dump "$out/$name-dump.json" \
+    --audit "$out/$name-audit.txt" --quota "$quota" --window-ms "$window_ms" \
+    --search-quota "$search_quota" | tee -a "$results" >&2
+}
+
+for round in $(seq "$rounds"); do
+  for k in ${nodes_list//,/ }; do
+    name="r$round-n$k"
+    log "round $round: $k node(s), $orders orders"
+    one_run "$name" "$k"
+  done
+done
+echo "loadavg_after: $(cat /proc/loadavg)" >>"$out/env.txt"
+cleanup
+node "$here/report.js" "$results" "$out/env.txt" | tee "$out/report.md"
+log "results: $out (results.jsonl, report.md, per run: stats, dump, audit, node logs)"
