@@ -2,43 +2,51 @@
 # The quota benchmark: tixsync against the HubSpot-shaped stand-in (`tixsync mock-crm --flavor
 # hubspot`) at HubSpot's per-app quota, with a real redis-server, realistic orders enqueued with
 # `tixsync enqueue` and 1 or 3 `tixsync run` nodes syncing them until the queue is drained. The
-# config is a parameter, so the same command measures any HubSpot-shaped config (one request per
-# object, batched, paced). Prints one table of medians; every run is verified record by record
-# against the stand-in's dump. Not part of the test suite: see README.md.
+# configs are a parameter, so the same command measures any HubSpot-shaped config (one request
+# per object, batched, paced). Prints one table of medians; every run is verified record by
+# record against the stand-in's dump. Not part of the test suite: see bench/README.md, "Against
+# a CRM's quota".
 #
-# usage: bash bench/hubspot/run.sh [--orders N] [--nodes 1,3] [--config FILE] [--rounds R]
-#                                  [--quota N] [--window-ms MS] [--search-quota N]
-#                                  [--unique TYPE:PROPERTY] [--timeout S]
+# usage: bash bench/hubspot/run.sh [--orders N] [--nodes 1,3] [--config FILE[,FILE...]]
+#                                  [--rounds R] [--quota N] [--window-ms MS] [--search-quota N]
+#                                  [--unique TYPE:PROPERTY] [--timeout S] [--set KEY=VALUE]...
 #   --orders N              orders of 2 positions per run (default 300)
 #   --nodes K[,K...]        nodes per run, each value a run of its own (default 1,3)
-#   --config FILE           the tixsync config, HubSpot-shaped (default examples/hubspot.toml);
-#                           its base_url, [redis], [node] name and [http] are replaced per run
-#   --rounds R              rounds; each round runs every node count once (default 1)
+#   --config FILE[,FILE]    HubSpot-shaped tixsync configs, each measured on its own; their
+#                           base_url, [redis], [node] name and [http] are replaced per run
+#                           (default: examples/hubspot.toml and, where the tree has it,
+#                           examples/hubspot-batched.toml)
+#   --rounds R              rounds; each round runs every config and node count once (default 1)
 #   --quota N               the stand-in's requests per window and token (default 190)
 #   --window-ms MS          the stand-in's rolling window (default 10000)
 #   --search-quota N        the stand-in's search requests per second and token (default 5)
 #   --unique TYPE:PROPERTY  a unique property of the stand-in besides contacts' email (default
 #                           2-12345678:ticket_id, the example's custom ticket object)
 #   --timeout S             the longest one run may take to drain (default 1800)
+#   --set TABLE.KEY=VALUE   a key of every config replaced or added, VALUE as TOML, e.g.
+#                           --set 'providers.limits.max_wait="10m"' (repeatable; a variant)
 # env: TIXSYNC (default build/tixsync), OUT (default build/hubspot-bench/<UTC stamp>)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-orders=300 nodes_list=1,3 config="$root/examples/hubspot.toml" rounds=1 quota=190 window_ms=10000
-search_quota=5 unique=2-12345678:ticket_id timeout_s=1800
+orders=300 nodes_list=1,3 configs="" rounds=1 quota=190 window_ms=10000
+search_quota=5 unique=2-12345678:ticket_id timeout_s=1800 overrides=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --orders) orders="$2"; shift ;;
     --nodes) nodes_list="$2"; shift ;;
-    --config) config="$2"; shift ;;
+    --config) configs="$2"; shift ;;
     --rounds) rounds="$2"; shift ;;
     --quota) quota="$2"; shift ;;
     --window-ms) window_ms="$2"; shift ;;
     --search-quota) search_quota="$2"; shift ;;
     --unique) unique="$2"; shift ;;
     --timeout) timeout_s="$2"; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --set) [[ "$2" =~ ^[A-Za-z0-9_.-]+\.[A-Za-z0-9_-]+=.+$ ]] ||
+             { echo "run.sh: --set: expected TABLE.KEY=VALUE, got '$2'" >&2; exit 2; }
+           overrides+=("$2"); shift ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (--help lists them)" >&2; exit 2 ;;
   esac
   shift
@@ -48,8 +56,19 @@ for n in "$orders" "$rounds" "$quota" "$window_ms" "$search_quota" "$timeout_s";
 done
 [[ "$nodes_list" =~ ^[1-9][0-9]?(,[1-9][0-9]?)*$ ]] || { echo "run.sh: --nodes: expected e.g. 1,3" >&2; exit 2; }
 [[ "$unique" =~ ^[^:]+:[^:]+$ ]] || { echo "run.sh: --unique: expected TYPE:PROPERTY" >&2; exit 2; }
-[ -f "$config" ] || { echo "run.sh: --config $config: no such file" >&2; exit 2; }
-config="$(cd "$(dirname "$config")" && pwd)/$(basename "$config")"
+if [ -z "$configs" ]; then
+  configs="$root/examples/hubspot.toml"
+  if [ -f "$root/examples/hubspot-batched.toml" ]; then
+    configs="$configs,$root/examples/hubspot-batched.toml"
+  else
+    echo "run.sh: examples/hubspot-batched.toml is not in this tree: the batched case is not measured" >&2
+  fi
+fi
+config_files=()
+for c in ${configs//,/ }; do
+  [ -f "$c" ] || { echo "run.sh: --config $c: no such file" >&2; exit 2; }
+  config_files+=("$(cd "$(dirname "$c")" && pwd)/$(basename "$c")")
+done
 
 for tool in node redis-server redis-cli curl; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (apt-get install nodejs redis-server curl)" >&2; exit 1; }
@@ -66,24 +85,43 @@ out="$(cd "$out" && pwd)"
 log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$out/log.txt" >&2; }
 now_ms() { date +%s%3N; }
 
-# The config's provider, mappings and list joiner (the first [[providers]] entry).
-provider_id=$(awk '/^\[\[providers\]\]/{p=1; next} /^\[/{p=0} p && /^id *=/{gsub(/.*= *"|".*/, ""); print; exit}' "$config")
-mappings=$(awk '/^\[\[providers\]\]/{p=1; next} /^\[/{p=0} p && /^mappings *=/{gsub(/.*= *"|".*/, ""); print; exit}' "$config")
-joiner=$(awk '/^\[\[providers\]\]/{p=1; next} /^\[/{p=0} p && /^list_joiner *=/{sub(/^[^"]*"/, ""); sub(/".*/, ""); print; exit}' "$config")
-[ -n "$provider_id" ] && [ -n "$mappings" ] || { echo "run.sh: $config: no [[providers]] id and mappings" >&2; exit 2; }
-case "$mappings" in /*) ;; *) mappings="$(dirname "$config")/$mappings" ;; esac
-[ -f "$mappings" ] || { echo "run.sh: the mappings $mappings of $config are missing" >&2; exit 2; }
+# provider_key KEY FILE: a string key of the first [[providers]] entry.
+provider_key() {
+  awk -v key="$1" '/^\[\[providers\]\]/{p=1; next} /^\[/{p=0}
+    p && $0 ~ "^" key " *=" {sub(/^[^"]*"/, ""); sub(/".*/, ""); print; exit}' "$2"
+}
+# use_config FILE: sets config, provider_id, mappings and joiner (the first [[providers]] entry).
+use_config() {
+  config="$1"
+  provider_id=$(provider_key id "$config")
+  mappings=$(provider_key mappings "$config")
+  joiner=$(provider_key list_joiner "$config")
+  [ -n "$provider_id" ] && [ -n "$mappings" ] || { echo "run.sh: $config: no [[providers]] id and mappings" >&2; exit 2; }
+  case "$mappings" in /*) ;; *) mappings="$(dirname "$config")/$mappings" ;; esac
+  [ -f "$mappings" ] || { echo "run.sh: the mappings $mappings of $config are missing" >&2; exit 2; }
+}
 
-# bench_config K: the config for node K: every other line as written, with the stand-in's URL,
-# this benchmark's Redis, the node's own name, no HTTP listener and the mappings' full path.
+# bench_config K: the current config for node K: every other line as written, with the
+# stand-in's URL, this benchmark's Redis, the node's own name, no HTTP listener, the mappings'
+# full path and the --set keys.
 bench_config() {
-  awk -v url="$crm" -v redis="redis://127.0.0.1:$redis_port/0" -v name="hsbench-$1" -v maps="$mappings" '
+  local extra
+  extra=$(printf '%s\n' "${overrides[@]+"${overrides[@]}"}")
+  awk -v url="$crm" -v redis="redis://127.0.0.1:$redis_port/0" -v name="hsbench-$1" -v maps="$mappings" \
+    -v extra="$extra" '
     function header(line) { return line ~ /^\[/ }
     function set_in(section, key, value) { sets[section] = sets[section] key " = " value "\n" }
     BEGIN {
       set_in("[redis]", "url", "\"" redis "\""); set_in("[redis]", "prefix", "\"hsbench\"")
       set_in("[node]", "name", "\"" name "\""); set_in("[http]", "enabled", "false")
       set_in("[providers.rest]", "base_url", "\"" url "\"")
+      n = split(extra, lines, "\n")
+      for (i = 1; i <= n; i++) {
+        if (lines[i] == "") continue
+        eq = index(lines[i], "="); path = substr(lines[i], 1, eq - 1)
+        dot = match(path, /\.[^.]*$/)
+        set_in("[" substr(path, 1, dot - 1) "]", substr(path, dot + 1), substr(lines[i], eq + 1))
+      }
     }
     header($0) {
       section = $0; sub(/[ \t]*(#.*)?$/, "", section); print; seen[section] = 1
@@ -134,19 +172,26 @@ redis-cli -p "$redis_port" ping >/dev/null || { echo "run.sh: redis-server did n
 
 event_file="$root/examples/sample-event.json"
 node "$root/bench/peer/make-orders.js" "$root/examples/sample-orders.jsonl" "$orders" 2 >"$out/orders.jsonl"
-# What every order must become: the objects a sync sends, as `tixsync preview` evaluates them.
-"$tixsync" preview --event "$event_file" --order "$out/orders.jsonl" --mappings "$mappings" \
-  --joiner "${joiner:-,}" >"$out/expected.jsonl"
+# Per config c1, c2, ...: what every order must become (the objects a sync sends, as `tixsync
+# preview` evaluates them) and one config file per node.
 max_nodes=$(tr ',' '\n' <<<"$nodes_list" | sort -n | tail -n1)
-for k in $(seq "$max_nodes"); do bench_config "$k" >"$out/node-$k.toml"; done
-"$tixsync" check-config "$out/node-1.toml" >"$out/check-config.txt" 2>&1 ||
-  { echo "run.sh: the benchmark's config does not check ($out/check-config.txt)" >&2; exit 1; }
+for i in "${!config_files[@]}"; do
+  use_config "${config_files[$i]}"
+  dir="$out/c$((i + 1))"
+  mkdir -p "$dir"
+  "$tixsync" preview --event "$event_file" --order "$out/orders.jsonl" --mappings "$mappings" \
+    --joiner "${joiner:-,}" >"$dir/expected.jsonl"
+  for k in $(seq "$max_nodes"); do bench_config "$k" >"$dir/node-$k.toml"; done
+  "$tixsync" check-config "$dir/node-1.toml" >"$dir/check-config.txt" 2>&1 ||
+    { echo "run.sh: the benchmark's copy of $config does not check ($dir/check-config.txt)" >&2; exit 1; }
+done
 {
   echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "tixsync: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  echo "config: $config"
+  for i in "${!config_files[@]}"; do echo "config c$((i + 1)): ${config_files[$i]}"; done
+  for o in "${overrides[@]+"${overrides[@]}"}"; do echo "set: $o"; done
   echo "stand-in: $quota requests per $window_ms ms, search $search_quota per second"
-  echo "orders: $orders x 2 positions, $(wc -l <"$out/expected.jsonl") evaluated"
+  echo "orders: $orders x 2 positions"
   echo "cpus: $(nproc) x $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
   echo "loadavg_before: $(cat /proc/loadavg)"
 } >"$out/env.txt"
@@ -175,25 +220,25 @@ return out'
 
 # queue_pending: items due, scheduled, following up or in flight (parked ones need a person).
 queue_pending() {
-  "$tixsync" jobs --config "$out/node-1.toml" --provider "$provider_id" --json 2>/dev/null |
+  "$tixsync" jobs --config "$dir/node-1.toml" --provider "$provider_id" --json 2>/dev/null |
     node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const c=JSON.parse(s).states;
       let n=0;for(const k of ["due","scheduled","follow_up","in_flight"])n+=Number(c[k]);console.log(n)})'
 }
 
 results="$out/results.jsonl"
 : >"$results"
-one_run() {  # NAME NODES
+one_run() {  # NAME NODES, with the current config in $dir
   local name="$1" k="$2"
   curl -fs -X POST "$crm/_mock/reset" >/dev/null
   redis-cli -p "$redis_port" flushall >/dev/null
   local t_enqueue t_start t_drained pending=-1 drained=false
   t_enqueue=$(now_ms)
-  "$tixsync" enqueue --config "$out/node-1.toml" --provider "$provider_id" --event nordlicht/ndd25 \
+  "$tixsync" enqueue --config "$dir/node-1.toml" --provider "$provider_id" --event nordlicht/ndd25 \
     --order "$out/orders.jsonl" --event-file "$event_file" --trigger order_placed >"$out/$name-enqueue.out" 2>&1 ||
     { log "  $name: enqueue failed ($out/$name-enqueue.out)"; return 0; }
   t_start=$(now_ms)
   for i in $(seq "$k"); do
-    "$tixsync" run --config "$out/node-$i.toml" >"$out/$name-node-$i.log" 2>&1 &
+    "$tixsync" run --config "$dir/node-$i.toml" >"$out/$name-node-$i.log" 2>&1 &
     node_pids+=($!)
   done
   local deadline=$((t_start + timeout_s * 1000))
@@ -208,19 +253,24 @@ one_run() {  # NAME NODES
   curl -fs "$crm/_mock/stats" >"$out/$name-stats.json"
   curl -fs "$crm/_mock/dump" >"$out/$name-dump.json"
   redis-cli -p "$redis_port" --raw eval "$audit_lua" 0 "hsbench:{$provider_id}:log:*" >"$out/$name-audit.txt"
-  "$tixsync" jobs --config "$out/node-1.toml" --provider "$provider_id" --json >"$out/$name-jobs.json" 2>&1 || true
+  "$tixsync" jobs --config "$dir/node-1.toml" --provider "$provider_id" --json >"$out/$name-jobs.json" 2>&1 || true
   node "$here/verify.js" --name "$name" --config "$config" --nodes "$k" --orders "$orders" \
     --drained "$drained" --t-start "$t_start" --t-enqueue "$t_enqueue" --t-drained "$t_drained" \
-    --expected "$out/expected.jsonl" --stats "$out/$name-stats.json" --dump "$out/$name-dump.json" \
+    --expected "$dir/expected.jsonl" --stats "$out/$name-stats.json" --dump "$out/$name-dump.json" \
     --audit "$out/$name-audit.txt" --quota "$quota" --window-ms "$window_ms" \
-    --search-quota "$search_quota" | tee -a "$results" >&2
+    --search-quota "$search_quota" --jobs "$out/$name-jobs.json" \
+    --sets "${overrides[*]+"${overrides[*]}"}" | tee -a "$results" >&2
 }
 
 for round in $(seq "$rounds"); do
-  for k in ${nodes_list//,/ }; do
-    name="r$round-n$k"
-    log "round $round: $k node(s), $orders orders"
-    one_run "$name" "$k"
+  for i in "${!config_files[@]}"; do
+    use_config "${config_files[$i]}"
+    dir="$out/c$((i + 1))"
+    for k in ${nodes_list//,/ }; do
+      name="r$round-c$((i + 1))-n$k"
+      log "round $round: $(basename "$config"), $k node(s), $orders orders"
+      one_run "$name" "$k"
+    done
   done
 done
 echo "loadavg_after: $(cat /proc/loadavg)" >>"$out/env.txt"

@@ -8,7 +8,7 @@
 // usage: node verify.js --name N --config FILE --nodes K --orders N --drained true|false
 //          --t-start MS --t-enqueue MS --t-drained MS --expected expected.jsonl
 //          --stats stats.json --dump dump.json --audit audit.txt --quota N --window-ms MS
-//          --search-quota N
+//          --search-quota N --jobs jobs.json --sets "TABLE.KEY=VALUE ..."
 'use strict';
 
 const fs = require('node:fs');
@@ -20,6 +20,11 @@ const num = (k) => Number(args[k]);
 const expected = fs.readFileSync(args.expected, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 const stats = JSON.parse(fs.readFileSync(args.stats, 'utf8'));
 const dump = JSON.parse(fs.readFileSync(args.dump, 'utf8'));
+let parked = NaN;
+try {
+  const states = JSON.parse(fs.readFileSync(args.jobs, 'utf8')).states;
+  parked = ['config', 'exceeded', 'internal', 'permanent', 'timeout'].reduce((n, k) => n + Number(states[k] || 0), 0);
+} catch (e) { /* no queue counts: parked stays unknown */ }
 const audit = fs.readFileSync(args.audit, 'utf8').split('\n').filter((l) => l.trim());
 
 // Records by id property and value, over every type of the dump.
@@ -114,9 +119,10 @@ const verified = args.drained === 'true' && syncedOrders === orders && missing =
   wrongValues === 0 && wrongAssociations === 0 && unassociated === 0 && records === objects;
 if (records !== objects) note(`the stand-in holds ${records} records, ${objects} expected`);
 if (args.drained !== 'true') note('the queue did not drain within the timeout');
+if (parked > 0) note(`${parked} orders parked (see the run's jobs.json and node logs)`);
 const r1 = (x, d = 1) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
 console.log(JSON.stringify({
-  label: args.name, config: path.basename(args.config), nodes: num('nodes'), orders, objects,
+  label: args.name, config: path.basename(args.config) + (args.sets ? ` with ${args.sets}` : ''), nodes: num('nodes'), orders, objects,
   verified, drained: args.drained === 'true',
   drain_s: r1(drainS), calls, calls_by_kind: requests.by_kind || {}, records_written: written,
   calls_per_object: r1(calls / Math.max(1, written), 3), max_inputs_per_call: stats.max_inputs_per_call,
@@ -130,7 +136,7 @@ console.log(JSON.stringify({
     these_calls: r1(Math.max(calls / perSecond, searches / num('search-quota'))),
     batched: r1(objects / (100 * perSecond), 3),
   },
-  check: { synced_orders: syncedOrders, synced_twice: syncedTwice, records, found, missing, duplicated,
+  check: { synced_orders: syncedOrders, parked_orders: parked, synced_twice: syncedTwice, records, found, missing, duplicated,
     wrong_values: wrongValues, wrong_associations: wrongAssociations, unassociated,
     associated_types: [...associatedTypes], records_by_type: Object.fromEntries(typeRecords) },
   problems,
