@@ -7,16 +7,10 @@
 'use strict';
 
 const fs = require('node:fs');
+const { median, fmt } = require('../stats.js');
 
 const [resultsPath, envPath] = process.argv.slice(2);
 const runs = fs.readFileSync(resultsPath, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 
 const groups = new Map();
 for (const r of runs) {
@@ -38,9 +32,9 @@ for (const [, g] of [...groups].sort(([a], [b]) => a.localeCompare(b, 'en', { nu
   const drain = m((r) => r.drain_s);
   const batched = m((r) => r.quota_bound_s.batched);
   lines.push(`| ${g[0].config} | ${g[0].nodes} | ${g[0].orders} | ${g.filter((r) => r.verified).length} of ${g.length} | ` +
-    `${fmt(drain)} | ${fmt(m((r) => r.calls_per_object), 3)} | ${fmt(m((r) => r.http_429), 0)} | ` +
-    `${fmt(m((r) => r.latency_ms.p50) / 1000)} / ${fmt(m((r) => r.latency_ms.p99) / 1000)} | ` +
-    `${fmt(m((r) => r.calls_per_s), 1)} | ${fmt(m((r) => r.quota_bound_s.these_calls))} | ${fmt(batched, 2)} | ${Number.isFinite(drain / batched) ? fmt(drain / batched, 0) + 'x' : 'n/a'} |`);
+    `${fmt(drain, 1)} | ${fmt(m((r) => r.calls_per_object), 3)} | ${fmt(m((r) => r.http_429), 0)} | ` +
+    `${fmt(m((r) => r.latency_ms.p50) / 1000, 1)} / ${fmt(m((r) => r.latency_ms.p99) / 1000, 1)} | ` +
+    `${fmt(m((r) => r.calls_per_s), 1)} | ${fmt(m((r) => r.quota_bound_s.these_calls), 1)} | ${fmt(batched, 2)} | ${Number.isFinite(drain / batched) ? fmt(drain / batched, 1) + 'x' : 'n/a'} |`);
 }
 lines.push('', 'Targets (batched, paced): at most 0.03 calls per object written; drain within 1.25x of the ' +
   'batched quota-bound minimum; no 429 in a steady run with one node and with three; every record once ' +

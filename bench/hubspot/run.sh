@@ -30,6 +30,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+. "$root/bench/common.sh"
 orders=300 nodes_list=1,3 configs="" rounds=1 quota=190 window_ms=10000
 search_quota=5 unique=2-12345678:ticket_id timeout_s=1800 overrides=()
 while [ $# -gt 0 ]; do
@@ -51,9 +52,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-for n in "$orders" "$rounds" "$quota" "$window_ms" "$search_quota" "$timeout_s"; do
-  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: expected a positive integer, got '$n'" >&2; exit 2; }
-done
+bench_positive "$orders" "$rounds" "$quota" "$window_ms" "$search_quota" "$timeout_s"
 [[ "$nodes_list" =~ ^[1-9][0-9]?(,[1-9][0-9]?)*$ ]] || { echo "run.sh: --nodes: expected e.g. 1,3" >&2; exit 2; }
 [[ "$unique" =~ ^[^:]+:[^:]+$ ]] || { echo "run.sh: --unique: expected TYPE:PROPERTY" >&2; exit 2; }
 if [ -z "$configs" ]; then
@@ -70,19 +69,9 @@ for c in ${configs//,/ }; do
   config_files+=("$(cd "$(dirname "$c")" && pwd)/$(basename "$c")")
 done
 
-for tool in node redis-server redis-cli curl; do
-  command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (apt-get install nodejs redis-server curl)" >&2; exit 1; }
-done
-tixsync="${TIXSYNC:-$root/build/tixsync}"
-if [ ! -x "$tixsync" ]; then
-  echo "run.sh: $tixsync is missing: build it first (cmake --build build --target tixsync)" >&2
-  exit 1
-fi
-
-out="${OUT:-$root/build/hubspot-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
-mkdir -p "$out/redis"
-out="$(cd "$out" && pwd)"
-log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$out/log.txt" >&2; }
+bench_require "apt-get install nodejs redis-server curl" node redis-server redis-cli curl
+bench_tixsync
+bench_output hubspot-bench
 now_ms() { date +%s%3N; }
 
 # provider_key KEY FILE: a string key of the first [[providers]] entry.
@@ -137,25 +126,14 @@ bench_config() {
     END { for (s in sets) if (!(s in seen)) printf "\n%s\n%s", s, sets[s] }' "$config"
 }
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 redis_port="$(free_port)"
 redis_pid="" crm_pid="" node_pids=()
-stop_pid() {  # SIGTERM, up to 15 s, then SIGKILL
-  local pid="$1"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 stop_nodes() { for pid in "${node_pids[@]}"; do stop_pid "$pid"; done; node_pids=(); }
 cleanup() { stop_nodes; stop_pid "$crm_pid"; stop_pid "$redis_pid"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$out/redis" \
-  --logfile "$out/redis.log" &
-redis_pid=$!
+bench_start_redis "$redis_port"
 export HUBSPOT_TOKEN="hsbench-token"  # the bearer token of the example config, on loopback only
 "$tixsync" mock-crm --flavor hubspot --port 0 --token-env HUBSPOT_TOKEN --rate-limit "$quota" \
   --rate-window-ms "$window_ms" --search-rate-limit "$search_quota" --unique "$unique" \
@@ -228,7 +206,7 @@ queue_pending() {
 results="$out/results.jsonl"
 : >"$results"
 one_run() {  # NAME NODES, with the current config in $dir
-  local name="$1" k="$2"
+  local name="$1" k="$2" i
   curl -fs -X POST "$crm/_mock/reset" >/dev/null
   redis-cli -p "$redis_port" flushall >/dev/null
   local t_enqueue t_start t_drained pending=-1 drained=false
