@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The quota benchmark's table: medians per config and node count of the runs in results.jsonl
 // (one JSON line per run, written by verify.js), beside the quota-bound minimum of the batched
-// case (objects / (100 x the quota per second)) and the targets.
+// case (objects / (100 x the quota per second)) and the targets of the batched, paced sync.
 //
 // usage: node report.js results.jsonl [env.txt]
 'use strict';

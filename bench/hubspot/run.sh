@@ -165,7 +165,7 @@ for i in "${!config_files[@]}"; do
 done
 {
   echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "tixsync: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "tixsync: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown), binary $tixsync"
   for i in "${!config_files[@]}"; do echo "config c$((i + 1)): ${config_files[$i]}"; done
   for o in "${overrides[@]+"${overrides[@]}"}"; do echo "set: $o"; done
   echo "stand-in: $quota requests per $window_ms ms, search $search_quota per second"
