@@ -22,20 +22,29 @@ std::string value_of(const association_setting& association, const sync_result& 
                           (association.use_link ? "link" : "external id"));
 }
 
-}  // namespace
-
-json association_value(const association_setting& association, const mapped_objects& mapped,
-                       const std::optional<std::string>& joiner) {
+/// The value and external object type of every non-null result of the association's mapping,
+/// in order. Throws sync_config_error when that mapping has no results (it did not run before).
+std::vector<std::pair<std::string, std::string>> associated_objects(
+    const association_setting& association, const mapped_objects& mapped) {
   const auto results = mapped.find(association.mapping_id);
   if (results == mapped.end()) {
     throw sync_config_error("Association \"" + association.field + "\": mapping " +
                             std::to_string(association.mapping_id) +
                             " has not run before this object");
   }
-  std::vector<std::string> values;
+  std::vector<std::pair<std::string, std::string>> objects;
   for (const auto& result : results->second) {
-    if (result) values.push_back(value_of(association, *result));
+    if (result) objects.emplace_back(value_of(association, *result), result->external_object_type);
   }
+  return objects;
+}
+
+}  // namespace
+
+json association_value(const association_setting& association, const mapped_objects& mapped,
+                       const std::optional<std::string>& joiner) {
+  std::vector<std::string> values;
+  for (auto& [value, type] : associated_objects(association, mapped)) values.push_back(value);
   if (!joiner) return json(values);
   std::string joined;
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -50,10 +59,34 @@ std::vector<mapping::property_value> association_properties(
     const std::optional<std::string>& joiner) {
   std::vector<mapping::property_value> out;
   for (const auto& association : object.associations) {
+    if (association.into_items) continue;
     out.push_back({association.field, association_value(association, mapped, joiner),
                    mapping::mode_overwrite});
   }
   return out;
+}
+
+json association_items(const object_settings& object, const mapped_objects& mapped,
+                       const json_template::value_source& values) {
+  json items = json::array();
+  for (const auto& association : object.associations) {
+    if (!association.into_items) continue;
+    for (const auto& [id, type] : associated_objects(association, mapped)) {
+      items.push_back(object.association_item.expand([&](placeholder name) -> json {
+        switch (name) {
+          case placeholder::association_id:
+            return id;
+          case placeholder::association_type:
+            return type;
+          case placeholder::association_type_id:
+            return association.type_id ? json(*association.type_id) : json(nullptr);
+          default:
+            return values(name);
+        }
+      }));
+    }
+  }
+  return items;
 }
 
 }  // namespace tixsync::providers::rest

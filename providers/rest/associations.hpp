@@ -22,9 +22,15 @@ namespace tixsync::providers::rest {
 json association_value(const association_setting& association, const mapped_objects& mapped,
                        const std::optional<std::string>& joiner);
 
-/// One overwrite property per association of `object`, in settings order.
+/// One overwrite property per association of `object` that fills a field, in settings order.
 std::vector<mapping::property_value> association_properties(
     const object_settings& object, const mapped_objects& mapped,
     const std::optional<std::string>& joiner);
+
+/// The {associations} list: per association with into = "associations" and per associated
+/// object, the object's association_item template expanded with its id (or link), external
+/// object type and type_id; every other placeholder from `values`. Throws as association_value.
+json association_items(const object_settings& object, const mapped_objects& mapped,
+                       const json_template::value_source& values);
 
 }  // namespace tixsync::providers::rest

@@ -67,24 +67,10 @@ void read_auth(settings_table& parent, const env_lookup& env, auth_settings& aut
 void read_headers(settings_table& parent, connection_settings& out) {
   const json* node = parent.table("headers");
   if (!node) return;
-  static const std::vector<std::string> reserved{"host", "content-length", "transfer-encoding",
-                                                 "connection", "authorization"};
   for (const auto& [name, value] : node->items()) {
     const std::string path = parent.path_of("headers") + "." + key_segment(name);
-    if (!is_header_name(name)) {
-      parent.problems().push_back({path, "\"" + name + "\" is not a valid header name"});
-    } else if (std::find(reserved.begin(), reserved.end(), lower(name)) != reserved.end()) {
-      parent.problems().push_back(
-          {path, lower(name) == "authorization"
-                     ? "set credentials in the auth table (secrets come from the environment)"
-                     : "set by the HTTP client; cannot be configured"});
-    } else if (config::is_credential_name(name)) {
-      // Not echoed: the value is a credential, and a config file is no place for it.
-      parent.problems().push_back(
-          {path,
-           "is named like a credential, whose value must not be written in the file: use "
-           "the auth table, type = \"api_key\" with header = \"" +
-               name + "\" and token_env naming the environment variable that holds it"});
+    if (auto why = header_name_problem(name)) {
+      parent.problems().push_back({path, std::move(*why)});
     } else if (!value.is_string()) {
       parent.problems().push_back(
           {path, std::string("expected a string, got ") + value.type_name()});
@@ -97,6 +83,24 @@ void read_headers(settings_table& parent, connection_settings& out) {
 }
 
 }  // namespace
+
+std::optional<std::string> header_name_problem(const std::string& name) {
+  static const std::vector<std::string> reserved{"host", "content-length", "transfer-encoding",
+                                                 "connection", "authorization"};
+  if (!is_header_name(name)) return "\"" + name + "\" is not a valid header name";
+  if (std::find(reserved.begin(), reserved.end(), lower(name)) != reserved.end()) {
+    return lower(name) == "authorization"
+               ? "set credentials in the auth table (secrets come from the environment)"
+               : "set by the HTTP client; cannot be configured";
+  }
+  if (config::is_credential_name(name)) {
+    // Not echoed: the value is a credential, and a config file is no place for it.
+    return "is named like a credential, whose value must not be written in the file: use the "
+           "auth table, type = \"api_key\" with header = \"" +
+           name + "\" and token_env naming the environment variable that holds it";
+  }
+  return std::nullopt;
+}
 
 bool is_header_name(const std::string& name) {
   static const std::string extra = "!#$%&'*+-.^_`|~";

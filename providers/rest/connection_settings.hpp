@@ -72,6 +72,10 @@ bool read_secret_env(settings_table& table, const std::string& key, const env_lo
 /// Whether `name` is a valid header name (RFC 7230 token).
 bool is_header_name(const std::string& name);
 
+/// Why `name` cannot be a configured header (not a token, set by the client, Authorization, or
+/// named like a credential), or nullopt.
+std::optional<std::string> header_name_problem(const std::string& name);
+
 /// The options of an http_client for these settings: connect timeout, total timeout (the
 /// request timeout), the response limit and the CA file; TLS verification stays on.
 http::client_options client_options_for(const connection_settings& settings);

@@ -19,6 +19,8 @@ struct http_call {
   std::string url;
   /// Whether a 404 is an answer ("no such object") rather than an error: lookups and gets.
   bool not_found_is_answer = false;
+  /// Whether the call creates an object (a 409 then means it exists already).
+  bool is_create = false;
 };
 
 enum class response_kind { success, not_found, failed };

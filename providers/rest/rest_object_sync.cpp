@@ -3,6 +3,11 @@
 // ends the chain with a classified, redacted sync_error.
 #include "providers/rest/rest_object_sync.hpp"
 
+#include <openssl/evp.h>
+
+#include <cctype>
+#include <set>
+
 #include "mapping/assign_properties.hpp"
 #include "providers/rest/associations.hpp"
 #include "providers/rest/object_placeholders.hpp"
@@ -21,6 +26,60 @@ bool changes_nothing(const json& record, const json& existing) {
     if (it == existing.end() || *it != value) return false;
   }
   return true;
+}
+
+/// The external fields the object's write sets: its properties, the association fields and the
+/// id field, each once, in that order.
+std::string property_names(const object_request& request, const object_settings& object) {
+  std::vector<std::string> names;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& name) {
+    if (seen.insert(name).second) names.push_back(name);
+  };
+  for (const auto& property : request.properties()) add(property.external_field);
+  for (const auto& association : object.associations) {
+    if (!association.into_items) add(association.field);
+  }
+  add(request.external_id_field());
+  std::string joined;
+  for (const auto& name : names) joined += (joined.empty() ? "" : ",") + name;
+  return joined;
+}
+
+/// A header value from a template: control characters (line breaks) become spaces.
+std::string header_value(std::string text) {
+  for (auto& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  return text;
+}
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("SHA-256 failed (OpenSSL)");
+  }
+  static const char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0x0f];
+  }
+  return out;
+}
+
+/// The id following `marker` in `text` (letters, digits, "-" and "_"), or "".
+std::string id_after(const std::string& text, const std::string& marker) {
+  const auto at = text.find(marker);
+  if (marker.empty() || at == std::string::npos) return {};
+  std::string id;
+  for (auto i = at + marker.size(); i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!std::isalnum(c) && c != '-' && c != '_') break;
+    id += text[i];
+  }
+  return id;
 }
 
 }  // namespace
@@ -53,7 +112,9 @@ rest_object_sync::rest_object_sync(std::shared_ptr<const rest_context> context,
       request_(std::move(request)),
       done_(std::move(done)),
       object_(object),
-      values_(placeholders_for(request_, context_->settings.base_url)) {}
+      values_(placeholders_for(request_, context_->settings.base_url)) {
+  values_.property_names = property_names(request_, object_);
+}
 
 void rest_object_sync::find_existing() {
   const auto& previous = request_.previous;
@@ -72,7 +133,8 @@ void rest_object_sync::find_existing() {
 
 void rest_object_sync::do_get() {
   const get_endpoint& get = *object_.get;
-  send({get.method, expand_url(get.url, values_), true}, {}, &rest_object_sync::on_get);
+  send({get.method, expand_url(get.url, values_), true}, get, std::nullopt,
+       &rest_object_sync::on_get);
 }
 
 void rest_object_sync::on_get(const http_call& call, http::http_result result) {
@@ -94,8 +156,8 @@ void rest_object_sync::on_get(const http_call& call, http::http_result result) {
 
 void rest_object_sync::do_lookup() {
   const lookup_endpoint& lookup = object_.lookup;
-  send({lookup.method, expand_url(lookup.url, values_), lookup.not_found_on_404}, {},
-       &rest_object_sync::on_lookup);
+  send({lookup.method, expand_url(lookup.url, values_), lookup.not_found_on_404}, lookup,
+       std::nullopt, &rest_object_sync::on_lookup);
 }
 
 void rest_object_sync::on_lookup(const http_call& call, http::http_result result) {
@@ -121,6 +183,12 @@ void rest_object_sync::on_lookup(const http_call& call, http::http_result result
     first = &results->front();
     if (results->size() > 1) lookup_matches_ = results->size();
   }
+  if (object_.lookup.total) {
+    const json* total = object_.lookup.total->find(*body);
+    if (total && total->is_number_unsigned() && total->get<std::size_t>() > 1) {
+      lookup_matches_ = total->get<std::size_t>();
+    }
+  }
   if (!first->is_object()) {
     fail(bad_response_error(call, response, "the lookup result is not an object"));
     return;
@@ -140,6 +208,14 @@ void rest_object_sync::on_found(std::optional<json> found, const http_call& call
       return;
     }
     values_.external_id = *text;
+    const json* fields = object_.fields.find(*found);
+    if (!fields || !fields->is_object()) {
+      fail(bad_response_error(call, response,
+                              "the object has no fields (an object) at \"" +
+                                  object_.fields.text() + "\""));
+      return;
+    }
+    if (!object_.fields.text().empty()) found = *fields;
     if (lookup_matches_ && context_->log) {
       context_->log(log_level::warning,
                     "rest provider \"" + context_->provider_id + "\": order " + values_.order_code +
@@ -167,12 +243,54 @@ void rest_object_sync::write() {
     return;
   }
   if (is_new) {
-    send({object_.create.method, expand_url(object_.create.url, values_), false}, dump(record_),
-         &rest_object_sync::on_created);
+    send({object_.create.method, expand_url(object_.create.url, values_), false, true},
+         object_.create, std::nullopt, &rest_object_sync::on_created);
   } else {
-    send({object_.update.method, expand_url(object_.update.url, values_), false}, dump(record_),
-         &rest_object_sync::on_updated);
+    send({object_.update.method, expand_url(object_.update.url, values_), false}, object_.update,
+         std::nullopt, &rest_object_sync::on_updated);
   }
+}
+
+json rest_object_sync::placeholder_json(placeholder name) const {
+  switch (name) {
+    case placeholder::id_value:
+      return request_.id_value();
+    case placeholder::properties:
+      return record_;
+    case placeholder::associations:
+      return association_items(object_, request_.mapped_objects,
+                               [this](placeholder p) { return placeholder_json(p); });
+    case placeholder::property_names: {
+      json names = json::array();
+      std::string list = values_.property_names;
+      for (std::size_t start = 0; start <= list.size();) {
+        const auto comma = std::min(list.find(',', start), list.size());
+        names.push_back(list.substr(start, comma - start));
+        start = comma + 1;
+      }
+      return names;
+    }
+    case placeholder::position_id:
+      if (request_.object.position_id) return *request_.object.position_id;
+      return nullptr;
+    case placeholder::mapping_id:
+      return request_.object.mapping_id;
+    default:
+      return values_.get(name);
+  }
+}
+
+std::string rest_object_sync::idempotency_key() const {
+  // Stable across retries of the same object, different for every other object; hashed so the
+  // key carries no id value (an e-mail address) to the destination's logs.
+  std::string material = "tixsync-create-v1";
+  for (const std::string* part : {&context_->provider_id, &values_.organizer, &values_.event,
+                                  &values_.order_code, &values_.mapping_id, &values_.position_id,
+                                  &values_.object_type, &values_.id_value}) {
+    material += '\0';
+    material += *part;
+  }
+  return sha256_hex(material);
 }
 
 void rest_object_sync::on_created(const http_call& call, http::http_result result) {
@@ -191,6 +309,27 @@ void rest_object_sync::on_created(const http_call& call, http::http_result resul
   succeed("created");
 }
 
+void rest_object_sync::on_conflict(const http_call& call, const http::http_response& response) {
+  conflict_seen_ = true;
+  const std::string id =
+      id_after(error_message(response).value_or(response.body), object_.create.existing_id_after);
+  if (context_->log) {
+    context_->log(log_level::info, "rest provider \"" + context_->provider_id + "\": order " +
+                                       values_.order_code + " mapping " + values_.mapping_id +
+                                       ": " + describe(call) +
+                                       " answered 409 (the object exists): " +
+                                       (id.empty() || !object_.get ? "looking it up" : "fetching it"));
+  }
+  lookup_matches_.reset();
+  if (!id.empty() && object_.get) {
+    values_.external_id = id;
+    do_get();
+    return;
+  }
+  values_.external_id.clear();
+  do_lookup();
+}
+
 void rest_object_sync::on_updated(const http_call&, http::http_result) {
   succeed("updated");
 }
@@ -204,6 +343,7 @@ void rest_object_sync::succeed(const std::string& action) {
   outcome.sync_info = {
       {"action", action}, {"external_id", values_.external_id}, {"object_type", object_.type}};
   if (lookup_matches_) outcome.sync_info["lookup_matches"] = *lookup_matches_;
+  if (conflict_seen_) outcome.sync_info["conflict"] = true;
   done_(object_result::synced(std::move(outcome)));
 }
 
@@ -218,13 +358,27 @@ void rest_object_sync::fail(sync_error error) {
   done_(object_result::failed(std::move(error)));
 }
 
-void rest_object_sync::send(http_call call, std::string body, handler next) {
+void rest_object_sync::send(http_call call, const endpoint& settings,
+                            std::optional<std::string> body, handler next) {
   http::http_request request;
   request.method = call.method;
   request.url = call.url;
   request.common_headers = context_->headers;
-  if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
-  request.body = std::move(body);
+  for (const auto& header : settings.headers) {
+    request.headers.emplace_back(header.name, header_value(header.value.expand(values_, false)));
+  }
+  if (call.is_create && !object_.create.idempotency_header.empty()) {
+    request.headers.emplace_back(object_.create.idempotency_header, idempotency_key());
+  }
+  if (!body) {
+    if (settings.body) {
+      body = dump(settings.body->expand([this](placeholder p) { return placeholder_json(p); }));
+    } else if (&settings == &object_.create || &settings == &object_.update) {
+      body = dump(record_);  // the flat shape: the merged fields as they are
+    }
+  }
+  if (body && !body->empty()) request.headers.emplace_back("Content-Type", "application/json");
+  request.body = body.value_or("");
   request.timeout = context_->settings.connection.request_timeout;
   auto self = shared_from_this();
   auto on_result = [self, call, next](http::http_result result) {
@@ -232,7 +386,7 @@ void rest_object_sync::send(http_call call, std::string body, handler next) {
     try {
       auto classified = classify_response(result, call);
       if (classified.kind == response_kind::failed) {
-        self->fail(std::move(*classified.error));
+        self->on_failed(call, result, std::move(*classified.error));
         return;
       }
       ((*self).*next)(call, std::move(result));
@@ -245,6 +399,39 @@ void rest_object_sync::send(http_call call, std::string body, handler next) {
   } catch (...) {
     fail(to_sync_error(std::current_exception()));
   }
+}
+
+void rest_object_sync::on_failed(const http_call& call, const http::http_result& result,
+                                 sync_error error) {
+  if (!result.response) {
+    fail(std::move(error));
+    return;
+  }
+  const http::http_response& response = *result.response;
+  if (call.is_create && response.status == 409) {
+    if (!conflict_seen_) {
+      on_conflict(call, response);
+      return;
+    }
+    // Created meanwhile, yet not found again (a search index that lags): a later attempt finds it.
+    error.kind = sync_error_kind::recoverable;
+    error.messages.push_back("The object exists, but was not found by its id value");
+  }
+  if (auto message = error_message(response)) {
+    error.messages.insert(error.messages.begin() + 1, "Message: " + body_excerpt(*message));
+  }
+  fail(std::move(error));
+}
+
+std::optional<std::string> rest_object_sync::error_message(
+    const http::http_response& response) const {
+  if (!object_.error_message) return std::nullopt;
+  json body = json::parse(response.body, nullptr, false);
+  const json* message = body.is_discarded() ? nullptr : object_.error_message->find(body);
+  if (!message || !message->is_string() || message->get<std::string>().empty()) {
+    return std::nullopt;
+  }
+  return message->get<std::string>();
 }
 
 void rest_object_sync::log_exchange(const http_call& call, const http::http_result& result) const {

@@ -54,13 +54,27 @@ class rest_object_sync : public std::enable_shared_from_this<rest_object_sync> {
                 const http::http_response& response);
   void write();
   void on_created(const http_call& call, http::http_result result);
+  /// A 409 on create: someone created the object meanwhile. Finds it (by the id in the error
+  /// message and `get`, else by lookup) and writes again; only once per sync.
+  void on_conflict(const http_call& call, const http::http_response& response);
   void on_updated(const http_call& call, http::http_result result);
   void succeed(const std::string& action);
   void fail(sync_error error);
 
-  /// Sends a request; `next` gets the result unless it failed (then the chain fails). A 404
-  /// reaches `next` when call.not_found_is_answer.
-  void send(http_call call, std::string body, handler next);
+  /// Sends a request of `settings` (its header templates added, its body template expanded
+  /// unless `body` is given); `next` gets the result unless it failed (then the chain fails). A
+  /// 404 reaches `next` when call.not_found_is_answer.
+  void send(http_call call, const endpoint& settings, std::optional<std::string> body,
+            handler next);
+  /// The failure of a call that got a non-2xx answer: a first 409 on create goes to
+  /// on_conflict; the error gets the configured error message of the response.
+  void on_failed(const http_call& call, const http::http_result& result, sync_error error);
+  /// The text at the object's error_message path in an error response, if any.
+  std::optional<std::string> error_message(const http::http_response& response) const;
+  /// The JSON value of a placeholder for body templates.
+  json placeholder_json(placeholder name) const;
+  /// The idempotency key of this object's create (a hash: no personal data).
+  std::string idempotency_key() const;
   /// One debug line per exchange: the call without its query, the status and the time taken.
   void log_exchange(const http_call& call, const http::http_result& result) const;
   /// The response body as JSON, or nullopt after failing the chain.
@@ -74,6 +88,7 @@ class rest_object_sync : public std::enable_shared_from_this<rest_object_sync> {
   std::optional<json> existing_;
   json record_;  ///< what create or update sends
   std::optional<std::size_t> lookup_matches_;
+  bool conflict_seen_ = false;  ///< a create answered 409 once
 };
 
 }  // namespace tixsync::providers::rest

@@ -14,12 +14,69 @@ namespace {
 const std::vector<placeholder> without_external_id{
     placeholder::id_value,    placeholder::id_field,   placeholder::object_type,
     placeholder::order_code,  placeholder::event,      placeholder::organizer,
-    placeholder::position_id, placeholder::mapping_id, placeholder::base_url};
+    placeholder::position_id, placeholder::mapping_id, placeholder::base_url,
+    placeholder::property_names};
 
 std::vector<placeholder> with_external_id() {
   auto all = without_external_id;
   all.push_back(placeholder::external_id);
   return all;
+}
+
+/// What a create or update body may use besides the URL's placeholders.
+std::vector<placeholder> with_write_values(std::vector<placeholder> allowed) {
+  allowed.push_back(placeholder::properties);
+  allowed.push_back(placeholder::associations);
+  return allowed;
+}
+
+std::vector<placeholder> association_item_placeholders() {
+  auto all = without_external_id;
+  for (auto p : {placeholder::association_id, placeholder::association_type,
+                 placeholder::association_type_id}) {
+    all.push_back(p);
+  }
+  return all;
+}
+
+/// The default shape of one {associations} item.
+const json default_association_item = {{"id", "{association_id}"},
+                                       {"type", "{association_type}"},
+                                       {"type_id", "{association_type_id}"}};
+
+/// Reads a JSON template at `key`; reports its problems at their place inside it.
+std::optional<json_template> read_json_template(settings_table& table, const std::string& key,
+                                                const std::vector<placeholder>& allowed) {
+  const json* node = table.get(key);
+  if (!node) return std::nullopt;
+  std::vector<template_problem> problems;
+  json_template parsed = json_template::parse(*node, allowed, problems);
+  for (auto& p : problems) table.problems().push_back({table.path_of(key) + p.where, p.message});
+  return parsed;
+}
+
+void read_header_templates(settings_table& table, endpoint& out,
+                           const std::vector<placeholder>& allowed) {
+  const json* node = table.table("headers");
+  if (!node) return;
+  settings_table headers(node, table.path_of("headers"), table.problems());
+  for (const auto& [name, value] : node->items()) {
+    headers.known(name);
+    if (auto why = header_name_problem(name)) {
+      headers.problem(name, std::move(*why));
+      continue;
+    }
+    std::string text;
+    if (!headers.string(name, text, true)) continue;
+    if (text.find_first_of("\r\n") != std::string::npos) {
+      headers.problem(name, "must not contain line breaks");
+      continue;
+    }
+    std::vector<std::string> problems;
+    header_template header{name, text_template::parse(text, allowed, problems)};
+    for (auto& p : problems) headers.problem(name, std::move(p));
+    out.headers.push_back(std::move(header));
+  }
 }
 
 /// Reads a template at `key`; reports its problems at that key.
@@ -43,11 +100,17 @@ json_path read_path(settings_table& table, const std::string& key, const std::st
   return path;
 }
 
-/// What every endpoint table has: method and url. Returns the table reader for the rest.
+/// What every endpoint table has: method, url, body and headers.
 bool read_endpoint(settings_table& table, endpoint& out, const std::vector<std::string>& methods,
-                   const std::vector<placeholder>& allowed) {
+                   const std::vector<placeholder>& allowed,
+                   const std::vector<placeholder>& body_allowed) {
   out.method = methods.front();
   table.choice("method", out.method, methods);
+  out.body = read_json_template(table, "body", body_allowed);
+  if (out.body && out.method == "GET") {
+    table.problem("body", "a GET request has no body: set method = \"POST\" (or another method)");
+  }
+  read_header_templates(table, out, allowed);
   auto url = read_template(table, "url", allowed, true);
   if (!url) return false;
   if (!url->empty() && !is_usable_url_template(url->text())) {
@@ -58,6 +121,32 @@ bool read_endpoint(settings_table& table, endpoint& out, const std::vector<std::
   if (auto why = url_credentials_problem(url->text())) table.problem("url", std::move(*why));
   out.url = std::move(*url);
   return true;
+}
+
+/// idempotency_key = true (the "Idempotency-Key" header) or a header name.
+void read_idempotency_key(settings_table& table, create_endpoint& create) {
+  const json* node = table.get("idempotency_key");
+  if (!node) return;
+  if (node->is_boolean()) {
+    if (node->get<bool>()) create.idempotency_header = "Idempotency-Key";
+    return;
+  }
+  if (!node->is_string()) {
+    table.problem("idempotency_key", std::string("expected true, false or a header name, got ") +
+                                         node->type_name());
+    return;
+  }
+  const std::string name = node->get<std::string>();
+  if (auto why = header_name_problem(name)) {
+    table.problem("idempotency_key", std::move(*why));
+  } else {
+    create.idempotency_header = name;
+  }
+}
+
+std::optional<json_path> read_optional_path(settings_table& table, const std::string& key) {
+  if (!table.get(key)) return std::nullopt;
+  return read_path(table, key, "");
 }
 
 void read_associations(settings_table& parent, object_settings& object) {
@@ -84,6 +173,11 @@ void read_associations(settings_table& parent, object_settings& object) {
     std::string kind = "external_id";
     entry.choice("value", kind, {"external_id", "link"});
     association.use_link = kind == "link";
+    std::string into = "field";
+    entry.choice("into", into, {"field", "associations"});
+    association.into_items = into == "associations";
+    std::int64_t type_id = 0;
+    if (entry.integer("type_id", type_id, INT64_MIN, INT64_MAX)) association.type_id = type_id;
     entry.finish();
     object.associations.push_back(association);
   }
@@ -98,10 +192,14 @@ void read_object(const std::string& type, const json& node, settings_table& obje
   }
   settings_table table(&node, objects.path_of(type), objects.problems());
   object.id = read_path(table, "id", "id");
+  object.fields = read_path(table, "fields", "");
+  object.error_message = read_optional_path(table, "error_message");
   if (const json* lookup = table.table("lookup", true)) {
     settings_table t(lookup, table.path_of("lookup"), table.problems());
-    read_endpoint(t, object.lookup, {"GET"}, without_external_id);
+    read_endpoint(t, object.lookup, {"GET", "POST", "PUT", "PATCH"}, without_external_id,
+                  without_external_id);
     object.lookup.results = read_path(t, "results", "");
+    object.lookup.total = read_optional_path(t, "total");
     std::string not_found = "empty";
     t.choice("not_found", not_found, {"empty", "404"});
     object.lookup.not_found_on_404 = not_found == "404";
@@ -110,8 +208,9 @@ void read_object(const std::string& type, const json& node, settings_table& obje
   if (const json* get = table.table("get")) {
     settings_table t(get, table.path_of("get"), table.problems());
     get_endpoint endpoint;
-    read_endpoint(t, endpoint, {"GET"}, with_external_id());
-    if (!endpoint.url.uses(placeholder::external_id)) {
+    read_endpoint(t, endpoint, {"GET", "POST"}, with_external_id(), with_external_id());
+    if (!endpoint.url.uses(placeholder::external_id) &&
+        !(endpoint.body && endpoint.body->uses(placeholder::external_id))) {
       t.problem("url", "must contain {external_id}");
     }
     endpoint.result = read_path(t, "result", "");
@@ -120,14 +219,26 @@ void read_object(const std::string& type, const json& node, settings_table& obje
   }
   if (const json* create = table.table("create", true)) {
     settings_table t(create, table.path_of("create"), table.problems());
-    read_endpoint(t, object.create, {"POST", "PUT"}, without_external_id);
+    read_endpoint(t, object.create, {"POST", "PUT"}, without_external_id,
+                  with_write_values(without_external_id));
     object.create.id = read_path(t, "id", object.id.text());
+    read_idempotency_key(t, object.create);
+    t.string("existing_id_after", object.create.existing_id_after);
     t.finish();
   }
   if (const json* update = table.table("update", true)) {
     settings_table t(update, table.path_of("update"), table.problems());
-    read_endpoint(t, object.update, {"PATCH", "PUT", "POST"}, with_external_id());
+    read_endpoint(t, object.update, {"PATCH", "PUT", "POST"}, with_external_id(),
+                  with_write_values(with_external_id()));
     t.finish();
+  }
+  if (table.get("association_item")) {
+    object.association_item =
+        *read_json_template(table, "association_item", association_item_placeholders());
+  } else {
+    std::vector<template_problem> none;
+    object.association_item =
+        json_template::parse(default_association_item, association_item_placeholders(), none);
   }
   object.link = read_template(table, "link", with_external_id(), false);
   object.display_name = read_template(table, "display_name", with_external_id(), false);
@@ -145,6 +256,43 @@ std::vector<std::pair<std::string, const text_template*>> templates_of(
   if (object.link) out.emplace_back("link", &*object.link);
   if (object.display_name) out.emplace_back("display_name", &*object.display_name);
   return out;
+}
+
+/// The calls of an object type with their key.
+std::vector<std::pair<std::string, const endpoint*>> endpoints_of(const object_settings& object) {
+  std::vector<std::pair<std::string, const endpoint*>> out{
+      {"lookup", &object.lookup}, {"create", &object.create}, {"update", &object.update}};
+  if (object.get) out.emplace_back("get", &*object.get);
+  return out;
+}
+
+/// The key paths of every template of `object` (URLs, links, headers, bodies) that uses `name`.
+std::vector<std::string> keys_using(const object_settings& object, placeholder name) {
+  std::vector<std::string> keys;
+  for (const auto& [key, text] : templates_of(object)) {
+    if (text->uses(name)) keys.push_back(key);
+  }
+  for (const auto& [key, call] : endpoints_of(object)) {
+    for (const auto& header : call->headers) {
+      if (header.value.uses(name)) keys.push_back(key + ".headers." + key_segment(header.name));
+    }
+    if (call->body && call->body->uses(name)) keys.push_back(key + ".body");
+  }
+  if (object.association_item.uses(name)) keys.push_back("association_item");
+  return keys;
+}
+
+/// Associations into {associations} need a create body that sends them.
+void check_association_items(const object_settings& object, const std::string& object_path,
+                             settings_problems& problems) {
+  for (const auto& association : object.associations) {
+    if (association.into_items && !(object.create.body &&
+                                    object.create.body->uses(placeholder::associations))) {
+      problems.push_back({object_path + ".associations." + key_segment(association.field),
+                          "into = \"associations\", but create.body does not use "
+                          "{associations}: the association would never be sent"});
+    }
+  }
 }
 
 void check_against_mappings(const rest_settings& settings, const std::string& objects_path,
@@ -166,13 +314,12 @@ void check_against_mappings(const rest_settings& settings, const std::string& ob
       continue;
     }
     const std::string object_path = objects_path + "." + key_segment(object->type);
+    if (first_use) check_association_items(*object, object_path, problems);
     if (!m.is_position_mapping()) {
-      for (const auto& [key, text] : templates_of(*object)) {
-        if (text->uses(placeholder::position_id)) {
-          problems.push_back({object_path + "." + key, "{position_id} has no value for mapping " +
-                                                           std::to_string(m.id) +
-                                                           ", an Order mapping"});
-        }
+      for (const auto& key : keys_using(*object, placeholder::position_id)) {
+        problems.push_back({object_path + "." + key, "{position_id} has no value for mapping " +
+                                                         std::to_string(m.id) +
+                                                         ", an Order mapping"});
       }
     }
     for (const auto& association : object->associations) {
@@ -216,8 +363,8 @@ void check_against_mappings(const rest_settings& settings, const std::string& ob
 
 bool needs_base_url(const rest_settings& settings) {
   for (const auto& [type, object] : settings.objects) {
+    if (!keys_using(object, placeholder::base_url).empty()) return true;
     for (const auto& [key, text] : templates_of(object)) {
-      if (text->uses(placeholder::base_url)) return true;
       if (key != "display_name" && key != "link" && !text->text().empty() &&
           text->text().front() == '/') {
         return true;

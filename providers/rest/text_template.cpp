@@ -11,7 +11,12 @@ constexpr placeholder all_placeholders[] = {placeholder::id_value,    placeholde
                                             placeholder::external_id, placeholder::object_type,
                                             placeholder::order_code,  placeholder::event,
                                             placeholder::organizer,   placeholder::position_id,
-                                            placeholder::mapping_id,  placeholder::base_url};
+                                            placeholder::mapping_id,  placeholder::base_url,
+                                            placeholder::property_names,
+                                            placeholder::properties,  placeholder::associations,
+                                            placeholder::association_id,
+                                            placeholder::association_type,
+                                            placeholder::association_type_id};
 
 std::optional<placeholder> placeholder_named(const std::string& name) {
   for (placeholder p : all_placeholders) {
@@ -49,6 +54,18 @@ const char* to_string(placeholder name) {
       return "mapping_id";
     case placeholder::base_url:
       return "base_url";
+    case placeholder::property_names:
+      return "property_names";
+    case placeholder::properties:
+      return "properties";
+    case placeholder::associations:
+      return "associations";
+    case placeholder::association_id:
+      return "association_id";
+    case placeholder::association_type:
+      return "association_type";
+    case placeholder::association_type_id:
+      return "association_type_id";
   }
   return "?";
 }
@@ -75,8 +92,13 @@ const std::string& placeholder_values::get(placeholder name) const {
       return mapping_id;
     case placeholder::base_url:
       return base_url;
+    case placeholder::property_names:
+      return property_names;
+    default:
+      break;
   }
-  return id_value;
+  static const std::string none;
+  return none;
 }
 
 std::string percent_encode(const std::string& text) {
@@ -154,6 +176,17 @@ std::string text_template::expand(const placeholder_values& values, bool url_enc
     out += url_encode && *part.name != placeholder::base_url ? percent_encode(value) : value;
   }
   return out;
+}
+
+std::string text_template::expand(const std::function<std::string(placeholder)>& text_of) const {
+  std::string out;
+  for (const auto& part : parts_) out += part.name ? text_of(*part.name) : part.literal;
+  return out;
+}
+
+std::optional<placeholder> text_template::single() const {
+  if (parts_.size() == 1 && parts_.front().name) return parts_.front().name;
+  return std::nullopt;
 }
 
 bool text_template::uses(placeholder name) const {

@@ -4,6 +4,7 @@
 // "data.id") that pick values out of response JSON.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -24,7 +25,15 @@ enum class placeholder {
   organizer,    ///< the organizer slug
   position_id,  ///< the position id ("" for Order objects)
   mapping_id,
-  base_url,  ///< the provider's base URL, inserted as is (never encoded)
+  base_url,        ///< the provider's base URL, inserted as is (never encoded)
+  property_names,  ///< the external fields the object's write sets (a list; text: joined by ",")
+  // Only in JSON body templates:
+  properties,    ///< the merged fields that create or update writes (an object)
+  associations,  ///< the association items of the object (a list)
+  // Only in association item templates:
+  association_id,       ///< the associated object's external id (or link)
+  association_type,     ///< the associated object's external object type
+  association_type_id,  ///< the association's configured type_id (null when not set)
 };
 
 /// The name without braces, e.g. "id_value".
@@ -42,7 +51,9 @@ struct placeholder_values {
   std::string position_id;
   std::string mapping_id;
   std::string base_url;
+  std::string property_names;  ///< joined by ","
 
+  /// The text of `name`; "" for the placeholders that only JSON templates have.
   const std::string& get(placeholder name) const;
 };
 
@@ -62,6 +73,11 @@ class text_template {
   /// The text with the placeholders replaced; with `url_encode`, values are percent-encoded
   /// (all but {base_url}).
   std::string expand(const placeholder_values& values, bool url_encode) const;
+  /// The text with each placeholder replaced by `text_of(name)`.
+  std::string expand(const std::function<std::string(placeholder)>& text_of) const;
+
+  /// The placeholder when the template is exactly one placeholder and nothing else.
+  std::optional<placeholder> single() const;
 
   /// Whether the template uses `name`.
   bool uses(placeholder name) const;

@@ -135,7 +135,7 @@ TEST(rest_settings, reports_every_problem_with_its_path) {
              "username": "u"},
     "objects": {
       "Contact": {
-        "lookup": {"method": "POST", "url": "/api/contact?q={id_value}&x={external_id}",
+        "lookup": {"method": "DELETE", "url": "/api/contact?q={id_value}&x={external_id}",
                    "not_found": "never", "results": "a..b"},
         "get": {"url": "/api/contact"},
         "create": {"url": "/api/contact/{foo}"},
@@ -174,7 +174,7 @@ TEST(rest_settings, reports_every_problem_with_its_path) {
       "providers[0].rest.auth.username: not used with type = \"bearer\"",
       "providers[0].rest.auth.token: secrets are not read from the config file: put it in an "
       "environment variable and name that variable in token_env",
-      "providers[0].rest.objects.Contact.lookup.method: \"POST\" is not one of GET",
+      "providers[0].rest.objects.Contact.lookup.method: \"DELETE\" is not one of GET, POST, PUT, PATCH",
       "providers[0].rest.objects.Contact.lookup.url: placeholder {external_id} cannot be used "
       "here",
       "providers[0].rest.objects.Contact.lookup.results: \"a..b\" is not a dotted path (an empty "
