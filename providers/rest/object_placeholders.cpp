@@ -1,7 +1,10 @@
 // Placeholder values of an object request.
 #include "providers/rest/object_placeholders.hpp"
 
+#include <algorithm>
+
 #include "mapping/assign_properties.hpp"
+#include "providers/rest/associations.hpp"
 
 namespace tixsync::providers::rest {
 
@@ -22,6 +25,38 @@ placeholder_values placeholders_for(const object_request& request, const std::st
   }
   values.base_url = base_url;
   return values;
+}
+
+json object_placeholder_json(placeholder name, const object_request& request,
+                             const placeholder_values& values, const json& record,
+                             const object_settings& object) {
+  switch (name) {
+    case placeholder::id_value:
+      return request.id_value();
+    case placeholder::properties:
+      return record;
+    case placeholder::associations:
+      return association_items(object, request.mapped_objects, [&](placeholder p) {
+        return object_placeholder_json(p, request, values, record, object);
+      });
+    case placeholder::property_names: {
+      json names = json::array();
+      const std::string& list = values.property_names;
+      for (std::size_t start = 0; start <= list.size();) {
+        const auto comma = std::min(list.find(',', start), list.size());
+        names.push_back(list.substr(start, comma - start));
+        start = comma + 1;
+      }
+      return names;
+    }
+    case placeholder::position_id:
+      if (request.object.position_id) return *request.object.position_id;
+      return nullptr;
+    case placeholder::mapping_id:
+      return request.object.mapping_id;
+    default:
+      return values.get(name);
+  }
 }
 
 std::optional<std::string> external_id_text(const json& value) {
