@@ -63,9 +63,7 @@ batch_call::batch_call(std::shared_ptr<const rest_context> context, const object
   members_.reserve(entries.size());
   for (auto& entry : entries) {
     auto values = placeholders_for(entry.request, context_->settings.base_url);
-    member m;
-    m.entry = std::move(entry);
-    m.values = std::move(values);
+    member m{std::move(entry), std::move(values), std::nullopt, false, json(), false};
     m.values.property_names = property_names(m.entry.request, object_);
     names.push_back(m.values.property_names);
     members_.push_back(std::move(m));
