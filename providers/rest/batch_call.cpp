@@ -15,21 +15,6 @@ std::string dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-/// The property names of every member, each once, joined by ",".
-std::string all_property_names(const std::vector<std::string>& lists) {
-  std::set<std::string> seen;
-  std::string joined;
-  for (const auto& list : lists) {
-    for (std::size_t start = 0; start <= list.size();) {
-      const auto comma = std::min(list.find(',', start), list.size());
-      std::string name = list.substr(start, comma - start);
-      if (!name.empty() && seen.insert(name).second) joined += (joined.empty() ? "" : ",") + name;
-      start = comma + 1;
-    }
-  }
-  return joined;
-}
-
 /// A batch answer that cannot be read: the call may have written some records, so the whole
 /// batch is retried (an upsert by id value writes nothing twice).
 sync_error unreadable_answer(const http_call& call, const http::http_response& response,
@@ -59,18 +44,24 @@ batch_call::batch_call(std::shared_ptr<const rest_context> context, const object
       object_(object),
       batch_(*object.batch),
       finished_(std::move(finished)) {
-  std::vector<std::string> names;
+  std::set<std::string> seen;
   members_.reserve(entries.size());
   for (auto& entry : entries) {
     auto values = placeholders_for(entry.request, context_->settings.base_url);
-    member m{std::move(entry), std::move(values), std::nullopt, false, json(), false};
-    m.values.property_names = property_names(m.entry.request, object_);
-    names.push_back(m.values.property_names);
+    auto names = property_names(entry.request, object_);
+    for (const auto& name : names) {
+      values.property_names += (values.property_names.empty() ? "" : ",") + name;
+      if (seen.insert(name).second) call_property_names_.push_back(name);
+    }
+    member m{std::move(entry), std::move(values), std::move(names), std::nullopt, false, json(),
+             false};
     members_.push_back(std::move(m));
   }
   call_values_.base_url = context_->settings.base_url;
   call_values_.object_type = object_.type;
-  call_values_.property_names = all_property_names(names);
+  for (const auto& name : call_property_names_) {
+    call_values_.property_names += (call_values_.property_names.empty() ? "" : ",") + name;
+  }
 }
 
 batch_call::~batch_call() {
@@ -207,10 +198,7 @@ void batch_call::settle(member& m, const record_answer* answer, const http_call&
 
 json batch_call::call_placeholder(placeholder name, const json& inputs) const {
   if (name == placeholder::inputs) return inputs;
-  if (name == placeholder::property_names) {
-    return object_placeholder_json(name, members_.front().entry.request, call_values_, json(),
-                                   object_);
-  }
+  if (name == placeholder::property_names) return call_property_names_;
   return call_values_.get(name);
 }
 
@@ -219,7 +207,8 @@ void batch_call::send(const batch_endpoint& endpoint, const std::vector<member*>
   json inputs = json::array();
   for (auto* m : members) {
     inputs.push_back(endpoint.input.expand([this, m](placeholder p) {
-      return object_placeholder_json(p, m->entry.request, m->values, m->record, object_);
+      return object_placeholder_json(p, m->entry.request, m->values, m->property_names, m->record,
+                                     object_);
     }));
   }
   http::http_request request;

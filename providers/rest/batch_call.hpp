@@ -43,6 +43,7 @@ class batch_call : public std::enable_shared_from_this<batch_call> {
   struct member {
     batch_entry entry;
     placeholder_values values;
+    std::vector<std::string> property_names;
     std::optional<json> existing;
     bool was_read = false;
     json record;
@@ -80,7 +81,8 @@ class batch_call : public std::enable_shared_from_this<batch_call> {
   const batch_settings& batch_;
   std::vector<member> members_;
   on_finished finished_;
-  placeholder_values call_values_;  ///< {base_url}, {object_type}, {property_names} (all names)
+  placeholder_values call_values_;  ///< {base_url}, {object_type}
+  std::vector<std::string> call_property_names_;  ///< every member's names, each once
 };
 
 }  // namespace tixsync::providers::rest

@@ -14,7 +14,8 @@ struct walker {
 
   void walk(const json& node, const json::json_pointer& at, const std::string& where) {
     if (node.is_object()) {
-      for (const auto& [key, value] : node.items()) walk(value, at / key, where + "." + key_segment(key));
+      for (const auto& [key, value] : node.items())
+        walk(value, at / key, where + "." + key_segment(key));
     } else if (node.is_array()) {
       for (std::size_t i = 0; i < node.size(); ++i) {
         walk(node[i], at / i, where + "[" + std::to_string(i) + "]");
@@ -46,8 +47,8 @@ json_template json_template::parse(const json& node, const std::vector<placehold
   } else if (node.is_object() || node.is_array()) {
     result.document_ = node;
   } else {
-    problems.push_back({"", std::string("expected a table, a list or a string of JSON, got ") +
-                                node.type_name()});
+    problems.push_back(
+        {"", std::string("expected a table, a list or a string of JSON, got ") + node.type_name()});
     return result;
   }
   std::vector<std::pair<json::json_pointer, text_template>> slots;
@@ -62,7 +63,8 @@ json json_template::expand(const value_source& value_of) const {
     if (auto name = slot.text.single()) {
       out[slot.at] = value_of(*name);
     } else {
-      out[slot.at] = slot.text.expand([&](placeholder p) { return interpolation_text(value_of(p)); });
+      out[slot.at] =
+          slot.text.expand([&](placeholder p) { return interpolation_text(value_of(p)); });
     }
   }
   return out;

@@ -29,7 +29,8 @@ bool changes_nothing(const json& record, const json& existing) {
   return true;
 }
 
-std::string property_names(const object_request& request, const object_settings& object) {
+std::vector<std::string> property_names(const object_request& request,
+                                        const object_settings& object) {
   std::vector<std::string> names;
   std::set<std::string> seen;
   auto add = [&](const std::string& name) {
@@ -40,9 +41,7 @@ std::string property_names(const object_request& request, const object_settings&
     if (!association.into_items) add(association.field);
   }
   add(request.external_id_field());
-  std::string joined;
-  for (const auto& name : names) joined += (joined.empty() ? "" : ",") + name;
-  return joined;
+  return names;
 }
 
 }  // namespace tixsync::providers::rest

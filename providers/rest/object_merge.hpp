@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "providers/provider.hpp"
 #include "providers/rest/rest_settings.hpp"
@@ -22,7 +23,7 @@ json merged_record(const object_request& request, const object_settings& object,
 bool changes_nothing(const json& record, const json& existing);
 
 /// The external fields the object's write sets: its properties, the association fields and the
-/// id field, each once, in that order, joined by ",".
-std::string property_names(const object_request& request, const object_settings& object);
+/// id field, each once, in that order.
+std::vector<std::string> property_names(const object_request& request, const object_settings& object);
 
 }  // namespace tixsync::providers::rest

@@ -1,8 +1,6 @@
 // Placeholder values of an object request.
 #include "providers/rest/object_placeholders.hpp"
 
-#include <algorithm>
-
 #include "mapping/assign_properties.hpp"
 #include "providers/rest/associations.hpp"
 
@@ -28,7 +26,8 @@ placeholder_values placeholders_for(const object_request& request, const std::st
 }
 
 json object_placeholder_json(placeholder name, const object_request& request,
-                             const placeholder_values& values, const json& record,
+                             const placeholder_values& values,
+                             const std::vector<std::string>& property_names, const json& record,
                              const object_settings& object) {
   switch (name) {
     case placeholder::id_value:
@@ -37,18 +36,10 @@ json object_placeholder_json(placeholder name, const object_request& request,
       return record;
     case placeholder::associations:
       return association_items(object, request.mapped_objects, [&](placeholder p) {
-        return object_placeholder_json(p, request, values, record, object);
+        return object_placeholder_json(p, request, values, property_names, record, object);
       });
-    case placeholder::property_names: {
-      json names = json::array();
-      const std::string& list = values.property_names;
-      for (std::size_t start = 0; start <= list.size();) {
-        const auto comma = std::min(list.find(',', start), list.size());
-        names.push_back(list.substr(start, comma - start));
-        start = comma + 1;
-      }
-      return names;
-    }
+    case placeholder::property_names:
+      return property_names;
     case placeholder::position_id:
       if (request.object.position_id) return *request.object.position_id;
       return nullptr;

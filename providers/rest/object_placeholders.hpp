@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "providers/provider.hpp"
 #include "providers/rest/rest_settings.hpp"
@@ -17,10 +18,11 @@ placeholder_values placeholders_for(const object_request& request, const std::st
 
 /// The JSON value of `name` in one object's body templates (json_template): the id value as it
 /// is, `record` for {properties} (the merged fields the write sends), the association items of
-/// `object` for {associations}, the property names as a list, the position and mapping ids as
+/// `object` for {associations}, `property_names` as a list, the position and mapping ids as
 /// numbers, anything else as the text of `values`. Throws as association_items.
 json object_placeholder_json(placeholder name, const object_request& request,
-                             const placeholder_values& values, const json& record,
+                             const placeholder_values& values,
+                             const std::vector<std::string>& property_names, const json& record,
                              const object_settings& object);
 
 /// An external id as text: a string as is, an integer in digits; nullopt for anything else.

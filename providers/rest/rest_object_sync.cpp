@@ -87,7 +87,10 @@ rest_object_sync::rest_object_sync(std::shared_ptr<const rest_context> context,
       done_(std::move(done)),
       object_(object),
       values_(placeholders_for(request_, context_->settings.base_url)) {
-  values_.property_names = property_names(request_, object_);
+  for (const auto& name : property_names(request_, object_)) {
+    values_.property_names += (values_.property_names.empty() ? "" : ",") + name;
+    property_names_.push_back(name);
+  }
 }
 
 void rest_object_sync::find_existing() {
@@ -107,7 +110,7 @@ void rest_object_sync::find_existing() {
 
 void rest_object_sync::do_get() {
   const get_endpoint& get = *object_.get;
-  send({get.method, expand_url(get.url, values_), true}, get, std::nullopt,
+  send({get.method, expand_url(get.url, values_), true}, get, body_of(get, false),
        &rest_object_sync::on_get);
 }
 
@@ -131,7 +134,7 @@ void rest_object_sync::on_get(const http_call& call, http::http_result result) {
 void rest_object_sync::do_lookup() {
   const lookup_endpoint& lookup = object_.lookup;
   send({lookup.method, expand_url(lookup.url, values_), lookup.not_found_on_404}, lookup,
-       std::nullopt, &rest_object_sync::on_lookup);
+       body_of(lookup, false), &rest_object_sync::on_lookup);
 }
 
 void rest_object_sync::on_lookup(const http_call& call, http::http_result result) {
@@ -184,9 +187,9 @@ void rest_object_sync::on_found(std::optional<json> found, const http_call& call
     values_.external_id = *text;
     const json* fields = object_.fields.find(*found);
     if (!fields || !fields->is_object()) {
-      fail(bad_response_error(call, response,
-                              "the object has no fields (an object) at \"" +
-                                  object_.fields.text() + "\""));
+      fail(bad_response_error(
+          call, response,
+          "the object has no fields (an object) at \"" + object_.fields.text() + "\""));
       return;
     }
     if (!object_.fields.text().empty()) found = *fields;
@@ -211,24 +214,31 @@ void rest_object_sync::write() {
   }
   if (is_new) {
     send({object_.create.method, expand_url(object_.create.url, values_), false, true},
-         object_.create, std::nullopt, &rest_object_sync::on_created);
+         object_.create, body_of(object_.create, true), &rest_object_sync::on_created);
   } else {
     send({object_.update.method, expand_url(object_.update.url, values_), false}, object_.update,
-         std::nullopt, &rest_object_sync::on_updated);
+         body_of(object_.update, true), &rest_object_sync::on_updated);
   }
 }
 
+std::string rest_object_sync::body_of(const endpoint& call, bool writes) const {
+  if (call.body) {
+    return dump(call.body->expand([this](placeholder p) { return placeholder_json(p); }));
+  }
+  return writes ? dump(record_) : std::string();  // the flat shape: the merged fields as they are
+}
+
 json rest_object_sync::placeholder_json(placeholder name) const {
-  return object_placeholder_json(name, request_, values_, record_, object_);
+  return object_placeholder_json(name, request_, values_, property_names_, record_, object_);
 }
 
 std::string rest_object_sync::idempotency_key() const {
   // Stable across retries of the same object, different for every other object; hashed so the
   // key carries no id value (an e-mail address) to the destination's logs.
   std::string material = "tixsync-create-v1";
-  for (const std::string* part : {&context_->provider_id, &values_.organizer, &values_.event,
-                                  &values_.order_code, &values_.mapping_id, &values_.position_id,
-                                  &values_.object_type, &values_.id_value}) {
+  for (const std::string* part :
+       {&context_->provider_id, &values_.organizer, &values_.event, &values_.order_code,
+        &values_.mapping_id, &values_.position_id, &values_.object_type, &values_.id_value}) {
     material += '\0';
     material += *part;
   }
@@ -256,11 +266,11 @@ void rest_object_sync::on_conflict(const http_call& call, const http::http_respo
   const std::string id =
       id_after(error_message(response).value_or(response.body), object_.create.existing_id_after);
   if (context_->log) {
-    context_->log(log_level::info, "rest provider \"" + context_->provider_id + "\": order " +
-                                       values_.order_code + " mapping " + values_.mapping_id +
-                                       ": " + describe(call) +
-                                       " answered 409 (the object exists): " +
-                                       (id.empty() || !object_.get ? "looking it up" : "fetching it"));
+    context_->log(log_level::info,
+                  "rest provider \"" + context_->provider_id + "\": order " + values_.order_code +
+                      " mapping " + values_.mapping_id + ": " + describe(call) +
+                      " answered 409 (the object exists): " +
+                      (id.empty() || !object_.get ? "looking it up" : "fetching it"));
   }
   lookup_matches_.reset();
   if (!id.empty() && object_.get) {
@@ -300,8 +310,8 @@ void rest_object_sync::fail(sync_error error) {
   done_(object_result::failed(std::move(error)));
 }
 
-void rest_object_sync::send(http_call call, const endpoint& settings,
-                            std::optional<std::string> body, handler next) {
+void rest_object_sync::send(http_call call, const endpoint& settings, std::string body,
+                            handler next) {
   http::http_request request;
   request.method = call.method;
   request.url = call.url;
@@ -312,15 +322,8 @@ void rest_object_sync::send(http_call call, const endpoint& settings,
   if (call.is_create && !object_.create.idempotency_header.empty()) {
     request.headers.emplace_back(object_.create.idempotency_header, idempotency_key());
   }
-  if (!body) {
-    if (settings.body) {
-      body = dump(settings.body->expand([this](placeholder p) { return placeholder_json(p); }));
-    } else if (&settings == &object_.create || &settings == &object_.update) {
-      body = dump(record_);  // the flat shape: the merged fields as they are
-    }
-  }
-  if (body && !body->empty()) request.headers.emplace_back("Content-Type", "application/json");
-  request.body = body.value_or("");
+  if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+  request.body = std::move(body);
   request.timeout = context_->settings.connection.request_timeout;
   auto self = shared_from_this();
   auto on_result = [self, call, next](http::http_result result) {

@@ -61,11 +61,13 @@ class rest_object_sync : public std::enable_shared_from_this<rest_object_sync> {
   void succeed(const std::string& action);
   void fail(sync_error error);
 
-  /// Sends a request of `settings` (its header templates added, its body template expanded
-  /// unless `body` is given); `next` gets the result unless it failed (then the chain fails). A
-  /// 404 reaches `next` when call.not_found_is_answer.
-  void send(http_call call, const endpoint& settings, std::optional<std::string> body,
-            handler next);
+  /// Sends a request of `settings` (with its header templates) carrying `body` (none when
+  /// empty); `next` gets the result unless it failed (then the chain fails). A 404 reaches
+  /// `next` when call.not_found_is_answer.
+  void send(http_call call, const endpoint& settings, std::string body, handler next);
+  /// The body of `call`: its template expanded; else the merged fields for a write (`writes`),
+  /// or none.
+  std::string body_of(const endpoint& call, bool writes) const;
   /// The failure of a call that got a non-2xx answer: a first 409 on create goes to
   /// on_conflict; the error gets the configured error message of the response.
   void on_failed(const http_call& call, const http::http_result& result, sync_error error);
@@ -86,7 +88,8 @@ class rest_object_sync : public std::enable_shared_from_this<rest_object_sync> {
   const object_settings& object_;
   placeholder_values values_;
   std::optional<json> existing_;
-  json record_;  ///< what create or update sends
+  json record_;                              ///< what create or update sends
+  std::vector<std::string> property_names_;  ///< {property_names}
   std::optional<std::size_t> lookup_matches_;
   bool conflict_seen_ = false;  ///< a create answered 409 once
 };

@@ -12,9 +12,9 @@ namespace tixsync::providers::rest {
 namespace {
 
 const std::vector<placeholder> without_external_id{
-    placeholder::id_value,    placeholder::id_field,   placeholder::object_type,
-    placeholder::order_code,  placeholder::event,      placeholder::organizer,
-    placeholder::position_id, placeholder::mapping_id, placeholder::base_url,
+    placeholder::id_value,      placeholder::id_field,   placeholder::object_type,
+    placeholder::order_code,    placeholder::event,      placeholder::organizer,
+    placeholder::position_id,   placeholder::mapping_id, placeholder::base_url,
     placeholder::property_names};
 
 std::vector<placeholder> with_external_id() {
@@ -132,8 +132,8 @@ void read_idempotency_key(settings_table& table, create_endpoint& create) {
     return;
   }
   if (!node->is_string()) {
-    table.problem("idempotency_key", std::string("expected true, false or a header name, got ") +
-                                         node->type_name());
+    table.problem("idempotency_key",
+                  std::string("expected true, false or a header name, got ") + node->type_name());
     return;
   }
   const std::string name = node->get<std::string>();
@@ -287,8 +287,8 @@ std::vector<std::string> keys_using(const object_settings& object, placeholder n
 void check_association_items(const object_settings& object, const std::string& object_path,
                              settings_problems& problems) {
   for (const auto& association : object.associations) {
-    if (association.into_items && !(object.create.body &&
-                                    object.create.body->uses(placeholder::associations))) {
+    if (association.into_items &&
+        !(object.create.body && object.create.body->uses(placeholder::associations))) {
       problems.push_back({object_path + ".associations." + key_segment(association.field),
                           "into = \"associations\", but create.body does not use "
                           "{associations}: the association would never be sent"});

@@ -7,17 +7,13 @@
 namespace tixsync::providers::rest {
 namespace {
 
-constexpr placeholder all_placeholders[] = {placeholder::id_value,    placeholder::id_field,
-                                            placeholder::external_id, placeholder::object_type,
-                                            placeholder::order_code,  placeholder::event,
-                                            placeholder::organizer,   placeholder::position_id,
-                                            placeholder::mapping_id,  placeholder::base_url,
-                                            placeholder::property_names,
-                                            placeholder::properties,  placeholder::associations,
-                                            placeholder::association_id,
-                                            placeholder::association_type,
-                                            placeholder::association_type_id,
-                                            placeholder::inputs};
+constexpr placeholder all_placeholders[] = {
+    placeholder::id_value,           placeholder::id_field,       placeholder::external_id,
+    placeholder::object_type,        placeholder::order_code,     placeholder::event,
+    placeholder::organizer,          placeholder::position_id,    placeholder::mapping_id,
+    placeholder::base_url,           placeholder::property_names, placeholder::properties,
+    placeholder::associations,       placeholder::association_id, placeholder::association_type,
+    placeholder::association_type_id, placeholder::inputs};
 
 std::optional<placeholder> placeholder_named(const std::string& name) {
   for (placeholder p : all_placeholders) {
