@@ -14,17 +14,15 @@ std::string error_text(const json& error, const batch_settings& settings) {
   return error.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-/// The keys an error names: one id or a list of them.
-std::vector<std::string> named_keys(const json& error, const batch_settings& settings) {
+/// The ids an error names at any of the error_ids paths: one id or a list of them each.
+std::vector<std::string> named_ids(const json& error, const batch_settings& settings) {
   std::vector<std::string> out;
-  const json* ids = settings.error_ids.find(error);
-  if (!ids) return out;
-  if (!ids->is_array()) {
-    if (auto key = match_key(*ids, settings.ignore_case)) out.push_back(*key);
-    return out;
-  }
-  for (const auto& id : *ids) {
-    if (auto key = match_key(id, settings.ignore_case)) out.push_back(*key);
+  for (const auto& path : settings.error_ids) {
+    const json* ids = path.find(error);
+    if (!ids) continue;
+    for (const auto& id : ids->is_array() ? *ids : json::array({*ids})) {
+      if (auto key = match_key(id, settings.ignore_case)) out.push_back(*key);
+    }
   }
   return out;
 }
@@ -48,6 +46,7 @@ std::optional<std::string> match_key(const json& id_value, bool ignore_case) {
 }
 
 std::optional<matched_answer> match_answer(const json& answer, const std::vector<std::string>& keys,
+                                           const std::map<std::string, std::string>& aliases,
                                            const batch_settings& settings, std::string& problem) {
   const std::set<std::string> asked(keys.begin(), keys.end());
   const json* errors = settings.errors.find(answer);
@@ -71,15 +70,20 @@ std::optional<matched_answer> match_answer(const json& answer, const std::vector
         continue;
       }
       auto& entry = out.by_key[*key];
-      entry.ambiguous = entry.ambiguous || entry.record != nullptr;
-      entry.record = &record;
+      entry.ambiguous = entry.ambiguous || entry.record.has_value();
+      entry.record = record;
     }
   }
   if (has_errors) {
     for (const auto& error : *errors) {
       bool named = false;
-      for (const auto& key : named_keys(error, settings)) {
-        if (!asked.count(key)) continue;
+      std::set<std::string> keys;
+      for (const auto& id : named_ids(error, settings)) {
+        const auto alias = aliases.find(id);
+        if (asked.count(id)) keys.insert(id);
+        if (alias != aliases.end() && asked.count(alias->second)) keys.insert(alias->second);
+      }
+      for (const auto& key : keys) {
         out.by_key[key].errors.push_back(error_text(error, settings));
         named = true;
       }

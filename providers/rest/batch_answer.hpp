@@ -14,8 +14,8 @@ namespace tixsync::providers::rest {
 
 /// What an answer says about one object's record.
 struct record_answer {
-  /// The record the answer returns for it (pointing into the parsed answer); null when none.
-  const json* record = nullptr;
+  /// The record the answer returns for it; unset when none.
+  std::optional<json> record;
   /// The messages of the errors that name it.
   std::vector<std::string> errors;
   /// The answer returns more than one record for it.
@@ -38,10 +38,12 @@ std::optional<std::string> match_key(const json& id_value, bool ignore_case);
 
 /// Matches `answer` (a parsed 2xx answer) to `keys`: records at settings.results (a list; null
 /// or absent counts as empty when errors are present) by their id value at result_key, errors at
-/// settings.errors (a list; absent: none) by the ids at error_ids (a list or one value). Returns
-/// nullopt with `problem` set when the answer has no records list at all or its errors are not
-/// a list.
+/// settings.errors (a list; absent: none) by the ids at each of error_ids (a list or one value),
+/// which name a key or one of `aliases` (another id of a key's record, e.g. its external id).
+/// Returns nullopt with `problem` set when the answer has no records list at all or its errors
+/// are not a list.
 std::optional<matched_answer> match_answer(const json& answer, const std::vector<std::string>& keys,
+                                           const std::map<std::string, std::string>& aliases,
                                            const batch_settings& settings, std::string& problem);
 
 }  // namespace tixsync::providers::rest

@@ -34,7 +34,7 @@ void batch_call::start(std::shared_ptr<const rest_context> context, const object
   try {
     call->read_existing();
   } catch (...) {
-    call->fail_all(to_sync_error(std::current_exception()));
+    call->fail_all(call->all_members(), to_sync_error(std::current_exception()));
   }
 }
 
@@ -78,13 +78,12 @@ batch_call::~batch_call() {
 }
 
 void batch_call::read_existing() {
+  // Creates and updates need to know what exists; an upsert only for the update modes.
   std::vector<member*> readers;
-  if (batch_.read) {
-    for (auto& m : members_) {
-      if (needs_existing_values(m.entry.request.properties())) readers.push_back(&m);
-    }
+  for (auto& m : members_) {
+    if (!batch_.write || needs_existing_values(m.entry.request.properties())) readers.push_back(&m);
   }
-  if (readers.empty()) {
+  if (!batch_.read || readers.empty()) {
     write();
     return;
   }
@@ -92,14 +91,9 @@ void batch_call::read_existing() {
   send(*batch_.read, readers, &batch_call::on_read);
 }
 
-void batch_call::on_read(const http_call& call, http::http_response response) {
-  std::vector<member*> readers;
-  for (auto& m : members_) {
-    if (m.was_read && !m.settled) readers.push_back(&m);
-  }
-  auto body = parse(call, response);
-  if (!body) return;
-  auto answer = match(call, response, *body, readers);
+void batch_call::on_read(const http_call& call, http::http_response response,
+                         const std::vector<member*>& readers) {
+  auto answer = match(call, response, readers);
   if (!answer) return;
   // A record the read does not return is new; its errors (HubSpot's OBJECT_NOT_FOUND) say so.
   for (auto* m : readers) {
@@ -110,19 +104,25 @@ void batch_call::on_read(const http_call& call, http::http_response response) {
       continue;
     }
     const json* fields = batch_.result_fields.find(*it->second.record);
-    if (!fields || !fields->is_object()) {
+    const json* id = batch_.result_id.find(*it->second.record);
+    const auto id_text = id ? external_id_text(*id) : std::nullopt;
+    if (!fields || !fields->is_object() || !id_text) {
       fail(*m, bad_response_error(call, response,
                                   "the record has no fields (an object) at \"" +
-                                      batch_.result_fields.text() + "\""));
+                                      batch_.result_fields.text() +
+                                      "\" or no external id (string or integer) at \"" +
+                                      batch_.result_id.text() + "\""));
       continue;
     }
     m->existing = *fields;
+    m->values.external_id = *id_text;
   }
   write();
 }
 
 void batch_call::write() {
-  std::vector<member*> writers;
+  std::vector<member*> creates;
+  std::vector<member*> updates;
   for (auto& m : members_) {
     if (m.settled) continue;
     try {
@@ -135,19 +135,21 @@ void batch_call::write() {
       succeed(m, "nothing_to_do");
       continue;
     }
-    writers.push_back(&m);
+    (m.existing ? updates : creates).push_back(&m);
   }
-  if (!writers.empty()) send(batch_.write, writers, &batch_call::on_written);
+  if (batch_.write) {
+    creates.insert(creates.end(), updates.begin(), updates.end());
+    if (!creates.empty()) send(*batch_.write, creates, &batch_call::on_written);
+    return;
+  }
+  // Both calls go out together: each answer settles only its own records.
+  if (!creates.empty()) send(*batch_.create, creates, &batch_call::on_written);
+  if (!updates.empty()) send(*batch_.update, updates, &batch_call::on_written);
 }
 
-void batch_call::on_written(const http_call& call, http::http_response response) {
-  std::vector<member*> writers;
-  for (auto& m : members_) {
-    if (!m.settled) writers.push_back(&m);
-  }
-  auto body = parse(call, response);
-  if (!body) return;
-  auto answer = match(call, response, *body, writers);
+void batch_call::on_written(const http_call& call, http::http_response response,
+                            const std::vector<member*>& writers) {
+  auto answer = match(call, response, writers);
   if (!answer) return;
   for (auto* m : writers) {
     const auto it = answer->by_key.find(m->entry.key);
@@ -196,6 +198,16 @@ void batch_call::settle(member& m, const record_answer* answer, const http_call&
   succeed(m, action);
 }
 
+std::vector<batch_call::member*> batch_call::all_members() {
+  std::vector<member*> all;
+  for (auto& m : members_) all.push_back(&m);
+  return all;
+}
+
+bool batch_call::endpoint_is_create(const batch_endpoint& endpoint) const {
+  return batch_.create && &endpoint == &*batch_.create;
+}
+
 json batch_call::call_placeholder(placeholder name, const json& inputs) const {
   if (name == placeholder::inputs) return inputs;
   if (name == placeholder::property_names) return call_property_names_;
@@ -219,48 +231,45 @@ void batch_call::send(const batch_endpoint& endpoint, const std::vector<member*>
   request.body =
       dump(endpoint.body.expand([&](placeholder p) { return call_placeholder(p, inputs); }));
   request.timeout = context_->settings.connection.request_timeout;
-  const http_call call{request.method, request.url, false, false};
+  const http_call call{request.method, request.url, false, endpoint_is_create(endpoint)};
   auto self = shared_from_this();
-  const std::size_t records = members.size();
-  auto on_result = [self, call, next, records](http::http_result result) {
-    self->log_exchange(call, result, records);
+  auto on_result = [self, call, next, members](http::http_result result) {
+    self->log_exchange(call, result, members.size());
     try {
       auto classified = classify_response(result, call);
       if (classified.kind != response_kind::success) {
-        self->fail_all(*classified.error);
+        self->fail_all(members, *classified.error);
         return;
       }
-      ((*self).*next)(call, std::move(*result.response));
+      ((*self).*next)(call, std::move(*result.response), members);
     } catch (...) {
-      self->fail_all(to_sync_error(std::current_exception()));
+      self->fail_all(members, to_sync_error(std::current_exception()));
     }
   };
   try {
     context_->transport->send(std::move(request), std::move(on_result));
   } catch (...) {
-    fail_all(to_sync_error(std::current_exception()));
+    fail_all(members, to_sync_error(std::current_exception()));
   }
-}
-
-std::optional<json> batch_call::parse(const http_call& call, const http::http_response& response) {
-  json body = json::parse(response.body, nullptr, false);
-  if (body.is_discarded()) {
-    fail_all(unreadable_answer(call, response, "the body is not JSON"));
-    return std::nullopt;
-  }
-  return body;
 }
 
 std::optional<matched_answer> batch_call::match(const http_call& call,
                                                 const http::http_response& response,
-                                                const json& body,
                                                 const std::vector<member*>& members) {
-  std::vector<std::string> keys;
-  for (auto* m : members) keys.push_back(m->entry.key);
-  std::string problem;
-  auto answer = match_answer(body, keys, batch_, problem);
+  json body = json::parse(response.body, nullptr, false);
+  std::string problem = "the body is not JSON";
+  std::optional<matched_answer> answer;
+  if (!body.is_discarded()) {
+    std::vector<std::string> keys;
+    std::map<std::string, std::string> aliases;
+    for (auto* m : members) {
+      keys.push_back(m->entry.key);
+      if (!m->values.external_id.empty()) aliases[m->values.external_id] = m->entry.key;
+    }
+    answer = match_answer(body, keys, aliases, batch_, problem);
+  }
   if (!answer) {
-    fail_all(unreadable_answer(call, response, problem));
+    fail_all(members, unreadable_answer(call, response, problem));
     return std::nullopt;
   }
   if (answer->unknown_records > 0 || answer->unknown_errors > 0) {
@@ -291,9 +300,9 @@ void batch_call::fail(member& m, sync_error error) {
   m.entry.done(object_result::failed(std::move(error)));
 }
 
-void batch_call::fail_all(const sync_error& error) {
-  for (auto& m : members_) {
-    if (!m.settled) fail(m, error);
+void batch_call::fail_all(const std::vector<member*>& members, const sync_error& error) {
+  for (auto* m : members) {
+    if (!m->settled) fail(*m, error);
   }
 }
 

@@ -49,29 +49,35 @@ class batch_call : public std::enable_shared_from_this<batch_call> {
     json record;
     bool settled = false;
   };
-  using next_step = void (batch_call::*)(const http_call&, http::http_response);
+  using next_step = void (batch_call::*)(const http_call&, http::http_response,
+                                          const std::vector<member*>&);
 
   void read_existing();
-  void on_read(const http_call& call, http::http_response response);
+  void on_read(const http_call& call, http::http_response response,
+               const std::vector<member*>& readers);
+  /// Merges every member still open; upserts them, or creates the new and updates the others.
   void write();
-  void on_written(const http_call& call, http::http_response response);
+  void on_written(const http_call& call, http::http_response response,
+                  const std::vector<member*>& writers);
   /// The outcome of one written member from what the answer says about it.
   void settle(member& m, const record_answer* answer, const http_call& call,
               const http::http_response& response);
 
-  /// Sends `call` with the inputs of `members` (expanded from the call's input template); `next`
-  /// gets a 2xx answer, anything else fails every unsettled member.
+  /// Sends `endpoint` with the inputs of `members` (expanded from the call's input template);
+  /// `next` gets a 2xx answer, anything else fails those members (still open) with its error.
   void send(const batch_endpoint& endpoint, const std::vector<member*>& members, next_step next);
   /// The JSON value of a batch-level placeholder ({inputs}, {property_names}, ...).
   json call_placeholder(placeholder name, const json& inputs) const;
-  /// The parsed answer matched to `members`, or nullopt after failing them all.
+  /// The answer matched to `members` (their keys, and their external ids as aliases), or
+  /// nullopt after failing them all (not JSON, no records list).
   std::optional<matched_answer> match(const http_call& call, const http::http_response& response,
-                                      const json& body, const std::vector<member*>& members);
-  std::optional<json> parse(const http_call& call, const http::http_response& response);
+                                      const std::vector<member*>& members);
+  std::vector<member*> all_members();
+  bool endpoint_is_create(const batch_endpoint& endpoint) const;
 
   void succeed(member& m, const std::string& action);
   void fail(member& m, sync_error error);
-  void fail_all(const sync_error& error);
+  void fail_all(const std::vector<member*>& members, const sync_error& error);
   void log_exchange(const http_call& call, const http::http_result& result,
                     std::size_t records) const;
   void warn(const std::string& text) const;

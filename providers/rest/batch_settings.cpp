@@ -73,6 +73,42 @@ json_path read_path(settings_table& table, const std::string& key, const std::st
   return path;
 }
 
+/// A path or a list of paths.
+std::vector<json_path> read_paths(settings_table& table, const std::string& key,
+                                  const std::string& fallback) {
+  const json* node = table.get(key);
+  if (!node || node->is_string()) return {read_path(table, key, fallback)};
+  std::vector<json_path> out;
+  if (!node->is_array()) {
+    table.problem(key, std::string("expected a path or a list of paths, got ") + node->type_name());
+    return out;
+  }
+  for (const auto& item : *node) {
+    std::vector<std::string> problems;
+    if (!item.is_string()) problems.push_back("every item must be a path (a string)");
+    if (problems.empty()) out.push_back(json_path::parse(item.get<std::string>(), problems));
+    for (auto& p : problems) table.problem(key, std::move(p));
+  }
+  return out;
+}
+
+/// `write` (an upsert), or `create` and `update` after a `read`.
+void read_write_calls(settings_table& table, batch_settings& out) {
+  auto with_external_id = write_input_placeholders();
+  with_external_id.push_back(placeholder::external_id);
+  const bool upsert = table.get("write") != nullptr;
+  out.write = read_call(table, "write", write_input_placeholders(), false);
+  out.create = read_call(table, "create", write_input_placeholders(), !upsert);
+  out.update = read_call(table, "update", with_external_id, !upsert);
+  if (upsert && (table.get("create") || table.get("update"))) {
+    table.problem_here("has `write` (an upsert) and `create`/`update`: use one of them");
+  }
+  if (!upsert && !out.read) {
+    table.problem("read", "missing: `create` and `update` need a `read` to tell new records from "
+                          "existing ones");
+  }
+}
+
 void read_sizes(settings_table& table, batch_settings& out) {
   table.integer("limit", out.limit, 1, 10000);
   out.max_batch = out.limit;
@@ -99,9 +135,7 @@ std::optional<batch_settings> read_batch_settings(settings_table& object,
   batch_settings out;
   read_sizes(table, out);
   out.read = read_call(table, "read", read_input_placeholders, false);
-  if (auto write = read_call(table, "write", write_input_placeholders(), true)) {
-    out.write = std::move(*write);
-  }
+  read_write_calls(table, out);
   out.results = read_path(table, "results", "results");
   out.result_id = read_path(table, "result_id", default_id.text());
   out.result_key = read_path(table, "result_key", "");
@@ -113,7 +147,7 @@ std::optional<batch_settings> read_batch_settings(settings_table& object,
   out.result_fields = read_path(table, "result_fields", default_fields.text());
   if (table.get("result_created")) out.result_created = read_path(table, "result_created", "");
   out.errors = read_path(table, "errors", "errors");
-  out.error_ids = read_path(table, "error_ids", "context.ids");
+  out.error_ids = read_paths(table, "error_ids", "context.ids");
   out.error_message = read_path(table, "error_message", "message");
   if (const json* ignore = table.get("ignore_case")) {
     if (ignore->is_boolean()) {

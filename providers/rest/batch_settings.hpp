@@ -36,8 +36,12 @@ struct batch_settings {
   std::chrono::milliseconds max_linger{50};
   /// Reads the existing records (for update modes other than overwrite); absent: never read.
   std::optional<batch_endpoint> read;
-  /// Writes the records (an upsert by id value).
-  batch_endpoint write;
+  /// Writes every record (an upsert by id value); or else:
+  std::optional<batch_endpoint> write;
+  /// Creates the records the read did not find ...
+  std::optional<batch_endpoint> create;
+  /// ... and updates the ones it found (their input may use {external_id}).
+  std::optional<batch_endpoint> update;
   json_path results;        ///< the records of an answer (default "results")
   json_path result_id;      ///< the external id inside a record (default: the object's `id`)
   json_path result_key;     ///< the id value inside a record, matched to the objects' id values
@@ -45,7 +49,9 @@ struct batch_settings {
   /// A boolean inside a written record that is true when the write created it (e.g. "new").
   std::optional<json_path> result_created;
   json_path errors;         ///< the per-record errors of an answer (default "errors")
-  json_path error_ids;      ///< the id values an error names (default "context.ids")
+  /// Where an error names its records' id values or external ids (default ["context.ids"];
+  /// e.g. also "context.objectWriteTraceId" for creates).
+  std::vector<json_path> error_ids;
   json_path error_message;  ///< the text of an error (default "message")
   /// Id values match without regard to case (an API that lower-cases e-mail addresses).
   bool ignore_case = false;
