@@ -53,8 +53,8 @@ batch_call::batch_call(std::shared_ptr<const rest_context> context, const object
       values.property_names += (values.property_names.empty() ? "" : ",") + name;
       if (seen.insert(name).second) call_property_names_.push_back(name);
     }
-    member m{std::move(entry), std::move(values), std::move(names), std::nullopt, false, json(),
-             false};
+    member m{
+        std::move(entry), std::move(values), std::move(names), std::nullopt, false, json(), false};
     members_.push_back(std::move(m));
   }
   call_values_.base_url = context_->settings.base_url;
@@ -163,8 +163,8 @@ void batch_call::settle(member& m, const record_answer* answer, const http_call&
     std::string text;
     for (const auto& e : answer->errors) text += (text.empty() ? "" : "; ") + e;
     sync_error error = make_sync_error(
-        sync_error_kind::unrecoverable, describe(call) + " refused this record (HTTP " +
-                                            std::to_string(response.status) + ")",
+        sync_error_kind::unrecoverable,
+        describe(call) + " refused this record (HTTP " + std::to_string(response.status) + ")",
         body_excerpt(text, 4000), "batch-record-error");
     error.messages.push_back("Message: " + body_excerpt(text));
     fail(m, std::move(error));
@@ -316,8 +316,8 @@ void batch_call::log_exchange(const http_call& call, const http::http_result& re
     outcome = to_string(result.error ? result.error->kind : http::transport_error_kind::closed);
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(result.elapsed).count();
-  context_->log(log_level::debug, "rest provider \"" + context_->provider_id + "\": " +
-                                      describe(call) + " (" + std::to_string(records) +
+  context_->log(log_level::debug, "rest provider \"" + context_->provider_id +
+                                      "\": " + describe(call) + " (" + std::to_string(records) +
                                       " records) -> " + outcome + " (" + std::to_string(ms) +
                                       " ms)");
 }

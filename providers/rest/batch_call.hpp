@@ -50,7 +50,7 @@ class batch_call : public std::enable_shared_from_this<batch_call> {
     bool settled = false;
   };
   using next_step = void (batch_call::*)(const http_call&, http::http_response,
-                                          const std::vector<member*>&);
+                                         const std::vector<member*>&);
 
   void read_existing();
   void on_read(const http_call& call, http::http_response response,
@@ -87,7 +87,7 @@ class batch_call : public std::enable_shared_from_this<batch_call> {
   const batch_settings& batch_;
   std::vector<member> members_;
   on_finished finished_;
-  placeholder_values call_values_;  ///< {base_url}, {object_type}
+  placeholder_values call_values_;                ///< {base_url}, {object_type}
   std::vector<std::string> call_property_names_;  ///< every member's names, each once
 };
 

@@ -9,14 +9,13 @@ namespace {
 
 /// A batch call's URL and body know only what all its records share.
 const std::vector<placeholder> call_placeholders{placeholder::base_url, placeholder::object_type,
-                                                 placeholder::property_names,
-                                                 placeholder::inputs};
+                                                 placeholder::property_names, placeholder::inputs};
 
 /// One record's input of a read: the object's own values.
 const std::vector<placeholder> read_input_placeholders{
-    placeholder::id_value,    placeholder::id_field,   placeholder::object_type,
-    placeholder::order_code,  placeholder::event,      placeholder::organizer,
-    placeholder::position_id, placeholder::mapping_id, placeholder::base_url,
+    placeholder::id_value,      placeholder::id_field,   placeholder::object_type,
+    placeholder::order_code,    placeholder::event,      placeholder::organizer,
+    placeholder::position_id,   placeholder::mapping_id, placeholder::base_url,
     placeholder::property_names};
 
 /// One record's input of a write: also the merged fields and the association items.
@@ -50,8 +49,9 @@ std::optional<batch_endpoint> read_call(settings_table& parent, const std::strin
     call.url = text_template::parse(url, call_placeholders, problems);
     for (auto& p : problems) table.problem("url", std::move(p));
     if (!is_usable_url_template(url)) {
-      table.problem("url", "must start with \"/\" (relative to base_url), http://, https:// or "
-                           "{base_url}");
+      table.problem("url",
+                    "must start with \"/\" (relative to base_url), http://, https:// or "
+                    "{base_url}");
     }
     if (auto why = url_credentials_problem(url)) table.problem("url", std::move(*why));
   }
@@ -104,8 +104,9 @@ void read_write_calls(settings_table& table, batch_settings& out) {
     table.problem_here("has `write` (an upsert) and `create`/`update`: use one of them");
   }
   if (!upsert && !out.read) {
-    table.problem("read", "missing: `create` and `update` need a `read` to tell new records from "
-                          "existing ones");
+    table.problem("read",
+                  "missing: `create` and `update` need a `read` to tell new records from "
+                  "existing ones");
   }
 }
 
@@ -153,7 +154,8 @@ std::optional<batch_settings> read_batch_settings(settings_table& object,
     if (ignore->is_boolean()) {
       out.ignore_case = ignore->get<bool>();
     } else {
-      table.problem("ignore_case", std::string("expected true or false, got ") + ignore->type_name());
+      table.problem("ignore_case",
+                    std::string("expected true or false, got ") + ignore->type_name());
     }
   }
   table.finish();

@@ -48,7 +48,7 @@ struct batch_settings {
   json_path result_fields;  ///< the existing values inside a read record (default: `fields`)
   /// A boolean inside a written record that is true when the write created it (e.g. "new").
   std::optional<json_path> result_created;
-  json_path errors;         ///< the per-record errors of an answer (default "errors")
+  json_path errors;  ///< the per-record errors of an answer (default "errors")
   /// Where an error names its records' id values or external ids (default ["context.ids"];
   /// e.g. also "context.objectWriteTraceId" for creates).
   std::vector<json_path> error_ids;

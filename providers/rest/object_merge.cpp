@@ -15,8 +15,8 @@ json merged_record(const object_request& request, const object_settings& object,
   for (auto& association : association_properties(object, request.mapped_objects, joiner)) {
     properties.push_back(std::move(association));
   }
-  json record = mapping::assign_properties(properties, existing.value_or(json::object()),
-                                           !existing, joiner);
+  json record =
+      mapping::assign_properties(properties, existing.value_or(json::object()), !existing, joiner);
   record[request.external_id_field()] = request.id_value();
   return record;
 }

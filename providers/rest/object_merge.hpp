@@ -24,6 +24,7 @@ bool changes_nothing(const json& record, const json& existing);
 
 /// The external fields the object's write sets: its properties, the association fields and the
 /// id field, each once, in that order.
-std::vector<std::string> property_names(const object_request& request, const object_settings& object);
+std::vector<std::string> property_names(const object_request& request,
+                                        const object_settings& object);
 
 }  // namespace tixsync::providers::rest
