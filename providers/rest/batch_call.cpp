@@ -88,7 +88,7 @@ void batch_call::read_existing() {
     return;
   }
   for (auto* m : readers) m->was_read = true;
-  send(*batch_.read, readers, &batch_call::on_read);
+  if (!send(*batch_.read, readers, &batch_call::on_read)) write();
 }
 
 void batch_call::on_read(const http_call& call, http::http_response response,
@@ -214,15 +214,24 @@ json batch_call::call_placeholder(placeholder name, const json& inputs) const {
   return call_values_.get(name);
 }
 
-void batch_call::send(const batch_endpoint& endpoint, const std::vector<member*>& members,
+bool batch_call::send(const batch_endpoint& endpoint, const std::vector<member*>& candidates,
                       next_step next) {
+  // An object whose input cannot be built (an association whose mapping did not run) fails
+  // alone; the others still go.
   json inputs = json::array();
-  for (auto* m : members) {
-    inputs.push_back(endpoint.input.expand([this, m](placeholder p) {
-      return object_placeholder_json(p, m->entry.request, m->values, m->property_names, m->record,
-                                     object_);
-    }));
+  std::vector<member*> members;
+  for (auto* m : candidates) {
+    try {
+      inputs.push_back(endpoint.input.expand([this, m](placeholder p) {
+        return object_placeholder_json(p, m->entry.request, m->values, m->property_names, m->record,
+                                       object_);
+      }));
+      members.push_back(m);
+    } catch (...) {
+      fail(*m, to_sync_error(std::current_exception()));
+    }
   }
+  if (members.empty()) return false;
   http::http_request request;
   request.method = endpoint.method;
   request.url = expand_url(endpoint.url, call_values_);
@@ -251,6 +260,7 @@ void batch_call::send(const batch_endpoint& endpoint, const std::vector<member*>
   } catch (...) {
     fail_all(members, to_sync_error(std::current_exception()));
   }
+  return true;
 }
 
 std::optional<matched_answer> batch_call::match(const http_call& call,

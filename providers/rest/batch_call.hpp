@@ -63,9 +63,10 @@ class batch_call : public std::enable_shared_from_this<batch_call> {
   void settle(member& m, const record_answer* answer, const http_call& call,
               const http::http_response& response);
 
-  /// Sends `endpoint` with the inputs of `members` (expanded from the call's input template);
-  /// `next` gets a 2xx answer, anything else fails those members (still open) with its error.
-  void send(const batch_endpoint& endpoint, const std::vector<member*>& members, next_step next);
+  /// Sends `endpoint` with the inputs of `members` (expanded from the call's input template; a
+  /// member whose input fails to expand fails alone); `next` gets a 2xx answer, anything else
+  /// fails the members sent (still open) with its error. False when no member was left to send.
+  bool send(const batch_endpoint& endpoint, const std::vector<member*>& members, next_step next);
   /// The JSON value of a batch-level placeholder ({inputs}, {property_names}, ...).
   json call_placeholder(placeholder name, const json& inputs) const;
   /// The answer matched to `members` (their keys, and their external ids as aliases), or
