@@ -183,6 +183,43 @@ void read_associations(settings_table& parent, object_settings& object) {
   }
 }
 
+void read_lookup(settings_table& t, lookup_endpoint& lookup) {
+  read_endpoint(t, lookup, {"GET", "POST", "PUT", "PATCH"}, without_external_id,
+                without_external_id);
+  lookup.results = read_path(t, "results", "");
+  lookup.total = read_optional_path(t, "total");
+  std::string not_found = "empty";
+  t.choice("not_found", not_found, {"empty", "404"});
+  lookup.not_found_on_404 = not_found == "404";
+}
+
+void read_get(settings_table& t, get_endpoint& get) {
+  read_endpoint(t, get, {"GET", "POST"}, with_external_id(), with_external_id());
+  if (!get.url.uses(placeholder::external_id) &&
+      !(get.body && get.body->uses(placeholder::external_id))) {
+    t.problem("url", "must contain {external_id}");
+  }
+  get.result = read_path(t, "result", "");
+}
+
+void read_create(settings_table& t, create_endpoint& create, const json_path& id) {
+  read_endpoint(t, create, {"POST", "PUT"}, without_external_id,
+                with_write_values(without_external_id));
+  create.id = read_path(t, "id", id.text());
+  read_idempotency_key(t, create);
+  t.string("existing_id_after", create.existing_id_after);
+}
+
+/// Reads the call table `key` of `table` with `read` (reporting unknown keys after it).
+template <typename Reader>
+void read_call(settings_table& table, const std::string& key, bool required, Reader read) {
+  if (const json* node = table.table(key, required)) {
+    settings_table t(node, table.path_of(key), table.problems());
+    read(t);
+    t.finish();
+  }
+}
+
 void read_object(const std::string& type, const json& node, settings_table& objects,
                  object_settings& object) {
   object.type = type;
@@ -194,52 +231,19 @@ void read_object(const std::string& type, const json& node, settings_table& obje
   object.id = read_path(table, "id", "id");
   object.fields = read_path(table, "fields", "");
   object.error_message = read_optional_path(table, "error_message");
-  if (const json* lookup = table.table("lookup", true)) {
-    settings_table t(lookup, table.path_of("lookup"), table.problems());
-    read_endpoint(t, object.lookup, {"GET", "POST", "PUT", "PATCH"}, without_external_id,
-                  without_external_id);
-    object.lookup.results = read_path(t, "results", "");
-    object.lookup.total = read_optional_path(t, "total");
-    std::string not_found = "empty";
-    t.choice("not_found", not_found, {"empty", "404"});
-    object.lookup.not_found_on_404 = not_found == "404";
-    t.finish();
-  }
-  if (const json* get = table.table("get")) {
-    settings_table t(get, table.path_of("get"), table.problems());
-    get_endpoint endpoint;
-    read_endpoint(t, endpoint, {"GET", "POST"}, with_external_id(), with_external_id());
-    if (!endpoint.url.uses(placeholder::external_id) &&
-        !(endpoint.body && endpoint.body->uses(placeholder::external_id))) {
-      t.problem("url", "must contain {external_id}");
-    }
-    endpoint.result = read_path(t, "result", "");
-    t.finish();
-    object.get = std::move(endpoint);
-  }
-  if (const json* create = table.table("create", true)) {
-    settings_table t(create, table.path_of("create"), table.problems());
-    read_endpoint(t, object.create, {"POST", "PUT"}, without_external_id,
-                  with_write_values(without_external_id));
-    object.create.id = read_path(t, "id", object.id.text());
-    read_idempotency_key(t, object.create);
-    t.string("existing_id_after", object.create.existing_id_after);
-    t.finish();
-  }
-  if (const json* update = table.table("update", true)) {
-    settings_table t(update, table.path_of("update"), table.problems());
+  read_call(table, "lookup", true, [&](settings_table& t) { read_lookup(t, object.lookup); });
+  read_call(table, "get", false, [&](settings_table& t) { read_get(t, object.get.emplace()); });
+  read_call(table, "create", true,
+            [&](settings_table& t) { read_create(t, object.create, object.id); });
+  read_call(table, "update", true, [&](settings_table& t) {
     read_endpoint(t, object.update, {"PATCH", "PUT", "POST"}, with_external_id(),
                   with_write_values(with_external_id()));
-    t.finish();
-  }
-  if (table.get("association_item")) {
-    object.association_item =
-        *read_json_template(table, "association_item", association_item_placeholders());
-  } else {
-    std::vector<template_problem> none;
-    object.association_item =
-        json_template::parse(default_association_item, association_item_placeholders(), none);
-  }
+  });
+  std::vector<template_problem> none;  // the default is valid
+  object.association_item =
+      table.get("association_item")
+          ? *read_json_template(table, "association_item", association_item_placeholders())
+          : json_template::parse(default_association_item, association_item_placeholders(), none);
   object.link = read_template(table, "link", with_external_id(), false);
   object.display_name = read_template(table, "display_name", with_external_id(), false);
   read_associations(table, object);

@@ -174,7 +174,8 @@ TEST(rest_settings, reports_every_problem_with_its_path) {
       "providers[0].rest.auth.username: not used with type = \"bearer\"",
       "providers[0].rest.auth.token: secrets are not read from the config file: put it in an "
       "environment variable and name that variable in token_env",
-      "providers[0].rest.objects.Contact.lookup.method: \"DELETE\" is not one of GET, POST, PUT, PATCH",
+      "providers[0].rest.objects.Contact.lookup.method: \"DELETE\" is not one of GET, POST, "
+      "PUT, PATCH",
       "providers[0].rest.objects.Contact.lookup.url: placeholder {external_id} cannot be used "
       "here",
       "providers[0].rest.objects.Contact.lookup.results: \"a..b\" is not a dotted path (an empty "
