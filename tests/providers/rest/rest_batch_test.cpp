@@ -70,22 +70,27 @@ class batch_fixture {
 
   /// Hands an object with this e-mail to the provider; its result lands in results[email#n].
   void add(const std::string& email, std::vector<property_value> properties = {}) {
-    auto request = make_request(email, std::move(properties));
-    const std::string slot = email + "#" + std::to_string(next_slot_++);
+    add(make_request(email, std::move(properties)));
+  }
+  void add(object_request request) {
+    const std::string slot =
+        request.id_value().get<std::string>() + "#" + std::to_string(next_slot_++);
     provider->sync_object(std::move(request),
                           make_object_completion([this, slot](object_result result) {
                             std::lock_guard<std::mutex> lock(mutex_);
                             results_.emplace(slot, std::move(result));
                           }));
   }
+  /// A request of the provider's last mapping with this id value.
   object_request make_request(const std::string& email, std::vector<property_value> properties) {
     auto order =
         std::const_pointer_cast<mapping::order>(providers::testing::make_order("ABC12", {11, 12}));
     return providers::testing::make_request(
         *provider, order,
-        providers::testing::make_object(provider->mappings().front(), std::nullopt, email,
+        providers::testing::make_object(provider->mappings().back(), std::nullopt, email,
                                         std::move(properties)));
   }
+
   /// Waits (bounded) until `n` results arrived; a copy of them by slot ("email#n").
   std::map<std::string, object_result> wait_results(std::size_t n) {
     EXPECT_TRUE(tixsync::testing::eventually([&] {
@@ -345,6 +350,40 @@ TEST(rest_batch, create_and_update_after_a_read_settle_each_call_on_its_own) {
   EXPECT_EQ(external_id(results.at("new@example.org#2")), "9");
   EXPECT_EQ(results.at("odd@example.org#1").error->signature, "batch-record-error");
   EXPECT_EQ(results.at("bad@example.org#3").error->signature, "batch-record-error");
+}
+
+TEST(rest_batch, an_object_whose_input_cannot_be_built_fails_alone_and_the_others_still_go) {
+  // Mapping 1 keeps organisations; mapping 2's contacts carry their organisation as an
+  // association item, so a contact whose order has no mapping-1 result cannot build its input.
+  json settings = batched_settings();
+  json org = settings["objects"]["Contact"];
+  org.erase("batch");
+  settings["objects"]["Org"] = org;
+  auto& contact = settings["objects"]["Contact"];
+  contact["associations"] = {{"org", {{"mapping", 1}, {"into", "associations"}}}};
+  contact["create"]["body"] = {{"properties", "{properties}"}, {"associations", "{associations}"}};
+  contact["batch"]["write"]["input"]["associations"] = "{associations}";
+  auto org_mapping = contact_mapping();
+  org_mapping.external_object_type = "Org";
+  auto contact_of_org = contact_mapping();
+  contact_of_org.id = 2;
+  batch_fixture f(settings, {org_mapping, contact_of_org});
+  f.answer_with(upsert_all);
+  auto good = f.make_request("good@example.org", {});
+  sync_result org_result = previous_result(org_mapping, "55");
+  org_result.external_object_type = "Org";
+  good.mapped_objects = {{1, {org_result}}};
+  f.add(std::move(good));
+  f.add(f.make_request("bad@example.org", {}));  // no results of mapping 1
+  const auto results = f.wait_results(2);
+  ASSERT_EQ(f.transport->calls().size(), 1u);
+  const auto inputs = f.bodies()[0]["inputs"];
+  ASSERT_EQ(inputs.size(), 1u);
+  EXPECT_EQ(inputs[0]["associations"][0]["id"], "55");
+  EXPECT_TRUE(results.at("good@example.org#0").ok());
+  const auto& bad = results.at("bad@example.org#1");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error->kind, sync_error_kind::config);
 }
 
 TEST(rest_batch, match_answer_reads_one_id_or_lists_and_ignores_case_when_asked) {
