@@ -196,7 +196,7 @@ void run_failure(store_worker& worker, runtime& rt, const failure_request& reque
       else
         observer->order_parked(provider, *d.reason);
     }
-    rt.log(log_level::info, request.key + " " + what + ": " + e.summary());
+    rt.log(log_level::info, request.key + " " + what + ": " + e.log_summary());
   } else if (r.code() == persistence::persistence_errc::stale_lease) {
     rt.counters.orders_zombie.fetch_add(1, std::memory_order_relaxed);
     rt.log(log_level::warning, request.key + ": lease lost, not " + what + " (zombie)");

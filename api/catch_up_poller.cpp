@@ -3,6 +3,8 @@
 // event is polled, and this node's counts.
 #include "api/catch_up_poller.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <random>
 #include <set>
@@ -46,7 +48,10 @@ catch_up_poller::~catch_up_poller() {
 void catch_up_poller::start() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (thread_.joinable() || stopping_) return;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "tx-catch-up");  // as `top -H` shows it
+    run();
+  });
 }
 
 void catch_up_poller::stop() {

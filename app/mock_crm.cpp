@@ -140,9 +140,15 @@ void mock_crm::impl::finish(const fault_decision& decision, bool needs_token,
     case fault_kind::fail:
       reply.send(api::error_response(503, "service unavailable (mock fault)"));
       return;
-    case fault_kind::reject:
-      reply.send(api::error_response(422, "unprocessable entity (mock fault)"));
+    case fault_kind::reject: {
+      // Real CRMs quote what they refuse ("Email address x@y is invalid"), so the mock's
+      // refusal quotes the request: whatever logs an answer's body would then log order data.
+      std::string refused;
+      for (const auto& [name, value] : request.query) refused += name + "=" + value + " ";
+      reply.send(api::error_response(
+          422, "unprocessable entity (mock fault), refused: " + refused + request.body));
       return;
+    }
     case fault_kind::none:
       break;
   }

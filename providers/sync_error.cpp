@@ -39,7 +39,13 @@ std::string join(const std::vector<std::string>& parts, const char* separator) {
 sync_error with_kind(sync_error_kind kind, std::vector<std::string> messages,
                      std::string full_message, std::optional<sync_clock::time_point> retry_at,
                      std::string signature) {
-  return {kind, std::move(messages), std::move(full_message), retry_at, std::move(signature)};
+  sync_error error;
+  error.kind = kind;
+  error.messages = std::move(messages);
+  error.full_message = std::move(full_message);
+  error.retry_at = retry_at;
+  error.signature = std::move(signature);
+  return error;
 }
 
 // As pretix's set_sync_error("internal", [], str(e)): no messages, the text as full message.
@@ -91,10 +97,16 @@ std::string sync_error::summary() const {
   return to_string(kind);
 }
 
+std::string sync_error::log_summary() const {
+  return log_text.empty() ? "details in the job's stored error" : log_text;
+}
+
 sync_error make_sync_error(sync_error_kind kind, std::string message, std::string full_message,
                            std::string signature) {
-  return with_kind(kind, {std::move(message)}, std::move(full_message), std::nullopt,
-                   std::move(signature));
+  sync_error error =
+      with_kind(kind, {message}, std::move(full_message), std::nullopt, std::move(signature));
+  error.log_text = std::move(message);
+  return error;
 }
 
 json to_json(const sync_error& error) {

@@ -56,14 +56,21 @@ struct sync_error {
   std::optional<sync_clock::time_point> retry_at;
   /// A normalised cause for grouping parked jobs, e.g. "http-503", "pool-saturated".
   std::string signature;
+  /// What a log line may say about the error: tixsync's own words only, never a value of the
+  /// order nor anything the destination answered (answers quote what they refuse). Messages and
+  /// full message may hold both; they are stored with the job, under the retention rules.
+  std::string log_text;
 
   /// `signature`, or the kind's name when the signature is empty.
   std::string group() const;
   /// The messages joined with "; ", else the full message, else the kind's name.
   std::string summary() const;
+  /// For log lines: `log_text`, else a pointer to the job's stored error.
+  std::string log_summary() const;
 };
 
-/// A sync_error of `kind` with one message.
+/// A sync_error of `kind` with one message, which is also its log text: tixsync's own words,
+/// without values of the order (those go into `full_message`).
 sync_error make_sync_error(sync_error_kind kind, std::string message, std::string full_message = {},
                            std::string signature = {});
 

@@ -87,6 +87,7 @@ std::string redactor::operator()(std::string text) const {
 void redactor::apply(sync_error& error) const {
   for (auto& message : error.messages) message = (*this)(std::move(message));
   error.full_message = (*this)(std::move(error.full_message));
+  error.log_text = (*this)(std::move(error.log_text));
 }
 
 }  // namespace tixsync::providers::rest

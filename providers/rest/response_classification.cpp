@@ -22,6 +22,7 @@ sync_error make_error(sync_error_kind kind, const http_call& call, const std::st
   error.kind = kind;
   error.signature = std::move(signature);
   error.messages.push_back(describe(call) + " failed: " + what);
+  error.log_text = describe_for_log(call) + " failed: " + what;
   const std::string excerpt = body_excerpt(body);
   if (!excerpt.empty()) error.messages.push_back("Response: " + excerpt);
   error.full_message = error.messages.front();
@@ -90,6 +91,26 @@ std::string url_without_query(const std::string& url) {
 
 std::string describe(const http_call& call) {
   return call.method + " " + url_without_query(call.url);
+}
+
+std::string describe_for_log(const http_call& call) {
+  // A path may carry an id value (HubSpot reads a contact at /contacts/{email}?idProperty=email):
+  // a segment holding an e-mail address is left out.
+  const std::string url = url_without_query(call.url);
+  const auto authority = url.find("//");
+  const auto path = url.find('/', authority == std::string::npos ? 0 : authority + 2);
+  if (path == std::string::npos) return call.method + " " + url;
+  std::string logged = url.substr(0, path);
+  std::size_t at = path;
+  while (at < url.size()) {
+    const auto next = std::min(url.find('/', at + 1), url.size());
+    const std::string segment = url.substr(at, next - at);
+    const bool email =
+        segment.find('@') != std::string::npos || segment.find("%40") != std::string::npos;
+    logged += email ? "/{e-mail}" : segment;
+    at = next;
+  }
+  return call.method + " " + logged;
 }
 
 std::string body_excerpt(const std::string& body, std::size_t limit) {

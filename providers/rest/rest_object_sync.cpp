@@ -305,7 +305,7 @@ void rest_object_sync::fail(sync_error error) {
     context_->log(log_level::warning,
                   "rest provider \"" + context_->provider_id + "\": order " + values_.order_code +
                       " mapping " + values_.mapping_id + " (" + object_.type + ") failed [" +
-                      to_string(error.kind) + " " + error.group() + "]: " + error.summary());
+                      to_string(error.kind) + " " + error.group() + "]: " + error.log_summary());
   }
   done_(object_result::failed(std::move(error)));
 }
@@ -389,7 +389,7 @@ void rest_object_sync::log_exchange(const http_call& call, const http::http_resu
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(result.elapsed).count();
   context_->log(log_level::debug, "rest provider \"" + context_->provider_id +
-                                      "\": " + describe(call) + " -> " + outcome + " (" +
+                                      "\": " + describe_for_log(call) + " -> " + outcome + " (" +
                                       std::to_string(ms) + " ms)");
 }
 

@@ -109,7 +109,7 @@ void webhook_provider::sync_object(object_request request, object_completion don
       const int status = result.response->status;
       if (log_wanted(c->log, log_level::debug)) {  // one line per request: skip when unread
         log_line(c->log, log_level::debug, c->provider_id,
-                 describe(call) + " -> " + std::to_string(status) + " (" + where + ")");
+                 describe_for_log(call) + " -> " + std::to_string(status) + " (" + where + ")");
       }
       object_outcome outcome;
       outcome.sync_info = {{"action", "delivered"}, {"status", status}};
@@ -120,7 +120,7 @@ void webhook_provider::sync_object(object_request request, object_completion don
     c->redact.apply(error);
     log_line(c->log, log_level::warning, c->provider_id,
              where + " failed [" + to_string(error.kind) + " " + error.group() +
-                 "]: " + error.summary());
+                 "]: " + error.log_summary());
     done(object_result::failed(std::move(error)));
   };
   try {

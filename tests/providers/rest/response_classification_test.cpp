@@ -112,6 +112,25 @@ TEST(response_classification, messages_name_the_call_without_its_query) {
   EXPECT_EQ(url_without_query("http://a/b#e"), "http://a/b");
 }
 
+TEST(response_classification, the_log_text_holds_neither_the_answer_nor_an_email_in_the_path) {
+  const http_call get{
+      "GET", "http://crm.test/crm/v3/objects/contacts/anna%40example.org?idProperty=email", false};
+  const auto c = classify(respond(422, "Email address anna@example.org is invalid"), get);
+  ASSERT_EQ(c.kind, response_kind::failed);
+  EXPECT_EQ(c.error->log_text,
+            "GET http://crm.test/crm/v3/objects/contacts/{e-mail} failed: HTTP 422");
+  EXPECT_EQ(c.error->log_summary(), c.error->log_text);
+  EXPECT_EQ(describe_for_log({"PUT", "http://crm.test/a@b/x/y%40z", false}),
+            "PUT http://crm.test/{e-mail}/x/{e-mail}");
+  EXPECT_EQ(describe_for_log({"POST", "/relative/path", false}), "POST /relative/path");
+  // Errors without a log text point at the stored error.
+  sync_error quoted;
+  quoted.messages = {"malformed email 'anna@example'"};
+  EXPECT_EQ(quoted.log_summary(), "details in the job's stored error");
+  EXPECT_EQ(make_sync_error(sync_error_kind::recoverable, "Provider busy").log_summary(),
+            "Provider busy");
+}
+
 TEST(response_classification, body_excerpt_is_cut_at_300_characters) {
   const std::string long_body(1000, 'x');
   const auto c = classify(respond(502, long_body));

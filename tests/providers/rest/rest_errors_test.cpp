@@ -118,10 +118,11 @@ TEST(rest_errors, a_404_lookup_is_an_error_when_not_found_means_empty) {
   EXPECT_EQ(f.transport->requests().size(), 1u);  // nothing created
 }
 
-TEST(rest_errors, failures_are_logged_without_the_query) {
+TEST(rest_errors, failures_are_logged_without_the_query_or_the_answer) {
   rest_fixture f;
-  f.crm->fail_next(respond(500, "boom"));
-  failed_sync(f);
+  // The answer quotes the order's data, as CRMs' validation errors do.
+  f.crm->fail_next(respond(500, "boom: ada@example.org"));
+  const sync_error e = failed_sync(f);
   const auto lines = f.log.lines();
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(
@@ -129,7 +130,10 @@ TEST(rest_errors, failures_are_logged_without_the_query) {
       0u);
   EXPECT_EQ(lines[1],
             "warning rest provider \"crm\": order ABC12 mapping 1 (Contact) failed [recoverable "
-            "http-500]: GET http://crm.test/api/contact failed: HTTP 500; Response: boom");
+            "http-500]: GET http://crm.test/api/contact failed: HTTP 500");
+  // The job's stored error keeps the answer for the operator.
+  ASSERT_EQ(e.messages.size(), 2u);
+  EXPECT_EQ(e.messages[1], "Response: boom: ada@example.org");
 }
 
 /// Answers every request with an echo of its headers and body (as some APIs do in errors).
