@@ -167,14 +167,18 @@ void batch_call::settle(member& m, const record_answer* answer, const http_call&
         describe(call) + " refused this record (HTTP " + std::to_string(response.status) + ")",
         body_excerpt(text, 4000), "batch-record-error");
     error.messages.push_back("Message: " + body_excerpt(text));
+    // The destination's words quote what it refused: they stay out of the log.
+    error.log_text = describe_for_log(call) + " refused this record (HTTP " +
+                     std::to_string(response.status) + ")";
     fail(m, std::move(error));
     return;
   }
   if (!answer || !answer->record) {
-    fail(m, make_sync_error(sync_error_kind::recoverable,
-                            describe(call) + ": the answer neither returns this record nor names "
-                                             "it in an error",
-                            {}, "batch-record-missing"));
+    const std::string what = ": the answer neither returns this record nor names it in an error";
+    sync_error error = make_sync_error(sync_error_kind::recoverable, describe(call) + what, {},
+                                       "batch-record-missing");
+    error.log_text = describe_for_log(call) + what;
+    fail(m, std::move(error));
     return;
   }
   if (answer->ambiguous) {
@@ -283,7 +287,7 @@ std::optional<matched_answer> batch_call::match(const http_call& call,
     return std::nullopt;
   }
   if (answer->unknown_records > 0 || answer->unknown_errors > 0) {
-    warn(describe(call) + " answered " + std::to_string(answer->unknown_records) +
+    warn(describe_for_log(call) + " answered " + std::to_string(answer->unknown_records) +
          " record(s) and " + std::to_string(answer->unknown_errors) +
          " error(s) that match no object of the batch (ignored)");
   }
@@ -305,7 +309,7 @@ void batch_call::succeed(member& m, const std::string& action) {
 void batch_call::fail(member& m, sync_error error) {
   context_->redact.apply(error);
   warn("order " + m.values.order_code + " mapping " + m.values.mapping_id + " (" + object_.type +
-       ") failed [" + to_string(error.kind) + " " + error.group() + "]: " + error.summary());
+       ") failed [" + to_string(error.kind) + " " + error.group() + "]: " + error.log_summary());
   m.settled = true;
   m.entry.done(object_result::failed(std::move(error)));
 }
@@ -327,9 +331,9 @@ void batch_call::log_exchange(const http_call& call, const http::http_result& re
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(result.elapsed).count();
   context_->log(log_level::debug, "rest provider \"" + context_->provider_id +
-                                      "\": " + describe(call) + " (" + std::to_string(records) +
-                                      " records) -> " + outcome + " (" + std::to_string(ms) +
-                                      " ms)");
+                                      "\": " + describe_for_log(call) + " (" +
+                                      std::to_string(records) + " records) -> " + outcome + " (" +
+                                      std::to_string(ms) + " ms)");
 }
 
 void batch_call::warn(const std::string& text) const {
