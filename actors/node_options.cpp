@@ -62,8 +62,10 @@ persistence::connection_options connection_of(const redis_endpoint& e) {
   c.host = e.host;
   c.port = e.port;
   c.unix_socket = e.unix_socket;
+  c.username = e.username;
   c.password = e.password;
   c.db = e.db;
+  c.failover = e.failover;
   return c;
 }
 

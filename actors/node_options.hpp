@@ -31,9 +31,11 @@ struct redis_endpoint {
   std::string host = "127.0.0.1";
   int port = 6379;
   std::string unix_socket;  ///< when set, used instead of host:port
+  std::string username;     ///< ACL user of AUTH (with the password)
   std::string password;     ///< AUTH when non-empty (never logged)
   int db = 0;
-  std::string prefix = "tixsync";  ///< key prefix of every key
+  std::string prefix = "tixsync";          ///< key prefix of every key
+  persistence::failover_options failover;  ///< sentinels and replica confirmation
 };
 
 /// The connection options of an endpoint, for other Redis clients of the same node.

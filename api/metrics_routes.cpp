@@ -228,6 +228,17 @@ http_response scrape(node_api::impl& api, redis_worker& worker) {
                    static_cast<double>(n));
       }
     }
+    out.family("tixsync_oauth_token_requests_total", "counter",
+               "OAuth2 token requests of the HTTP providers, per provider and result (ok, or "
+               "failed: an error status, no answer or no access_token).");
+    for (const auto& [id, guard] : api.options.guards) {
+      if (!guard) continue;
+      const std::uint64_t failed = guard->oauth_token_failures();
+      out.sample("tixsync_oauth_token_requests_total", {{"provider", id}, {"result", "ok"}},
+                 static_cast<double>(guard->oauth_token_requests() - failed));
+      out.sample("tixsync_oauth_token_requests_total", {{"provider", id}, {"result", "failed"}},
+                 static_cast<double>(failed));
+    }
     // The HTTP client's pool gauges, one sample per provider.
     const auto pool_gauge = [&](const std::string& name, const std::string& help,
                                 std::int64_t (providers::guard::guarded_provider::*value)() const) {

@@ -1,14 +1,17 @@
 // `tixsync check-config FILE [--event EVENT.json]`: reads a config file and lists every problem
 // with its location (exit 1 when there is any); with --event also checks the mappings' fields
-// against that event's catalogue.
+// against that event's catalogue. With [redis] sentinels it also asks them for the master and
+// connects to it (exit 3 when that fails).
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "app/commands.hpp"
 #include "app/input_files.hpp"
 #include "app/node_http.hpp"
 #include "app/provider_factory.hpp"
+#include "app/queue_access.hpp"
 #include "config/config_loader.hpp"
 
 namespace tixsync::app {
@@ -40,10 +43,30 @@ void print_summary(const config::tixsync_config& config) {
             << (config.redis.embedded ? std::string("embedded") : config.redis.url) << ")\n";
 }
 
+/// With sentinels: a problem at `sentinels` when no master can be found through them and used.
+std::optional<config::config_problem> check_sentinels(const config::tixsync_config& config) {
+  const auto& redis = config.redis;
+  if (redis.sentinels.empty()) return std::nullopt;
+  auto o = connection_options_of(redis);
+  o.connect_attempts = 1;
+  persistence::redis_connection connection(o);
+  auto connected = connection.connect();
+  if (connected.ok()) return std::nullopt;
+  return config::config_problem{redis.sentinels_location, "redis.sentinels",
+                                "no usable master: " + connected.message()};
+}
+
 void run_check_config(const check_config_options& options) {
   auto loaded = config::load_config(options.path);
   if (loaded.ok()) loaded.problems = check_provider_settings(loaded.config);
   if (loaded.ok()) loaded.problems = config::check_mapping_field_names(loaded.config);
+  bool redis_unavailable = false;
+  if (loaded.ok()) {
+    if (auto problem = check_sentinels(loaded.config)) {
+      loaded.problems.push_back(std::move(*problem));
+      redis_unavailable = true;
+    }
+  }
   if (loaded.ok() && !options.event_path.empty()) {
     auto event = load_event_bundle(options.event_path);
     mapping::field_catalogue catalogue(event);
@@ -73,7 +96,7 @@ void run_check_config(const check_config_options& options) {
   }
   if (!loaded.ok()) {
     std::cout.flush();  // the problems before the summary on stderr
-    throw command_error(exit_bad_input,
+    throw command_error(redis_unavailable ? exit_unavailable : exit_bad_input,
                         std::to_string(loaded.problems.size()) + " problem(s) in " + options.path);
   }
 }

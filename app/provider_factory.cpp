@@ -45,6 +45,19 @@ providers::guard::guard_options guard_options_of(const config::tixsync_config& c
   return options;
 }
 
+/// Where the provider's responses leave the quota they announce, when it is followed.
+std::shared_ptr<providers::http::quota_board> announced_quota_of(
+    const config::provider_limits& limits) {
+  if (!limits.follow_rate_limit_headers) return nullptr;
+  providers::http::quota_header_names names;
+  names.remaining = limits.remaining_header;
+  names.limit = limits.limit_header;
+  names.window = limits.window_header;
+  names.window_in_ms = limits.window_in_ms;
+  names.reset = limits.reset_header;
+  return std::make_shared<providers::http::quota_board>(std::move(names));
+}
+
 }  // namespace
 
 built_providers build_providers(const config::tixsync_config& config,
@@ -60,12 +73,14 @@ built_providers build_providers(const config::tixsync_config& config,
     }
     std::shared_ptr<providers::provider> http;
     auto requests = std::make_shared<providers::http::request_tally>();
+    auto announced = announced_quota_of(section.limits);
     try {
       // A null transport: each HTTP provider gets its own client with its own timeouts and CA;
       // it counts its requests where the guard reports them.
       providers::rest::build_options options;
       options.key_path = key_path_of(i);
       options.request_tally = requests;
+      options.announced_quota = announced;
       http = providers::rest::build_http_provider(section, nullptr, environment.log, options);
     } catch (const providers::rest::settings_error& e) {
       throw command_error(exit_bad_input, e.what());
@@ -75,6 +90,7 @@ built_providers build_providers(const config::tixsync_config& config,
     }
     auto guard_options = guard_options_of(config, section, environment);
     guard_options.http_requests = requests;
+    guard_options.announced_quota = announced;
     auto guarded = std::make_shared<providers::guard::guarded_provider>(std::move(guard_options),
                                                                         std::move(http));
     built.guards.emplace_back(section.id, guarded);

@@ -26,29 +26,48 @@ persistence::connection_options from_url(const std::string& text) {
   o.port = url->port;
   o.unix_socket = url->unix_socket;
   o.db = url->database;
+  o.username = url->username;
   o.password = url->password;
-  return o;
-}
-
-persistence::connection_options from_config(const config::redis_section& redis) {
-  persistence::connection_options o;
-  o.host = redis.host;
-  o.port = redis.port;
-  o.unix_socket = redis.unix_socket;
-  o.db = redis.database;
-  o.password = redis.password.reveal();
-  o.connect_timeout = redis.connect_timeout;
-  o.command_timeout = redis.command_timeout;
   return o;
 }
 
 }  // namespace
 
+persistence::connection_options connection_options_of(const config::redis_section& redis) {
+  persistence::connection_options o;
+  o.host = redis.host;
+  o.port = redis.port;
+  o.unix_socket = redis.unix_socket;
+  o.db = redis.database;
+  o.username = redis.username;
+  o.password = redis.password.reveal();
+  o.connect_timeout = redis.connect_timeout;
+  o.command_timeout = redis.command_timeout;
+  o.failover = failover_of(redis);
+  return o;
+}
+
+persistence::failover_options failover_of(const config::redis_section& redis) {
+  persistence::failover_options f;
+  for (const auto& s : redis.sentinels) f.sentinels.push_back({s.host, s.port});
+  f.master_name = redis.master_name;
+  f.sentinel_password = redis.sentinel_password.reveal();
+  f.max_wait = redis.failover_timeout;
+  f.min_replicas_acked = redis.min_replicas_acked;
+  f.replica_ack_timeout = redis.replica_ack_timeout;
+  return f;
+}
+
+std::string where(const persistence::connection_options& connection) {
+  if (!connection.failover.enabled()) return connection.endpoint();
+  return "the master '" + connection.failover.master_name + "' of the sentinels";
+}
+
 void add_redis_options(CLI::App& cmd, redis_options& options) {
   cmd.add_option("--config", options.config_path, "tixsync config file (TOML)");
   cmd.add_option(
       "--redis", options.redis_url,
-      "Redis URL, redis://[:password@]host:port/db or unix:///path (overrides --config)");
+      "Redis URL, redis://[[user]:password@]host:port/db or unix:///path (overrides --config)");
   cmd.add_option("--prefix", options.prefix, "Redis key prefix (default: config or \"tixsync\")");
   cmd.add_flag("--json", options.json, "Print JSON instead of a table");
 }
@@ -65,7 +84,7 @@ queue_access open_queue(const redis_options& options) {
     }
     access.config = std::move(loaded.config);
     prefix = access.config->redis.prefix;
-    connection = from_config(access.config->redis);
+    connection = connection_options_of(access.config->redis);
     if (access.config->redis.embedded && options.redis_url.empty()) {
       throw command_error(exit_usage, options.config_path +
                                           " has no [redis] section (embedded Redis): pass --redis");
@@ -80,7 +99,7 @@ queue_access open_queue(const redis_options& options) {
   connection.connect_attempts = 2;  // a person waits: fail within about a second
   access.connection = std::make_unique<persistence::redis_connection>(connection);
   if (auto connected = access.connection->connect(); !connected.ok()) {
-    fail(connected, "connecting to Redis at " + connection.endpoint());
+    fail(connected, "connecting to Redis at " + where(connection));
   }
   return access;
 }

@@ -40,6 +40,14 @@ struct queue_access {
   std::unique_ptr<persistence::redis_connection> connection;
 };
 
+/// How to connect to the Redis of a [redis] section (sentinels included).
+persistence::connection_options connection_options_of(const config::redis_section& redis);
+/// The sentinels, master name and replica confirmation of a [redis] section (no log).
+persistence::failover_options failover_of(const config::redis_section& redis);
+
+/// "host:port", or for sentinels "the master 'NAME' of the sentinels", for messages.
+std::string where(const persistence::connection_options& connection);
+
 /// Loads the config (exit 1 listing every problem), parses --redis (exit 1), and connects
 /// (exit 3 when Redis is unreachable or what answers there is not a Redis).
 queue_access open_queue(const redis_options& options);

@@ -80,7 +80,7 @@ actors::log_sink make_log_sink(const config::log_section& log) {
 }
 
 actors::redis_endpoint endpoint_of(const config::redis_section& redis,
-                                   const embedded_redis* embedded) {
+                                   const embedded_redis* embedded, const actors::log_sink& log) {
   actors::redis_endpoint endpoint;
   endpoint.prefix = redis.prefix;
   if (embedded) {
@@ -90,8 +90,15 @@ actors::redis_endpoint endpoint_of(const config::redis_section& redis,
   endpoint.host = redis.host;
   endpoint.port = redis.port;
   endpoint.unix_socket = redis.unix_socket;
+  endpoint.username = redis.username;
   endpoint.password = redis.password.reveal();
   endpoint.db = redis.database;
+  endpoint.failover = failover_of(redis);
+  if (endpoint.failover.enabled()) {
+    endpoint.failover.log = [log](const std::string& message) {
+      log(actors::log_level::warning, message);
+    };
+  }
   return endpoint;
 }
 
@@ -207,7 +214,8 @@ void run_node(const run_options& options) {
   }
   actors::node_options node;
   node.node_name = config.node.name;
-  node.redis = endpoint_of(config.redis, embedded.get());
+  node.log = make_log_sink(config.log);
+  node.redis = endpoint_of(config.redis, embedded.get(), node.log);
   node.concurrency = static_cast<std::size_t>(config.node.concurrency);
   node.claim_batch = static_cast<std::size_t>(config.node.claim_batch);
   node.scheduler_threads = static_cast<std::size_t>(config.node.scheduler_threads);
@@ -217,7 +225,6 @@ void run_node(const run_options& options) {
   node.grace = config.node.grace;
   node.context.shop_base_url = config.shop.url;
   node.context.language = config.shop.language;
-  node.log = make_log_sink(config.log);
   node.queue = queue_options_of(config, persistence::key_space(node.redis.prefix));
   for (const auto& warning : loaded.warnings) {
     node.log(actors::log_level::warning, "config: " + warning.to_string());
@@ -227,7 +234,7 @@ void run_node(const run_options& options) {
   persistence::redis_connection connection(actors::connection_of(node.redis));
   // Fails fast (exit 3) on no Redis, and on a server that is not Redis (an HTTP port).
   if (auto connected = connection.connect(); !connected.ok()) {
-    fail(connected, "connecting to Redis at " + connection.options().endpoint());
+    fail(connected, "connecting to Redis at " + where(connection.options()));
   }
   persistence::key_space keys(node.redis.prefix);
   persistence::queue_store queue(connection, persistence::queue_options{keys});

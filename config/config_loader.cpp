@@ -11,6 +11,7 @@
 #include "config/duration.hpp"
 #include "config/input_file.hpp"
 #include "config/provider_reader.hpp"
+#include "config/redis_failover.hpp"
 #include "config/redis_url.hpp"
 #include "config/url_secrets.hpp"
 #include "mapping/datetime.hpp"
@@ -25,7 +26,8 @@ void read_redis(table_reader& root, redis_section& redis) {
   if (!table) return;
   redis.embedded = false;
   table_reader r(*table, "redis", root.sink());
-  if (r.string("url", redis.url)) {
+  const bool has_url = r.string("url", redis.url);
+  if (has_url) {
     std::string error;
     auto url = parse_redis_url(redis.url, error);
     if (!url) {
@@ -51,6 +53,7 @@ void read_redis(table_reader& root, redis_section& redis) {
   r.secret_env("password_env", redis.password_env, redis.password);
   r.duration("connect_timeout", redis.connect_timeout, milliseconds(1), milliseconds(60000));
   r.duration("command_timeout", redis.command_timeout, milliseconds(1), milliseconds(300000));
+  read_redis_failover(r, redis, has_url);
   r.finish();
 }
 

@@ -106,6 +106,23 @@ void read_order_filter(table_reader& p, providers::order_filter& orders) {
   r.finish();
 }
 
+void read_rate_limit_headers(table_reader& p, provider_limits& limits) {
+  const toml::table* table = p.table("rate_limit_headers");
+  if (!table) return;
+  table_reader r(*table, p.path_of("rate_limit_headers"), p.sink());
+  r.string("remaining", limits.remaining_header, true);
+  r.string("limit", limits.limit_header);
+  r.string("window", limits.window_header);
+  r.string("reset", limits.reset_header);
+  std::string unit = "s";
+  r.choice("window_unit", unit, {"s", "ms"});
+  limits.window_in_ms = unit == "ms";
+  if (!limits.follow_rate_limit_headers) {
+    p.problem(*table, "rate_limit_headers", "is only read with follow_rate_limit_headers = true");
+  }
+  r.finish();
+}
+
 void read_limits(table_reader& p, provider_limits& limits) {
   const toml::table* table = p.table("limits");
   if (!table) return;
@@ -117,6 +134,13 @@ void read_limits(table_reader& p, provider_limits& limits) {
   r.duration("max_wait", limits.max_wait, milliseconds(0), milliseconds(10 * 60 * 1000));
   r.integer("max_waiting", limits.max_waiting, 1, 10000000);
   r.integer("expected_nodes", limits.expected_nodes, 1, 10000);
+  r.boolean("follow_rate_limit_headers", limits.follow_rate_limit_headers);
+  if (limits.follow_rate_limit_headers && !(limits.rate > 0 && limits.shared)) {
+    r.problem(*table->get("follow_rate_limit_headers"), "follow_rate_limit_headers",
+              "needs rate > 0 and shared = true: the announced quota adjusts the fleet-wide "
+              "bucket in Redis");
+  }
+  read_rate_limit_headers(r, limits);
   r.finish();
 }
 

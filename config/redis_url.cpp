@@ -1,4 +1,5 @@
-// Parsing of redis:// and unix:// URLs into host, port, socket, database and password.
+// Parsing of redis:// and unix:// URLs into host, port, socket, database, user and password, and of
+// "host:port" addresses.
 #include "config/redis_url.hpp"
 
 #include <cctype>
@@ -25,6 +26,7 @@ std::optional<redis_url> parse_tcp(std::string rest, std::string& error) {
     rest = rest.substr(at + 1);
     auto colon = user_info.find(':');
     url.password = colon == std::string::npos ? user_info : user_info.substr(colon + 1);
+    if (colon != std::string::npos) url.username = user_info.substr(0, colon);
   }
   if (auto slash = rest.find('/'); slash != std::string::npos) {
     auto db = parse_number(rest.substr(slash + 1), 0, 15);
@@ -54,6 +56,28 @@ std::optional<redis_url> parse_tcp(std::string rest, std::string& error) {
 
 }  // namespace
 
+std::optional<host_port> parse_host_port(const std::string& text, std::string& error) {
+  const auto colon = text.rfind(':');
+  std::string host = colon == std::string::npos ? text : text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (colon == std::string::npos || host.empty()) {
+    error = "expected host:port, e.g. 10.0.0.5:26379";
+    return std::nullopt;
+  }
+  auto port = parse_number(text.substr(colon + 1), 1, 65535);
+  if (!port) {
+    error = "the port must be a number from 1 to 65535";
+    return std::nullopt;
+  }
+  if (host.find_first_of(" /@\t") != std::string::npos) {
+    error = "the host must not contain spaces, '/' or '@'";
+    return std::nullopt;
+  }
+  return host_port{host, *port};
+}
+
 std::optional<redis_url> parse_redis_url(const std::string& text, std::string& error) {
   const std::string tcp = "redis://";
   const std::string unix_scheme = "unix://";
@@ -67,7 +91,7 @@ std::optional<redis_url> parse_redis_url(const std::string& text, std::string& e
     }
     return url;
   }
-  error = "expected redis://[:password@]host:port/db or unix:///path/to/redis.sock";
+  error = "expected redis://[[user]:password@]host:port/db or unix:///path/to/redis.sock";
   return std::nullopt;
 }
 

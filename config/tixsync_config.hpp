@@ -26,6 +26,12 @@ struct source_location {
   std::string to_string() const;
 };
 
+/// A Redis Sentinel's address as written in [redis] sentinels ("host:port").
+struct sentinel_entry {
+  std::string host;
+  int port = 26379;
+};
+
 struct redis_section {
   /// No [redis] section: a later release starts its own redis-server ("embedded" mode).
   bool embedded = true;
@@ -37,8 +43,21 @@ struct redis_section {
   std::string prefix = "tixsync";
   std::string password_env;  ///< name of the variable holding the password ("" = none)
   secret password;           ///< from password_env, or from the URL
+  std::string username;      ///< ACL user (AUTH username password); "" = the default user
   std::chrono::milliseconds connect_timeout{500};
   std::chrono::milliseconds command_timeout{2000};
+  /// Redis Sentinels that name the master `master_name` (instead of a url); empty: none.
+  std::vector<sentinel_entry> sentinels;
+  source_location sentinels_location;  ///< of the `sentinels` value
+  std::string master_name;
+  std::string sentinel_password_env;  ///< the sentinels' password variable ("" = none)
+  secret sentinel_password;
+  /// Replicas that must confirm an enqueue or completion before it is acknowledged (WAIT);
+  /// default 1 with sentinels, else 0.
+  int min_replicas_acked = 0;
+  std::chrono::milliseconds replica_ack_timeout{2000};
+  /// How long a call waits for a new master during a failover.
+  std::chrono::milliseconds failover_timeout{20000};
 };
 
 struct node_section {
@@ -126,6 +145,12 @@ struct provider_limits {
   /// Nodes expected to share a shared rate: while Redis is unreachable each node allows
   /// rate / expected_nodes.
   int expected_nodes = 1;
+  /// Apply the quota the destination announces in its responses (IETF RateLimit fields, or the
+  /// headers named below) to the shared bucket. Needs rate > 0 and shared = true.
+  bool follow_rate_limit_headers = false;
+  /// [providers.limits.rate_limit_headers]: names of non-standard quota headers ("" = unused).
+  std::string remaining_header, limit_header, window_header, reset_header;
+  bool window_in_ms = false;  ///< window_unit = "ms"
 };
 
 /// [providers.circuit_breaker]: pauses a provider after failures in a row

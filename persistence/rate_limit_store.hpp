@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "persistence/keys.hpp"
@@ -19,6 +20,20 @@ struct token_grant {
   std::chrono::milliseconds wait{};  ///< until the next whole token is there; 0 when one is left
   std::int64_t now_ms = 0;           ///< the time the script used (unix ms)
   double left = 0;                   ///< tokens left in the bucket (to a thousandth)
+  std::int64_t granted_total = 0;    ///< tokens the bucket granted in total (this one included)
+};
+
+/// The quota the destination last announced, applied to the bucket before a take (see
+/// take_tokens-10.lua): what is left until the reset caps and paces the bucket.
+struct quota_announcement {
+  double remaining = 0;   ///< requests left in the destination's window
+  double reset_ms = -1;   ///< until the quota is restored; < 0 unknown
+  double window_ms = -1;  ///< the window; < 0 unknown
+  double rate = 0;        ///< announced requests per second (limit / window); 0 unknown
+  double reserve = 0;     ///< requests sent that the announcement may not count yet
+  double age_ms = 0;      ///< how long ago the answer was read
+  /// token_grant::granted_total as the sender knew it when the request went out; < 0 unknown.
+  double granted_at_send = -1;
 };
 
 /// The buckets live in "<prefix>:{<provider>}:rate_limit" (the provider's hash tag, so one
@@ -33,8 +48,11 @@ class rate_limit_store {
   /// server's clock (the normal case: one clock for all nodes); tests pass their own time.
   /// invalid_argument when rate <= 0, burst < 1 or wanted < 1; invalid_identifier for a bad
   /// provider; connection errors as the connection reports them.
+  /// With `announced`, the destination's announced quota is applied first: the refill rate
+  /// becomes min(rate, announced rate) and the tokens until the reset at most what is left.
   status_or<token_grant> take(const std::string& provider, double rate, int burst, int wanted,
-                              std::int64_t now_ms = 0);
+                              std::int64_t now_ms = 0,
+                              const std::optional<quota_announcement>& announced = std::nullopt);
 
   /// "<prefix>:{<provider>}:rate_limit".
   std::string key(const std::string& provider) const;

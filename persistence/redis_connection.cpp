@@ -1,6 +1,7 @@
-// hiredis behind RAII: connect (tcp or unix socket, PING check, AUTH, SELECT) with bounded
-// timeouts and backoff, argv commands and pipelines sent with MSG_NOSIGNAL and read by hiredis,
-// stale sockets replaced before use, and the one function mapping ctx->err to a status.
+// hiredis behind RAII: connect (tcp or unix socket, PING check, AUTH, SELECT; the master through
+// the sentinels: redis_connection_failover.cpp) with bounded timeouts and backoff, argv commands
+// and pipelines sent with MSG_NOSIGNAL and read by hiredis, stale sockets replaced before use, and
+// the one function mapping ctx->err to a status.
 #include "persistence/redis_connection.hpp"
 
 #include <hiredis/hiredis.h>
@@ -143,7 +144,7 @@ bool redis_connection::is_read_only(const std::vector<std::string>& argv) {
       "SISMEMBER", "SSCAN",  "ZRANGE",     "ZRANGEBYSCORE", "ZREVRANGE", "ZREVRANGEBYSCORE",
       "ZCARD",     "ZCOUNT", "ZSCORE",     "ZMSCORE",       "ZRANK",     "ZREVRANK",
       "ZSCAN",     "SCAN",   "DBSIZE",     "INFO",          "TIME",      "XRANGE",
-      "XREVRANGE", "XLEN",   "EVALSHA_RO", "EVAL_RO"};
+      "XREVRANGE", "XLEN",   "EVALSHA_RO", "EVAL_RO",       "WAIT",      "ROLE"};
   if (argv.empty()) return false;
   const auto upper = [](std::string word) {
     for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -187,6 +188,17 @@ status redis_connection::send_failed(const std::string& doing, int error) {
 }
 
 status redis_connection::connect_once() {
+  if (options_.failover.enabled()) {
+    if (auto located = locate_master(); !located) return located;
+  }
+  if (auto s = connect_server(); !s) return s;
+  ++connects_;
+  if (auto s = authenticate(); !s) return s;
+  if (options_.failover.enabled()) return check_master_role();
+  return {};
+}
+
+status redis_connection::connect_server() {
   const timeval tv = to_timeval(options_.connect_timeout);
   redisContext* raw = options_.unix_socket.empty()
                           ? redisConnectWithTimeout(options_.host.c_str(), options_.port, tv)
@@ -197,10 +209,19 @@ status redis_connection::connect_once() {
   if (redisSetTimeout(ctx_.get(), to_timeval(options_.command_timeout)) != REDIS_OK) {
     return fail(persistence_errc::unreachable, "cannot set timeout on");
   }
-  if (auto probed = probe_redis(); !probed) return probed;
-  ++connects_;
+  return probe_redis();
+}
+
+// AUTH (with the ACL user name when one is set) and SELECT; a refusal is auth_failed.
+status redis_connection::authenticate() {
   std::vector<std::vector<std::string>> setup;
-  if (!options_.password.empty()) setup.push_back({"AUTH", options_.password});
+  if (!options_.password.empty()) {
+    if (options_.username.empty()) {
+      setup.push_back({"AUTH", options_.password});
+    } else {
+      setup.push_back({"AUTH", options_.username, options_.password});
+    }
+  }
   if (options_.db != 0) setup.push_back({"SELECT", std::to_string(options_.db)});
   for (const auto& argv : setup) {
     bool sent_any = false;
@@ -248,24 +269,37 @@ status redis_connection::probe_redis() {
           options_.endpoint() + " answered PING with '" + first_line(answer) + "'"};
 }
 
+// Up to `connect_attempts` tries with backoff; with sentinels, while they name a master that
+// cannot be used yet (a failover runs), more tries within failover_options::max_wait.
 status redis_connection::ensure_connected() {
   if (connected()) return {};
   ctx_.reset();
+  const auto& failover = options_.failover;
+  const int attempts = options_.connect_attempts < 1 ? 1 : options_.connect_attempts;
+  const int failover_attempts = std::max(attempts, failover.max_attempts);
+  const auto deadline = std::chrono::steady_clock::now() + failover.max_wait;
   auto backoff = options_.initial_backoff;
   status last;
-  const int attempts = options_.connect_attempts < 1 ? 1 : options_.connect_attempts;
-  for (int attempt = 1; attempt <= attempts; ++attempt) {
+  int attempt = 1;
+  for (;; ++attempt) {
     last = connect_once();
     if (last.ok() || last.code() == persistence_errc::auth_failed ||
         last.code() == persistence_errc::not_redis) {
       return last;
     }
-    if (attempt < attempts) {
-      std::this_thread::sleep_for(backoff);
-      backoff = std::min(backoff * 2, options_.max_backoff);
+    // connect_attempts 1: the caller must not block (it has a fallback), not even for a failover.
+    const bool waiting_for_failover = failover.enabled() && attempts > 1 &&
+                                      !no_sentinel_answered_ && attempt < failover_attempts &&
+                                      std::chrono::steady_clock::now() < deadline;
+    if (attempt >= attempts && !waiting_for_failover) break;
+    if (failover.enabled()) {
+      log("Redis master '" + failover.master_name + "' not usable yet (attempt " +
+          std::to_string(attempt) + "): " + last.message());
     }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, options_.max_backoff);
   }
-  return {last.code(), last.message() + " (" + std::to_string(attempts) + " attempts)"};
+  return {last.code(), last.message() + " (" + std::to_string(attempt) + " attempts)"};
 }
 
 void redis_connection::drop_if_closed_by_peer() {
@@ -293,6 +327,9 @@ status_or<std::vector<redis_value>> redis_connection::exchange(call_view call) {
   if (auto s = ensure_connected(); !s) return s;
   bool sent_any = false;
   auto replies = exchange_once(call, sent_any);
+  if (replies.ok() && options_.failover.enabled()) {
+    return resend_to_master(call, std::move(replies));
+  }
   if (replies.ok() || !reused || replies.code() != persistence_errc::connection_lost) {
     return replies;
   }
@@ -300,7 +337,9 @@ status_or<std::vector<redis_value>> redis_connection::exchange(call_view call) {
   if (sent_any && !repeatable) return replies;
   ++resent_;
   if (auto s = ensure_connected(); !s) return s;
-  return exchange_once(call, sent_any);
+  replies = exchange_once(call, sent_any);
+  if (options_.failover.enabled()) return resend_to_master(call, std::move(replies));
+  return replies;
 }
 
 std::string redis_connection::call_view::doing() const {

@@ -1,7 +1,7 @@
 // One blocking connection to Redis over hiredis: RAII over redisContext/redisReply, commands built
-// from argv, pipelining, bounded connect/command timeouts, a PING check of what answers, and
-// reconnect with backoff when the context died or Redis closed it. Not thread-safe: one
-// connection per worker thread.
+// from argv, pipelining, bounded connect/command timeouts, a PING check of what answers, the
+// master found through Redis Sentinel, and reconnect with backoff when the context died, Redis
+// closed it or the master moved. Not thread-safe: one connection per worker thread.
 #pragma once
 
 #include <chrono>
@@ -17,11 +17,36 @@ struct redisContext;
 
 namespace tixsync::persistence {
 
+/// A Redis Sentinel to ask where the master is.
+struct sentinel_address {
+  std::string host;
+  int port = 26379;
+};
+
+/// Finding the master through Redis Sentinel, and confirming writes on replicas.
+struct failover_options {
+  /// Asked in order for `master_name`; empty: the connection's host/port/socket is the server.
+  std::vector<sentinel_address> sentinels;
+  std::string master_name;
+  std::string sentinel_password;  ///< AUTH to the sentinels when non-empty
+  /// How long (and how many tries) a call keeps looking for the master while a failover runs.
+  std::chrono::milliseconds max_wait{20000};
+  int max_attempts = 40;
+  /// Replicas that must confirm an acknowledging write (WAIT; script_runner); 0: none asked.
+  int min_replicas_acked = 0;
+  std::chrono::milliseconds replica_ack_timeout{2000};
+  /// Told when the master moves or is being looked for; may be empty. Must be thread-safe.
+  std::function<void(const std::string&)> log;
+
+  bool enabled() const { return !sentinels.empty(); }
+};
+
 /// Where and how to connect.
 struct connection_options {
   std::string host = "127.0.0.1";
   int port = 6379;
   std::string unix_socket;  ///< when set, used instead of host:port
+  std::string username;     ///< ACL user: AUTH username password (with a password)
   std::string password;     ///< AUTH after connecting when non-empty
   int db = 0;               ///< SELECT after connecting when non-zero
   std::chrono::milliseconds connect_timeout{500};
@@ -33,6 +58,8 @@ struct connection_options {
   /// duration, for the Redis round-trip histogram; empty: not measured. Must be cheap and
   /// thread-safe (each connection calls it from its own thread).
   std::function<void(std::chrono::microseconds)> round_trip;
+  /// Sentinels: host and port above are then those of the master last found.
+  failover_options failover;
 
   /// "unix:<path>" or "<host>:<port>", for messages.
   std::string endpoint() const;
@@ -63,6 +90,14 @@ struct redis_value {
 /// read-only (PING, GET, HGETALL, ...; see `is_read_only`), or no byte of it was sent. Otherwise
 /// it is not resent (it may have run); the error says so and the next call reconnects. Writes go
 /// out with MSG_NOSIGNAL, so a peer that has gone is an error, never a SIGPIPE.
+///
+/// With sentinels (failover_options), each connect asks them for the master's address and
+/// checks with ROLE that the server is the master. While a failover runs (the master named is
+/// down or not yet promoted) connecting is retried within failover_options::max_wait, unless
+/// `connect_attempts` is 1 (a caller that must not block); when no sentinel answers it fails
+/// after `connect_attempts`. A call whose every writing command was
+/// answered READONLY or MASTERDOWN (the server was demoted) did nothing: the connection finds
+/// the master again and resends it, a bounded number of times.
 class redis_connection {
  public:
   explicit redis_connection(connection_options options);
@@ -94,12 +129,18 @@ class redis_connection {
 
   /// Whether a command only reads (running it twice has no other effect than running it once).
   static bool is_read_only(const std::vector<std::string>& argv);
+  /// Whether a reply says the server is no longer the master (READONLY, MASTERDOWN).
+  static bool is_demoted_reply(const redis_value& reply);
 
  private:
   struct context_deleter {
     void operator()(redisContext* c) const;
   };
   status connect_once();
+  status connect_server();
+  status authenticate();
+  status locate_master();
+  status check_master_role();
   status probe_redis();
   status ensure_connected();
   void drop_if_closed_by_peer();
@@ -115,6 +156,10 @@ class redis_connection {
     std::string doing() const;
   };
   status_or<std::vector<redis_value>> exchange(call_view call);
+  status_or<std::vector<redis_value>> resend_to_master(call_view call,
+                                                       status_or<std::vector<redis_value>> replies);
+  static bool nothing_ran(call_view call, const std::vector<redis_value>& replies);
+  void log(const std::string& message) const;
   status_or<std::vector<redis_value>> exchange_once(call_view call, bool& sent_any);
   status send_failed(const std::string& doing, int error);
   status fail(persistence_errc fallback, const std::string& doing);
@@ -125,6 +170,12 @@ class redis_connection {
   std::uint64_t connects_ = 0;
   std::uint64_t commands_sent_ = 0;
   std::uint64_t resent_ = 0;
+  bool no_sentinel_answered_ = false;  ///< the last connect learnt no master address
+  std::string master_at_;              ///< the master last found through the sentinels
 };
+
+/// Asks the sentinels of `options.failover` in order where the master is: "host:port" (as
+/// host and port), or unreachable when none answers, not_found when none knows the master.
+status_or<sentinel_address> find_master(const connection_options& options);
 
 }  // namespace tixsync::persistence

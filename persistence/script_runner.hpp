@@ -1,6 +1,7 @@
 // Runs the embedded Lua scripts (persistence/scripts/*.lua) with EVALSHA, loading a script and
-// retrying once when Redis answers NOSCRIPT (first use, Redis restart, SCRIPT FLUSH). Supports
-// pipelines of script calls so batches cost one round trip.
+// retrying once when Redis answers NOSCRIPT (first use, Redis restart, SCRIPT FLUSH, a new master
+// after a failover). Supports pipelines of script calls so batches cost one round trip; calls that
+// acknowledge something are confirmed by replicas (WAIT) when the connection asks for it.
 #pragma once
 
 #include <cstddef>
@@ -35,7 +36,14 @@ struct script_call {
   std::vector<std::string> args;
 };
 
-/// Runs scripts over a connection it does not own.
+/// Whether a script's effect is acknowledged to someone (an enqueue answered to pretix, a stored
+/// sync outcome, a manual change): false for lease and token bookkeeping that is redone anyway.
+bool acknowledges(std::string_view script);
+
+/// Runs scripts over a connection it does not own. When the connection's
+/// failover_options::min_replicas_acked is above 0, a pipeline with an acknowledging call ends
+/// with WAIT: fewer confirming replicas within replica_ack_timeout fail the call (timeout) and
+/// drop the connection, so that the next call asks the sentinels where the master is.
 class script_runner {
  public:
   explicit script_runner(redis_connection& connection) : connection_(connection) {}
@@ -52,6 +60,10 @@ class script_runner {
 
  private:
   status load(const detail::embedded_script& script);
+  /// The pipeline of `argvs`; when `confirmed`, ended by WAIT whose answer must say enough.
+  status_or<std::vector<redis_value>> pipeline_confirmed(
+      std::vector<std::vector<std::string>>& argvs, bool confirmed);
+  status confirm(redis_value wait_reply);
   redis_connection& connection_;
 };
 

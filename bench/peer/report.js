@@ -8,16 +8,10 @@
 
 const fs = require('node:fs');
 const os = require('node:os');
+const { median, fmt } = require('../stats.js');
 
 const [resultsPath, envPath] = process.argv.slice(2);
 const runs = fs.readFileSync(resultsPath, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const fmt = (x, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 
 const groups = new Map();
 let failed = 0;

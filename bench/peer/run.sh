@@ -19,6 +19,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+. "$root/bench/common.sh"
 orders=5000 positions=2 rounds=3 latencies=0,20 bullmq_concurrency=100 concurrency=2000 connections=1000
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,24 +35,12 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-for n in "$orders" "$positions" "$rounds" "$bullmq_concurrency" "$concurrency" "$connections"; do
-  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: expected a positive integer, got '$n'" >&2; exit 2; }
-done
+bench_positive "$orders" "$positions" "$rounds" "$bullmq_concurrency" "$concurrency" "$connections"
 [[ "$latencies" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "run.sh: --latencies: expected e.g. 0,20" >&2; exit 2; }
 
-for tool in node npm redis-server redis-cli curl; do
-  command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (apt-get install nodejs npm redis-server curl)" >&2; exit 1; }
-done
-tixsync="${TIXSYNC:-$root/build/tixsync}"
-if [ ! -x "$tixsync" ]; then
-  echo "run.sh: $tixsync is missing: build it first (bash scripts/build.sh tixsync)" >&2
-  exit 1
-fi
-
-out="${OUT:-$root/build/peer/$(date -u +%Y%m%dT%H%M%SZ)}"
-mkdir -p "$out/redis"
-out="$(cd "$out" && pwd)"
-log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$out/log.txt" >&2; }
+bench_require "apt-get install nodejs npm redis-server curl" node npm redis-server redis-cli curl
+bench_tixsync
+bench_output peer
 
 if [ ! -d "$here/bullmq/node_modules/bullmq" ]; then
   log "installing the BullMQ baseline's packages as locked (npm ci)"
@@ -59,26 +48,16 @@ if [ ! -d "$here/bullmq/node_modules/bullmq" ]; then
     { echo "run.sh: npm ci failed, see $out/npm-ci.log" >&2; exit 1; }
 fi
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 redis_port="$(free_port)"
 crm_port="$(free_port)"
 crm="http://127.0.0.1:$crm_port"
 
 redis_pid="" crm_pid="" run_pid=""
-stop_pid() {
-  local pid="$1"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-}
 cleanup() { stop_pid "$run_pid"; stop_pid "$crm_pid"; stop_pid "$redis_pid"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$out/redis" \
-  --logfile "$out/redis.log" &
-redis_pid=$!
+bench_start_redis "$redis_port"
 node "$here/mockcrm/server.js" --port "$crm_port" >"$out/mockcrm.log" 2>&1 &
 crm_pid=$!
 for _ in $(seq 100); do  # bounded: 10 s

@@ -29,10 +29,27 @@ persistence::connection_options guard_connection(persistence::connection_options
   return options;
 }
 
+persistence::quota_announcement to_announcement(const http::announced_quota& quota, int in_flight) {
+  persistence::quota_announcement out;
+  out.remaining = quota.remaining.value_or(0);
+  if (quota.reset_s) out.reset_ms = *quota.reset_s * 1000;
+  if (quota.window_s) out.window_ms = *quota.window_s * 1000;
+  out.rate = quota.rate().value_or(0);
+  // Grants after the request was sent are subtracted in Redis; calls of this node granted before
+  // it and still in flight may be missing from the count too.
+  out.reserve = static_cast<double>(std::max(in_flight, 0));
+  out.granted_at_send = quota.granted_at_send;
+  out.age_ms = std::max(
+      0.0, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - quota.seen)
+               .count());
+  return out;
+}
+
 }  // namespace
 
 fleet_rate_limit::fleet_rate_limit(std::string provider, const limit_options& limits,
-                                   fleet_options fleet, log_sink log, clock_source clock)
+                                   fleet_options fleet, log_sink log, clock_source clock,
+                                   std::shared_ptr<http::quota_board> announced)
     : provider_(std::move(provider)),
       rate_(limits.rate),
       burst_(std::max(limits.burst, 1)),
@@ -45,7 +62,12 @@ fleet_rate_limit::fleet_rate_limit(std::string provider, const limit_options& li
       store_(std::make_unique<persistence::rate_limit_store>(
           *connection_, persistence::key_space(fleet_.key_prefix))),
       fallback_(limits.rate / std::max(limits.expected_nodes, 1),
-                std::max(1, burst_ / std::max(limits.expected_nodes, 1)), clock_) {}
+                std::max(1, burst_ / std::max(limits.expected_nodes, 1)), clock_),
+      announced_(std::move(announced)) {
+  // Tokens pooled on a node are spent unseen by the destination's count: when following its
+  // announcements, take one at a time so none sit in a pool when the count runs low.
+  if (announced_) chunk_ = 1;
+}
 
 fleet_rate_limit::~fleet_rate_limit() = default;
 
@@ -89,19 +111,30 @@ guard_duration fleet_rate_limit::estimate(std::size_t position) const {
   if (position < pooled) return {};
   if (in_fallback_) return fallback_.time_until(static_cast<double>(position + 1));
   const guard_duration known = now < redis_not_before_ ? redis_not_before_ - now : guard_duration{};
-  const double seconds = static_cast<double>(position + 1 - pooled) / rate_;
+  const double announced = announced_rate_.load();
+  const double rate = announced > 0 ? std::min(rate_, announced) : rate_;
+  const double seconds = static_cast<double>(position + 1 - pooled) / rate;
   return known + std::chrono::ceil<guard_duration>(std::chrono::duration<double>(seconds));
 }
 
-fleet_rate_limit::fetch_result fleet_rate_limit::fetch(int wanted) {
+fleet_rate_limit::fetch_result fleet_rate_limit::fetch(int wanted, int in_flight) {
   fetch_result result;
-  auto grant = store_->take(provider_, rate_, burst_, std::max(wanted, 1));
+  std::optional<persistence::quota_announcement> announcement;
+  if (announced_) {
+    if (auto quota = announced_->take()) {
+      announcement = to_announcement(*quota, in_flight);
+      if (announcement->rate > 0) announced_rate_ = announcement->rate;
+      ++applied_;
+    }
+  }
+  auto grant = store_->take(provider_, rate_, burst_, std::max(wanted, 1), 0, announcement);
   if (!grant) {
     result.error = grant.error().to_string();
     return result;
   }
   result.ok = true;
   result.granted = grant->granted;
+  if (announced_) announced_->set_grants(static_cast<double>(grant->granted_total));
   result.wait = grant->wait;
   return result;
 }
@@ -140,6 +173,8 @@ void fleet_rate_limit::add_stats(guard_stats& stats) const {
   stats.redis_tokens_taken = taken_;
   stats.redis_failures = failures_;
   stats.redis_fallback = in_fallback_;
+  if (announced_) stats.quota_announcements = announced_->announcements();
+  stats.quota_applied = applied_.load();
 }
 
 }  // namespace tixsync::providers::guard

@@ -5,6 +5,7 @@
 // fetch() talks to Redis on the guard's own thread only, without the lock.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -29,8 +30,10 @@ class fleet_rate_limit {
     std::string error;  ///< when !ok: why (no secrets: the connection's message)
   };
 
+  /// `announced`: where the provider's responses leave announced quotas (may be null).
   fleet_rate_limit(std::string provider, const limit_options& limits, fleet_options fleet,
-                   log_sink log, clock_source clock);
+                   log_sink log, clock_source clock,
+                   std::shared_ptr<http::quota_board> announced = nullptr);
   ~fleet_rate_limit();
   fleet_rate_limit(const fleet_rate_limit&) = delete;
   fleet_rate_limit& operator=(const fleet_rate_limit&) = delete;
@@ -51,8 +54,9 @@ class fleet_rate_limit {
   void add_stats(guard_stats& stats) const;
 
   // --- on the guard's thread, without the lock ---
-  /// One take_tokens call.
-  fetch_result fetch(int wanted);
+  /// One take_tokens call, applying the latest announced quota first; `in_flight` calls of this
+  /// node may not be counted in it yet (they are kept in reserve).
+  fetch_result fetch(int wanted, int in_flight = 0);
 
   int chunk() const { return chunk_; }
 
@@ -74,7 +78,11 @@ class fleet_rate_limit {
   guard_time pool_expires_{};
   guard_time redis_not_before_{};
   bool in_fallback_ = false;
+  std::shared_ptr<http::quota_board> announced_;
   std::uint64_t calls_ = 0, taken_ = 0, failures_ = 0;
+  std::atomic<std::uint64_t> applied_{0};
+  /// The rate the destination last announced (0: none yet), for the estimates.
+  std::atomic<double> announced_rate_{0};
 };
 
 }  // namespace tixsync::providers::guard

@@ -12,6 +12,7 @@
 #include "persistence/redis_connection.hpp"
 #include "providers/guard/circuit_breaker.hpp"
 #include "providers/guard/guard_clock.hpp"
+#include "providers/http/rate_limit_headers.hpp"
 #include "providers/http/request_tally.hpp"
 #include "providers/log_sink.hpp"
 
@@ -56,6 +57,10 @@ struct guard_options {
   /// The inner provider's HTTP requests by outcome, as its HTTP client counts them (null for a
   /// provider without one: the counts stay 0).
   std::shared_ptr<const http::request_tally> http_requests;
+  /// Where the inner provider's responses leave the quota the destination announces
+  /// ([providers.limits] follow_rate_limit_headers); applied to the fleet-wide bucket with each
+  /// take. Null: announcements are not followed. Needs a shared rate.
+  std::shared_ptr<http::quota_board> announced_quota;
 };
 
 /// Counters and gauges of one guarded provider. Counters only grow.
@@ -73,6 +78,8 @@ struct guard_stats {
   std::uint64_t redis_tokens_taken = 0;         ///< tokens they granted
   std::uint64_t redis_failures = 0;             ///< take_tokens calls that failed
   bool redis_fallback = false;                  ///< using the per-node share (Redis unreachable)
+  std::uint64_t quota_announcements = 0;        ///< responses that announced a quota
+  std::uint64_t quota_applied = 0;              ///< announcements applied to the shared bucket
 };
 
 }  // namespace tixsync::providers::guard

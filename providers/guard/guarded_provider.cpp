@@ -66,8 +66,8 @@ class guarded_provider::state : public std::enable_shared_from_this<state> {
       if (!options_.fleet) {
         throw std::invalid_argument("provider " + id_ + ": a shared rate limit needs Redis");
       }
-      fleet_ =
-          std::make_unique<fleet_rate_limit>(id_, limits, *options_.fleet, options_.log, clock_);
+      fleet_ = std::make_unique<fleet_rate_limit>(id_, limits, *options_.fleet, options_.log,
+                                                  clock_, options_.announced_quota);
     } else if (limits.rate > 0) {
       bucket_.emplace(limits.rate, limits.burst, clock_);
     }
@@ -338,9 +338,10 @@ void guarded_provider::state::pump(bool by_timer) {
 
 void guarded_provider::state::fetch_tokens(std::unique_lock<std::mutex>& lock) {
   const int wanted = fleet_->wanted(waiting_.size());
+  const int in_flight = in_flight_;
   // Redis is slow compared to the queue: callers may go on taking pooled tokens meanwhile.
   lock.unlock();
-  const fleet_rate_limit::fetch_result result = fleet_->fetch(wanted);
+  const fleet_rate_limit::fetch_result result = fleet_->fetch(wanted, in_flight);
   lock.lock();
   fleet_->apply(result);
 }

@@ -75,6 +75,9 @@ class guarded_provider final : public provider {
   /// without guard_options::http_requests).
   std::int64_t http_connections() const;
   std::int64_t http_waiting() const;
+  /// OAuth2 token requests since start, and those that gave no token (0 without OAuth2).
+  std::uint64_t oauth_token_requests() const { return http_requests_->token_requests(); }
+  std::uint64_t oauth_token_failures() const { return http_requests_->token_failures(); }
 
   class state;
 

@@ -42,6 +42,8 @@ const char* to_string(transport_error_kind kind) {
       return "body_too_large";
     case transport_error_kind::shutdown:
       return "shutdown";
+    case transport_error_kind::credentials:
+      return "credentials";
   }
   return "unknown";
 }

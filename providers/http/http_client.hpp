@@ -53,10 +53,12 @@ enum class transport_error_kind {
   protocol,        ///< the response is not valid HTTP/1.1
   body_too_large,  ///< the response body exceeds max_response_bytes
   shutdown,        ///< the client was stopped before the request finished
+  credentials,     ///< the request's credentials could not be obtained (an OAuth2 token
+                   ///< endpoint failed); the request was not sent
 };
 
 /// "bad_url", "resolve", "connect", "tls", "timeout", "closed", "protocol", "body_too_large",
-/// "shutdown".
+/// "shutdown", "credentials".
 const char* to_string(transport_error_kind kind);
 
 struct transport_error {

@@ -1,7 +1,8 @@
 // HTTP requests counted by outcome ("2xx" ... "5xx", "timeout", "network-error"): the HTTP client
 // counts each request once where it completes, and whoever reports on the provider (its guard,
 // the metrics) reads the counts. Also two gauges of the client's connection pools: connections
-// open and requests waiting for one. Lock-free atomics; plain C++, cheap to include.
+// open and requests waiting for one; and the OAuth2 token requests among them. Lock-free
+// atomics; plain C++, cheap to include.
 #pragma once
 
 #include <array>
@@ -54,6 +55,7 @@ class request_tally {
   static std::optional<request_outcome> of_error(transport_error_kind kind) {
     switch (kind) {
       case transport_error_kind::bad_url:
+      case transport_error_kind::credentials:  // nothing sent; the token request counts itself
         return std::nullopt;
       case transport_error_kind::timeout:
         return request_outcome::timeout;
@@ -93,10 +95,21 @@ class request_tally {
   }
   void add_waiting(std::int64_t delta) { waiting_.fetch_add(delta, std::memory_order_relaxed); }
 
+  /// OAuth2 token requests of the provider (also counted above by outcome) and those that gave
+  /// no usable token (an error status, no answer, no access_token).
+  void add_token_request(bool failed) {
+    token_requests_.fetch_add(1, std::memory_order_relaxed);
+    if (failed) token_failures_.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::uint64_t token_requests() const { return token_requests_.load(std::memory_order_relaxed); }
+  std::uint64_t token_failures() const { return token_failures_.load(std::memory_order_relaxed); }
+
  private:
   std::array<std::atomic<std::uint64_t>, outcome_count> counts_{};
   std::atomic<std::int64_t> connections_{0};
   std::atomic<std::int64_t> waiting_{0};
+  std::atomic<std::uint64_t> token_requests_{0};
+  std::atomic<std::uint64_t> token_failures_{0};
 };
 
 }  // namespace tixsync::providers::http

@@ -8,6 +8,7 @@
 
 #include "config/input_file.hpp"
 #include "config/url_secrets.hpp"
+#include "providers/rest/url_rules.hpp"
 
 namespace tixsync::providers::rest {
 namespace {
@@ -24,24 +25,82 @@ std::string lower(std::string text) {
   return text;
 }
 
+const std::vector<const char*> oauth2_keys{"grant",      "token_url",         "scopes",
+                                           "client_id",  "client_secret_env", "refresh_token_env",
+                                           "client_auth"};
+
+void read_scopes(settings_table& table, auth_settings& auth) {
+  const json* scopes = table.get("scopes");
+  if (!scopes) return;
+  if (!scopes->is_array()) return table.problem("scopes", "expected a list of strings");
+  for (const auto& scope : *scopes) {
+    // RFC 6749 3.3: scope tokens are printable ASCII without space, '"' and '\\'.
+    const std::string text = scope.is_string() ? scope.get<std::string>() : std::string();
+    const bool ok = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+      return c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+    });
+    if (!ok) {
+      return table.problem("scopes",
+                           "every scope must be a non-empty string of printable ASCII without "
+                           "spaces, '\"' or '\\'");
+    }
+    auth.scopes.push_back(text);
+  }
+}
+
+void read_oauth2(settings_table& table, const env_lookup& env, auth_settings& auth) {
+  const bool refresh =
+      table.choice("grant", auth.grant, {"client_credentials", "refresh_token"}, true) &&
+      auth.grant == "refresh_token";
+  if (table.string("token_url", auth.token_url, true)) {
+    if (auto why = base_url_problem(auth.token_url)) {
+      table.problem("token_url", *why);
+    } else if (auto secret = url_credentials_problem(auth.token_url)) {
+      table.problem("token_url", *secret);
+    }
+  }
+  read_scopes(table, auth);
+  if (table.string("client_id", auth.client_id, true) && auth.client_id.empty()) {
+    table.problem("client_id", "must not be empty");
+  }
+  // A public client (refresh_token grant) may have no secret.
+  read_secret_env(table, "client_secret_env", env, auth.client_secret_env, auth.client_secret,
+                  !refresh);
+  if (refresh) {
+    read_secret_env(table, "refresh_token_env", env, auth.refresh_token_env, auth.refresh_token,
+                    true);
+  } else if (table.get("refresh_token_env")) {
+    table.problem("refresh_token_env", "only used with grant = \"refresh_token\"");
+  }
+  table.choice("client_auth", auth.client_auth, {"basic", "body"});
+}
+
 void read_auth(settings_table& parent, const env_lookup& env, auth_settings& auth) {
   const json* node = parent.table("auth");
   if (!node) return;
   settings_table table(node, parent.path_of("auth"), parent.problems());
   std::string type;
-  if (!table.choice("type", type, {"bearer", "api_key", "basic"}, true)) {
+  if (!table.choice("type", type, {"bearer", "api_key", "basic", "oauth2"}, true)) {
     // Still mark the other keys known, so only the type is reported.
     for (const char* key : {"token_env", "header", "username", "password_env"}) table.known(key);
+    for (const char* key : oauth2_keys) table.known(key);
     table.finish();
     return;
   }
   auth.type = type == "bearer"    ? auth_type::bearer
               : type == "api_key" ? auth_type::api_key
+              : type == "oauth2"  ? auth_type::oauth2
                                   : auth_type::basic;
   auto not_for_type = [&](const char* key) {
     if (table.get(key)) table.problem(key, "not used with type = \"" + type + "\"");
   };
-  if (auth.type == auth_type::basic) {
+  if (auth.type != auth_type::oauth2) {
+    for (const char* key : oauth2_keys) not_for_type(key);
+  }
+  if (auth.type == auth_type::oauth2) {
+    read_oauth2(table, env, auth);
+    for (const char* key : {"token_env", "header", "username", "password_env"}) not_for_type(key);
+  } else if (auth.type == auth_type::basic) {
     table.string("username", auth.username, true);
     if (auth.username.find(':') != std::string::npos) {
       table.problem("username", "must not contain \":\"");
@@ -136,6 +195,8 @@ const char* to_string(auth_type type) {
       return "api_key";
     case auth_type::basic:
       return "basic";
+    case auth_type::oauth2:
+      return "oauth2";
   }
   return "none";
 }

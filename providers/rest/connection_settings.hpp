@@ -24,9 +24,9 @@ using config::env_lookup;
 /// The process environment (getenv).
 std::optional<std::string> process_environment(const std::string& name);
 
-enum class auth_type { none, bearer, api_key, basic };
+enum class auth_type { none, bearer, api_key, basic, oauth2 };
 
-/// "none", "bearer", "api_key", "basic".
+/// "none", "bearer", "api_key", "basic", "oauth2".
 const char* to_string(auth_type type);
 
 /// [providers.<type>.auth]: secrets come from the environment, never from the file.
@@ -38,6 +38,18 @@ struct auth_settings {
   std::string username;      ///< basic
   std::string password_env;  ///< basic: the variable holding the password
   config::secret password;   ///< its value
+  // oauth2 (RFC 6749): a token from `token_url`, cached and sent as a bearer token.
+  std::string grant;                ///< "client_credentials" or "refresh_token"
+  std::string token_url;            ///< the token endpoint (absolute http/https)
+  std::vector<std::string> scopes;  ///< sent space-separated as `scope`; none: not sent
+  std::string client_id;
+  std::string client_secret_env;  ///< the variable holding the client secret
+  config::secret client_secret;   ///< its value ("" for a public client of refresh_token)
+  std::string refresh_token_env;  ///< refresh_token: the variable holding the refresh token
+  config::secret refresh_token;   ///< its value (the first one; rotated ones replace it)
+  /// How the client authenticates at the token endpoint: "basic" (HTTP Basic, RFC 6749 2.3.1)
+  /// or "body" (client_id and client_secret in the form).
+  std::string client_auth = "basic";
 };
 
 /// How requests reach the external system.

@@ -38,6 +38,7 @@ std::string hmac_sha256_hex(const std::string& key, const std::string& data) {
 http::header_list auth_headers(const auth_settings& auth) {
   switch (auth.type) {
     case auth_type::none:
+    case auth_type::oauth2:  // per request, by the oauth_transport
       return {};
     case auth_type::bearer:
       return {{"Authorization", "Bearer " + auth.token.reveal()}};
@@ -73,6 +74,8 @@ void redactor::add(const auth_settings& auth) {
   if (auth.type == auth_type::basic) {
     add(base64_encode(auth.username + ":" + auth.password.reveal()));
   }
+  add(auth.client_secret.reveal());
+  add(auth.refresh_token.reveal());
 }
 
 std::string redactor::operator()(std::string text) const {

@@ -3,6 +3,8 @@
 // passes no transport).
 #include "providers/rest/http_providers.hpp"
 
+#include "providers/rest/oauth_transport.hpp"
+
 namespace tixsync::providers::rest {
 namespace {
 
@@ -57,16 +59,30 @@ webhook_settings read_webhook(const config::provider_section& section, const bui
                                         problems);
 }
 
-/// `transport`, or a new http_client for `connection` whose stop() `release` will call.
+/// `transport`, or a new http_client for `connection` whose stop() `release` will call; wrapped
+/// to report announced quotas (options.announced_quota) and to add OAuth2 tokens (whose
+/// requests go to the token endpoint directly, outside the quota).
 std::shared_ptr<http::http_transport> transport_or_client(
     std::shared_ptr<http::http_transport> transport, const connection_settings& connection,
     const build_options& options, std::function<void()>& release) {
-  if (transport) return transport;
-  http::client_options client_options = client_options_for(connection);
-  client_options.tally = options.request_tally;
-  auto client = std::make_shared<http::http_client>(std::move(client_options));
-  release = [client] { client->stop(); };
-  return client;
+  if (!transport) {
+    http::client_options client_options = client_options_for(connection);
+    client_options.tally = options.request_tally;
+    auto client = std::make_shared<http::http_client>(std::move(client_options));
+    release = [client] { client->stop(); };
+    transport = client;
+  }
+  std::shared_ptr<http::http_transport> destination = transport;
+  if (options.announced_quota) {
+    destination = std::make_shared<http::quota_watching_transport>(std::move(destination),
+                                                                   options.announced_quota);
+  }
+  if (connection.auth.type == auth_type::oauth2) {
+    auto tokens = std::make_shared<oauth_token_source>(
+        connection.auth, transport, connection.request_timeout, nullptr, options.request_tally);
+    destination = std::make_shared<oauth_transport>(std::move(destination), std::move(tokens));
+  }
+  return destination;
 }
 
 }  // namespace

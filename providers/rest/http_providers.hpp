@@ -13,6 +13,7 @@
 #include "config/tixsync_config.hpp"
 #include "providers/configured_provider.hpp"
 #include "providers/http/http_client.hpp"
+#include "providers/http/rate_limit_headers.hpp"
 #include "providers/http/request_tally.hpp"
 #include "providers/log_sink.hpp"
 #include "providers/rest/connection_settings.hpp"
@@ -35,6 +36,9 @@ struct build_options {
   /// Where the provider's own http_client (made when no transport is passed) counts its
   /// requests by outcome; null: the client keeps its own counts.
   std::shared_ptr<http::request_tally> request_tally;
+  /// Where every response's announced quota is left for the guard
+  /// ([providers.limits] follow_rate_limit_headers); null: not read.
+  std::shared_ptr<http::quota_board> announced_quota;
 };
 
 /// The type settings of a provider section are unusable; what() lists every problem, one per

@@ -52,6 +52,8 @@ const char* transport_signature(http::transport_error_kind kind) {
       return "body-too-large";
     case http::transport_error_kind::shutdown:
       return "shutdown";
+    case http::transport_error_kind::credentials:
+      return "oauth-token";
   }
   return "transport";
 }

@@ -130,3 +130,55 @@ TEST(ConfigLimits, CircuitBreakerMustBeATable) {
 
 }  // namespace
 }  // namespace tixsync::config
+
+namespace tixsync::config {
+namespace {
+
+TEST(ConfigLimits, FollowsRateLimitHeadersWithConfiguredNames) {
+  const std::string text = head +
+                           "[providers.limits]\nrate = 30\nshared = true\n"
+                           "follow_rate_limit_headers = true\n"
+                           "[providers.limits.rate_limit_headers]\n"
+                           "remaining = \"X-HubSpot-RateLimit-Remaining\"\n"
+                           "limit = \"X-HubSpot-RateLimit-Max\"\n"
+                           "window = \"X-HubSpot-RateLimit-Interval-Milliseconds\"\n"
+                           "window_unit = \"ms\"\n";
+  auto result = parse_config(text, "cfg.toml",
+                             [](const std::string&) { return std::optional<std::string>(); });
+  ASSERT_TRUE(result.ok()) << format_problems(result.problems);
+  const auto& limits = result.config.providers.at(0).limits;
+  EXPECT_TRUE(limits.follow_rate_limit_headers);
+  EXPECT_EQ(limits.remaining_header, "X-HubSpot-RateLimit-Remaining");
+  EXPECT_EQ(limits.window_header, "X-HubSpot-RateLimit-Interval-Milliseconds");
+  EXPECT_TRUE(limits.window_in_ms);
+  EXPECT_TRUE(limits.reset_header.empty());
+}
+
+TEST(ConfigLimits, FollowingRateLimitHeadersNeedsASharedRate) {
+  const auto problems = problems_of(head +
+                                    "[providers.limits]\nrate = 30\n"  // line 6-7
+                                    "follow_rate_limit_headers = true\n");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].rfind("cfg.toml:7:", 0), 0u) << problems[0];
+  EXPECT_NE(problems[0].find("providers[0].limits.follow_rate_limit_headers: needs rate > 0 and "
+                             "shared = true"),
+            std::string::npos)
+      << problems[0];
+}
+
+TEST(ConfigLimits, HeaderNamesWithoutFollowingAreReported) {
+  const auto problems = problems_of(head +
+                                    "[providers.limits.rate_limit_headers]\n"
+                                    "remaining = \"X-Left\"\nwindow_unit = \"minutes\"\n");
+  std::string all;
+  for (const auto& p : problems) all += p + "\n";
+  EXPECT_NE(all.find("providers[0].limits.rate_limit_headers: is only read with "
+                     "follow_rate_limit_headers = true"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("providers[0].limits.rate_limit_headers.window_unit:"), std::string::npos)
+      << all;
+}
+
+}  // namespace
+}  // namespace tixsync::config

@@ -22,6 +22,7 @@
 #include "persistence/redis_connection.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/http_fetch.hpp"
+#include "tests/support/redis_sentinel.hpp"
 #include "tests/support/test_data.hpp"
 
 namespace tixsync::testing {
@@ -234,8 +235,13 @@ fleet::fleet(fleet_options options) : options_(std::move(options)) {
   if (!mkdtemp(name)) throw std::runtime_error("mkdtemp failed");
   dir_ = name;
   std::ofstream(dir_ + "/mappings.json") << mappings_json;
-  redis_ = std::make_unique<redis_server>();
+  if (options_.sentinels) {
+    group_ = std::make_unique<redis_sentinel_group>();
+  } else {
+    redis_ = std::make_unique<redis_server>();
+  }
   crm_ = std::make_unique<mock_crm_process>(options_.mock_args);
+  if (group_) config_for("cli");  // what cli() names with --config
 }
 
 fleet::~fleet() {
@@ -245,6 +251,7 @@ fleet::~fleet() {
   nodes_.clear();
   crm_.reset();
   redis_.reset();
+  group_.reset();
   std::error_code ignored;
   fs::remove_all(dir_, ignored);
 }
@@ -253,10 +260,27 @@ std::string fleet::redis_url() const {
   return "redis://127.0.0.1:" + std::to_string(redis_->port()) + "/0";
 }
 
+std::vector<std::string> fleet::cli(const std::string& verb, std::vector<std::string> args) const {
+  std::vector<std::string> argv{TIXSYNC_BINARY, verb};
+  if (group_) {
+    argv.insert(argv.end(), {"--config", dir_ + "/cli.toml"});
+  } else {
+    argv.insert(argv.end(), {"--redis", redis_url()});
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
 std::string fleet::write_orders(const std::string& name, const std::string& orders) const {
   const std::string path = dir_ + "/" + name;
   std::ofstream(path) << orders;
   return path;
+}
+
+std::string fleet::redis_keys() const {
+  if (!group_) return "url = \"" + redis_url() + "\"\n";
+  return "sentinels = " + group_->sentinels_toml() + "\nmaster_name = \"" + group_->master_name() +
+         "\"\n";
 }
 
 std::string fleet::config_for(const std::string& name) {
@@ -264,7 +288,8 @@ std::string fleet::config_for(const std::string& name) {
   if (fs::exists(path)) return path;
   const fleet_options& o = options_;
   std::ostringstream t;
-  t << "[redis]\nurl = \"" << redis_url() << "\"\nconnect_timeout = \"300ms\"\n"
+  t << "[redis]\n"
+    << redis_keys() << "connect_timeout = \"300ms\"\n"
     << "command_timeout = \"2s\"\n\n"
     << "[node]\nname = \"" << name << "\"\nconcurrency = " << o.node_concurrency << "\nlease = \""
     << o.lease << "\"\ngrace = \"" << o.grace << "\"\nclaim_batch = 16\n\n"
@@ -320,17 +345,16 @@ node_process& fleet::start_node(const std::string& name, const std::string& feed
 }
 
 bool fleet::enqueue(const std::string& orders_path) {
-  const auto r = run_command({TIXSYNC_BINARY, "enqueue", "--redis", redis_url(), "--provider",
-                              "crm", "--event", "nordlicht/ndd25", "--order", orders_path},
-                             "", std::chrono::seconds(60));
+  const auto r = run_command(
+      cli("enqueue", {"--provider", "crm", "--event", "nordlicht/ndd25", "--order", orders_path}),
+      "", std::chrono::seconds(60));
   return r.exit_code == 0;
 }
 
 queue_snapshot fleet::queue() const {
   queue_snapshot q;
   const auto r =
-      run_command({TIXSYNC_BINARY, "jobs", "--redis", redis_url(), "--provider", "crm", "--json"},
-                  "", std::chrono::seconds(20));
+      run_command(cli("jobs", {"--provider", "crm", "--json"}), "", std::chrono::seconds(20));
   const json doc = json::parse(r.out, nullptr, false);
   if (r.exit_code != 0 || !doc.is_object() || !doc["states"].is_object()) return q;
   for (const auto& [state, n] : doc["states"].items()) q.states[state] = n.get<long>();
@@ -341,9 +365,8 @@ queue_snapshot fleet::queue() const {
 
 std::map<std::pair<std::string, std::string>, long> fleet::causes() const {
   std::map<std::pair<std::string, std::string>, long> out;
-  const auto r = run_command(
-      {TIXSYNC_BINARY, "jobs", "--redis", redis_url(), "--provider", "crm", "--causes", "--json"},
-      "", std::chrono::seconds(20));
+  const auto r = run_command(cli("jobs", {"--provider", "crm", "--causes", "--json"}), "",
+                             std::chrono::seconds(20));
   const json doc = json::parse(r.out, nullptr, false);
   if (!doc.is_object() || !doc["causes"].is_array()) return out;
   for (const auto& g : doc["causes"]) {
@@ -354,9 +377,9 @@ std::map<std::pair<std::string, std::string>, long> fleet::causes() const {
 
 std::vector<std::string> fleet::in_flight_on(const std::string& name) const {
   std::vector<std::string> codes;
-  const auto r = run_command({TIXSYNC_BINARY, "jobs", "--redis", redis_url(), "--provider", "crm",
-                              "--state", "in_flight", "--limit", "1000", "--json"},
-                             "", std::chrono::seconds(20));
+  const auto r = run_command(
+      cli("jobs", {"--provider", "crm", "--state", "in_flight", "--limit", "1000", "--json"}), "",
+      std::chrono::seconds(20));
   const json doc = json::parse(r.out, nullptr, false);
   if (!doc.is_object() || !doc["items"].is_array()) return codes;
   for (const auto& item : doc["items"]) {
@@ -366,8 +389,7 @@ std::vector<std::string> fleet::in_flight_on(const std::string& name) const {
 }
 
 json fleet::jobs(const std::vector<std::string>& args) const {
-  std::vector<std::string> argv{TIXSYNC_BINARY, "jobs", "--redis", redis_url(),
-                                "--provider",   "crm",  "--json"};
+  std::vector<std::string> argv = cli("jobs", {"--provider", "crm", "--json"});
   argv.insert(argv.end(), args.begin(), args.end());
   const auto r = run_command(argv, "", std::chrono::seconds(20));
   if (r.exit_code != 0) return nullptr;
@@ -389,7 +411,11 @@ std::vector<json> fleet::audit(const std::string& code) const {
 std::map<std::string, std::vector<json>> fleet::audits(
     const std::vector<std::string>& codes) const {
   persistence::connection_options c;
-  c.port = redis_->port();
+  if (group_) {
+    c = group_->connection();
+  } else {
+    c.port = redis_->port();
+  }
   c.command_timeout = std::chrono::milliseconds(5000);
   persistence::redis_connection connection(c);
   persistence::audit_log log(connection);

@@ -20,6 +20,8 @@
 
 namespace tixsync::testing {
 
+class redis_sentinel_group;
+
 /// The API token of nodes started with fleet_options::http (given through the environment).
 inline const std::string fleet_api_token = "fault-fleet-api-token-4f1c9e";
 /// The webhook token of nodes started with fleet_options::webhook_token.
@@ -40,6 +42,9 @@ struct fleet_options {
   bool http = false;           ///< [http] on a free loopback port, token fleet_api_token
   bool webhook_token = false;  ///< with http: [http] webhook_token_env, token fleet_webhook_token
   std::string max_body = "";   ///< [http] max_body when set (bytes)
+  /// Redis behind three sentinels (a master and its replica; redis_sentinel.hpp) instead of
+  /// one server: the nodes and the fleet's commands find the master through the sentinels.
+  bool sentinels = false;
 };
 
 /// The synthetic orders: codes Q00000.. with one e-mail each and two positions; the codes in
@@ -118,8 +123,12 @@ class fleet {
 
   const std::string& dir() const { return dir_; }
   redis_server& redis() { return *redis_; }
+  /// The sentinels and their servers (fleet_options::sentinels only).
+  redis_sentinel_group& sentinels() { return *group_; }
   mock_crm_process& crm() { return *crm_; }
   std::string redis_url() const;
+  /// argv of `tixsync VERB` with the options that name the fleet's Redis, then `args`.
+  std::vector<std::string> cli(const std::string& verb, std::vector<std::string> args) const;
   /// Writes `orders` as a JSON-lines file in the fleet folder; its path.
   std::string write_orders(const std::string& name, const std::string& orders) const;
   /// The config file of node `name` (written on first use).
@@ -153,9 +162,13 @@ class fleet {
   void stop_nodes();
 
  private:
+  /// The [redis] keys naming the fleet's Redis (url, or sentinels and master_name).
+  std::string redis_keys() const;
+
   fleet_options options_;
   std::string dir_;
   std::unique_ptr<redis_server> redis_;
+  std::unique_ptr<redis_sentinel_group> group_;
   std::unique_ptr<mock_crm_process> crm_;
   std::map<std::string, std::unique_ptr<node_process>> nodes_;
 };

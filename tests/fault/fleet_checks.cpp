@@ -39,8 +39,8 @@ std::vector<std::string> errors_of(const json& entry) {
 
 /// The items of one state, as `jobs --json` prints them (for failure messages).
 std::string items_of(fleet& f, const std::string& state) {
-  return run_command({TIXSYNC_BINARY, "jobs", "--redis", f.redis_url(), "--provider", "crm",
-                      "--state", state, "--limit", "20", "--json"})
+  return run_command(
+             f.cli("jobs", {"--provider", "crm", "--state", state, "--limit", "20", "--json"}))
       .out;
 }
 

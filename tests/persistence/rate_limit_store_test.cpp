@@ -114,6 +114,87 @@ TEST_F(rate_limit_store_test, a_node_clock_behind_refills_nothing) {
   EXPECT_EQ(take(store, 5, t0 + 1100).granted, 1);
 }
 
+/// What the destination said: `remaining` left, restored in `reset_ms`, read `age_ms` ago.
+quota_announcement announced(double remaining, double reset_ms, double rate = 0,
+                             double age_ms = 0) {
+  quota_announcement a;
+  a.remaining = remaining;
+  a.reset_ms = reset_ms;
+  a.rate = rate;
+  a.age_ms = age_ms;
+  return a;
+}
+
+TEST_F(rate_limit_store_test, an_announced_quota_caps_the_bucket_until_its_reset) {
+  rate_limit_store store(connection());
+  // A full bucket of 50 at 100/s, but the destination has 10 left for the next second.
+  auto g = store.take("crm", 100, 50, 1, t0, announced(10, 1000));
+  ASSERT_TRUE(g.ok()) << g.error().to_string();
+  EXPECT_EQ(g->granted, 1);
+  EXPECT_EQ(take(store, 20, t0, 100, 50).granted, 9);
+  g = store.take("crm", 100, 50, 1, t0 + 500);
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->granted, 0);  // nothing flows in until the reset
+  EXPECT_EQ(g->wait.count(), 500 + 10);
+  EXPECT_EQ(take(store, 20, t0 + 1010, 100, 50).granted, 1);  // then the rate again
+}
+
+TEST_F(rate_limit_store_test, what_is_left_is_spread_until_the_reset) {
+  rate_limit_store store(connection());
+  auto g = store.take("crm", 100, 5, 5, t0, announced(25, 2000));
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->granted, 5);
+  // 20 more until the reset in 2 s: 10 per second, not 100.
+  EXPECT_EQ(take(store, 20, t0 + 1000, 100, 5).granted, 5);  // the burst caps the bucket
+  int total = 10;
+  for (std::int64_t at = t0 + 1100; at <= t0 + 2000; at += 100) {
+    total += take(store, 20, at, 100, 5).granted;
+  }
+  EXPECT_LE(total, 25);
+}
+
+TEST_F(rate_limit_store_test, an_announced_rate_lowers_the_refill) {
+  rate_limit_store store(connection());
+  auto g = store.take("crm", 100, 5, 5, t0, announced(1000, -1, 5));
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->granted, 5);
+  EXPECT_EQ(g->wait.count(), 200);  // 5 per second, the quota's rate
+  EXPECT_EQ(take(store, 5, t0 + 1000, 100, 5).granted, 5);
+  EXPECT_EQ(take(store, 5, t0 + 1100, 100, 5).granted, 0);
+}
+
+TEST_F(rate_limit_store_test, a_stale_announcement_is_ignored) {
+  rate_limit_store store(connection());
+  ASSERT_TRUE(store.take("crm", 100, 50, 10, t0, announced(10, 1000)).ok());
+  // Read 500 ms ago, before the one applied: it would allow 40 more in the next half second.
+  auto g = store.take("crm", 100, 50, 1, t0 + 100, announced(40, 1000, 0, 500));
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->granted, 0);
+  EXPECT_EQ(take(store, 10, t0 + 200, 100, 50).granted, 0);
+}
+
+TEST_F(rate_limit_store_test, grants_after_the_announcing_request_are_not_in_its_count) {
+  rate_limit_store store(connection());
+  auto g = store.take("crm", 100, 50, 10, t0);
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->granted_total, 10);
+  // The request went out after grant 4: grants 5..10 may be missing from "12 left".
+  quota_announcement a = announced(12, 1000);
+  a.granted_at_send = 4;
+  g = store.take("crm", 100, 50, 50, t0, a);
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->granted, 6);
+  EXPECT_EQ(g->granted_total, 16);
+}
+
+TEST_F(rate_limit_store_test, an_announcement_read_a_fraction_of_a_ms_ago_is_applied) {
+  rate_limit_store store(connection());
+  auto g = store.take("crm", 100, 50, 1, t0, announced(10, 1000, 10, 6.337));
+  ASSERT_TRUE(g.ok()) << g.error().to_string();
+  EXPECT_EQ(g->granted, 1);
+  EXPECT_GT(raw({"PTTL", "tixsync:{crm}:rate_limit"}).integer, 0);
+}
+
 TEST_F(rate_limit_store_test, bad_input_changes_nothing) {
   rate_limit_store store(connection());
   EXPECT_EQ(store.take("crm", 0, 5, 1).code(), persistence_errc::invalid_argument);

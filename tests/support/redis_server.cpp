@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -119,27 +120,33 @@ redis_server::~redis_server() {
 }
 
 void redis_server::spawn() {
-  std::vector<std::string> args = {binary_,
-                                   "--port",
-                                   std::to_string(port_),
-                                   "--bind",
-                                   host_,
-                                   "--dir",
-                                   dir_,
-                                   "--unixsocket",
-                                   socket_,
-                                   "--unixsocketperm",
-                                   "700",
-                                   "--appendonly",
-                                   "yes",
-                                   "--appendfsync",
-                                   "always",
-                                   "--save",
-                                   "",
-                                   "--daemonize",
-                                   "no",
-                                   "--logfile",
-                                   dir_ + "/redis.log"};
+  std::vector<std::string> args = {binary_};
+  if (!options_.config_text.empty()) {
+    const std::string config = dir_ + "/redis.conf";
+    if (!fs::exists(config)) std::ofstream(config) << options_.config_text;
+    args.push_back(config);
+    if (options_.sentinel) args.push_back("--sentinel");
+  }
+  args.insert(args.end(), {"--port",
+                           std::to_string(port_),
+                           "--bind",
+                           host_,
+                           "--dir",
+                           dir_,
+                           "--unixsocket",
+                           socket_,
+                           "--unixsocketperm",
+                           "700",
+                           "--appendonly",
+                           "yes",
+                           "--appendfsync",
+                           "always",
+                           "--save",
+                           "",
+                           "--daemonize",
+                           "no",
+                           "--logfile",
+                           dir_ + "/redis.log"});
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

@@ -13,6 +13,10 @@ namespace tixsync::testing {
 
 struct redis_server_options {
   std::vector<std::string> extra_args;             ///< more redis-server options
+  /// When set: written to DIR/redis.conf before the first start and passed as the config file
+  /// (a sentinel rewrites it; restarts keep what it wrote).
+  std::string config_text;
+  bool sentinel = false;  ///< run as a Redis Sentinel (`--sentinel`; needs config_text)
   std::chrono::milliseconds start_timeout{10000};  ///< until PING answers PONG
   std::chrono::milliseconds stop_timeout{10000};   ///< after SIGTERM, then SIGKILL
 };

@@ -274,7 +274,7 @@ TEST(rest_settings, auth_kinds_read_their_own_keys) {
   read_rest_settings(settings, "p.rest", {contact_mapping()}, {}, problems);
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(texts(problems)[0],
-            "p.rest.auth.type: \"digest\" is not one of bearer, api_key, basic");
+            "p.rest.auth.type: \"digest\" is not one of bearer, api_key, basic, oauth2");
 }
 
 TEST(rest_settings, a_secret_written_as_the_variable_name_is_not_echoed) {

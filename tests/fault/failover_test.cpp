@@ -1,0 +1,138 @@
+// A Redis failover in the middle of a sync: a `tixsync run` node finds its Redis through three
+// sentinels (a master and a replica, real processes) and syncs orders into `tixsync mock-crm`
+// while a client enqueues more; the master is failed over by SENTINEL FAILOVER or SIGKILLed.
+// Every order ends synced exactly once and no acknowledged enqueue is lost.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "tests/fault/fleet.hpp"
+#include "tests/fault/fleet_checks.hpp"
+#include "tests/support/redis_sentinel.hpp"
+
+namespace tixsync::testing {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+/// Enqueues batches of new orders one `tixsync enqueue` each, noting the acknowledged ones.
+class enqueue_client {
+ public:
+  enqueue_client(fleet& f, int first, int batch, int batches) : f_(f), batch_(batch) {
+    for (int b = 0; b < batches; ++b) {
+      files_.push_back(f.write_orders("batch" + std::to_string(b) + ".jsonl",
+                                      synthetic_orders(batch, first + b * batch)));
+    }
+    thread_ = std::thread([this] {
+      for (std::size_t b = 0; b < files_.size() && !stop_; ++b) {
+        if (f_.enqueue(files_[b])) {
+          std::lock_guard<std::mutex> lock(mutex_);
+          acknowledged_.push_back(static_cast<int>(b));
+        }
+        attempted_ = static_cast<int>(b) + 1;
+      }
+    });
+  }
+  ~enqueue_client() { finish(); }
+  void finish() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::vector<int> acknowledged() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return acknowledged_;
+  }
+  int attempted() const { return attempted_; }
+  int batch() const { return batch_; }
+
+ private:
+  fleet& f_;
+  int batch_;
+  std::vector<std::string> files_;
+  std::mutex mutex_;
+  std::vector<int> acknowledged_;
+  std::atomic<int> attempted_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+/// Polls (bounded) until `client` has `n` acknowledged batches or has tried them all.
+void wait_acknowledged(enqueue_client& client, std::size_t n, int batches) {
+  for (int i = 0; i < 600 && client.acknowledged().size() < n && client.attempted() < batches;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+/// Syncs `n` fed orders through one node, fails the master over in the middle (`kill`: SIGKILL
+/// instead of SENTINEL FAILOVER) while a client enqueues batches, and checks the outcome.
+void sync_through_a_failover(bool kill) {
+  const int n = orders_or(400);
+  constexpr int batch = 10;
+  constexpr int batches = 40;
+  fleet_options o;
+  o.sentinels = true;
+  o.mock_args = {"--latency-ms", "5"};
+  o.lease = "10s";  // renewals written to a master that is being demoted may be lost
+  fleet f(o);
+  ASSERT_GT(f.crm().port(), 0);
+  auto& node = f.start_node("a", f.write_orders("first.jsonl", synthetic_orders(n)));
+  ASSERT_TRUE(f.wait_until_created(static_cast<std::uint64_t>(n / 2), seconds(120))) << node.log();
+
+  enqueue_client client(f, n, batch, batches);
+  wait_acknowledged(client, 2, batches);
+  if (kill) {
+    ASSERT_TRUE(f.sentinels().kill_master(seconds(60))) << "the sentinels promoted no replica";
+  } else {
+    ASSERT_TRUE(f.sentinels().fail_over(seconds(60))) << "SENTINEL FAILOVER did not finish";
+  }
+  const std::size_t before = client.acknowledged().size();
+  wait_acknowledged(client, before + 3, batches);
+  client.finish();
+  const auto acknowledged = client.acknowledged();
+  ASSERT_GT(acknowledged.size(), before) << "no enqueue was acknowledged by the new master";
+  std::printf("%zu of %d batches acknowledged, %zu before the failover\n", acknowledged.size(),
+              client.attempted(), before);
+
+  ASSERT_TRUE(f.wait_until_finished(seconds(180))) << json(f.queue().states).dump();
+  expect_queue_empty(f);
+  EXPECT_TRUE(node.running()) << node.log();
+  EXPECT_NE(node.log().find("Redis master 'tixsync-master' moved from"), std::string::npos)
+      << node.log();
+
+  const json dump = f.crm().dump();
+  ASSERT_TRUE(dump.is_object());
+  const auto contacts = count_objects(dump, "contact", "email");
+  const auto tickets = count_objects(dump, "ticket", "ticket_id");
+  EXPECT_EQ(contacts.distinct, contacts.objects) << "duplicate contacts";
+  EXPECT_EQ(tickets.distinct, tickets.objects) << "duplicate tickets";
+  EXPECT_EQ(tickets.objects, 2 * contacts.objects);
+  std::set<std::string> emails;
+  for (const auto& c : dump["contact"]) emails.insert(c.value("email", ""));
+  for (int i = 0; i < n; ++i) {
+    EXPECT_TRUE(emails.count("buyer" + std::to_string(i) + "@example.org")) << synthetic_code(i);
+  }
+  for (int b : acknowledged) {
+    for (int i = n + b * batch; i < n + (b + 1) * batch; ++i) {
+      EXPECT_TRUE(emails.count("buyer" + std::to_string(i) + "@example.org"))
+          << synthetic_code(i) << " of acknowledged batch " << b << " was lost";
+    }
+  }
+  f.stop_nodes();
+}
+
+TEST(fault_failover, a_sentinel_failover_in_the_middle_of_a_sync_loses_nothing_acknowledged) {
+  sync_through_a_failover(false);
+}
+
+TEST(fault_failover, a_killed_master_is_replaced_and_every_order_is_synced_once) {
+  sync_through_a_failover(true);
+}
+
+}  // namespace
+}  // namespace tixsync::testing

@@ -1,0 +1,63 @@
+// A Redis Sentinel setup for failover tests: a master, a replica and three sentinels, each a real
+// redis-server process (`--sentinel` for the sentinels) on free loopback ports in temporary
+// folders, with short down-after and failover timeouts so a failover takes a few seconds.
+// Everything is stopped by PID (redis_server). Compile redis_sentinel.cpp into the test; it
+// needs tixsync_persistence.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "persistence/redis_connection.hpp"
+#include "tests/support/redis_server.hpp"
+
+namespace tixsync::testing {
+
+struct sentinel_group_options {
+  std::string master_name = "tixsync-master";
+  std::chrono::milliseconds down_after{1000};        ///< sentinel down-after-milliseconds
+  std::chrono::milliseconds failover_timeout{3000};  ///< sentinel failover-timeout
+};
+
+/// Two data servers (server 0 starts as the master, server 1 as its replica) and three
+/// sentinels monitoring them with quorum 2.
+class redis_sentinel_group {
+ public:
+  /// Starts everything and waits (bounded) until the sentinels know the replica and each other;
+  /// throws std::runtime_error when that does not happen.
+  explicit redis_sentinel_group(sentinel_group_options options = {});
+  ~redis_sentinel_group();
+
+  const std::string& master_name() const { return options_.master_name; }
+  redis_server& server(int i) { return *servers_.at(i); }
+  redis_server& sentinel(int i) { return *sentinels_.at(i); }
+  /// The TOML array of the sentinels' addresses: ["127.0.0.1:P1", ...].
+  std::string sentinels_toml() const;
+  /// Connection options that find the master through the sentinels (min_replicas_acked 1).
+  persistence::connection_options connection() const;
+
+  /// The index of the server the first answering sentinel names as master; -1 when none does.
+  int named_master();
+  /// Whether server `i` answers ROLE with "master".
+  bool is_master(int i);
+  /// SENTINEL FAILOVER; waits until another server is named master and has taken the role.
+  bool fail_over(std::chrono::seconds limit);
+  /// SIGKILL to the master; waits until the sentinels name the replica and it is master, then
+  /// starts the killed server again as an operator would (the sentinels make it the new
+  /// master's replica) and waits until they know it so.
+  bool kill_master(std::chrono::seconds limit);
+  /// Waits until the sentinels see `replica` as a connected replica of the named master.
+  bool wait_replica_known(int replica, std::chrono::seconds limit);
+
+ private:
+  persistence::redis_value ask(int sentinel, const std::vector<std::string>& argv);
+  bool wait_master_moved(int from, std::chrono::seconds limit);
+
+  sentinel_group_options options_;
+  std::vector<std::unique_ptr<redis_server>> servers_;
+  std::vector<std::unique_ptr<redis_server>> sentinels_;
+};
+
+}  // namespace tixsync::testing
