@@ -2,6 +2,7 @@
 #include "providers/rest/object_placeholders.hpp"
 
 #include "mapping/assign_properties.hpp"
+#include "providers/rest/associations.hpp"
 
 namespace tixsync::providers::rest {
 
@@ -22,6 +23,31 @@ placeholder_values placeholders_for(const object_request& request, const std::st
   }
   values.base_url = base_url;
   return values;
+}
+
+json object_placeholder_json(placeholder name, const object_request& request,
+                             const placeholder_values& values,
+                             const std::vector<std::string>& property_names, const json& record,
+                             const object_settings& object) {
+  switch (name) {
+    case placeholder::id_value:
+      return request.id_value();
+    case placeholder::properties:
+      return record;
+    case placeholder::associations:
+      return association_items(object, request.mapped_objects, [&](placeholder p) {
+        return object_placeholder_json(p, request, values, property_names, record, object);
+      });
+    case placeholder::property_names:
+      return property_names;
+    case placeholder::position_id:
+      if (request.object.position_id) return *request.object.position_id;
+      return nullptr;
+    case placeholder::mapping_id:
+      return request.object.mapping_id;
+    default:
+      return values.get(name);
+  }
 }
 
 std::optional<std::string> external_id_text(const json& value) {

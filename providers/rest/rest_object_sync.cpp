@@ -10,6 +10,7 @@
 
 #include "mapping/assign_properties.hpp"
 #include "providers/rest/associations.hpp"
+#include "providers/rest/object_merge.hpp"
 #include "providers/rest/object_placeholders.hpp"
 
 namespace tixsync::providers::rest {
@@ -17,32 +18,6 @@ namespace {
 
 std::string dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-/// Whether writing `record` would change nothing in `existing`.
-bool changes_nothing(const json& record, const json& existing) {
-  for (const auto& [key, value] : record.items()) {
-    const auto it = existing.find(key);
-    if (it == existing.end() || *it != value) return false;
-  }
-  return true;
-}
-
-/// The external fields the object's write sets: its properties, the association fields and the
-/// id field, each once, in that order.
-std::vector<std::string> property_names(const object_request& request,
-                                        const object_settings& object) {
-  std::vector<std::string> names;
-  std::set<std::string> seen;
-  auto add = [&](const std::string& name) {
-    if (seen.insert(name).second) names.push_back(name);
-  };
-  for (const auto& property : request.properties()) add(property.external_field);
-  for (const auto& association : object.associations) {
-    if (!association.into_items) add(association.field);
-  }
-  add(request.external_id_field());
-  return names;
 }
 
 /// A header value from a template: control characters (line breaks) become spaces.
@@ -232,14 +207,7 @@ void rest_object_sync::on_found(std::optional<json> found, const http_call& call
 
 void rest_object_sync::write() {
   const bool is_new = !existing_;
-  auto properties = request_.properties();
-  for (auto& association :
-       association_properties(object_, request_.mapped_objects, context_->joiner)) {
-    properties.push_back(std::move(association));
-  }
-  record_ = mapping::assign_properties(properties, existing_.value_or(json::object()), is_new,
-                                       context_->joiner);
-  record_[request_.external_id_field()] = request_.id_value();
+  record_ = merged_record(request_, object_, existing_, context_->joiner);
   if (!is_new && changes_nothing(record_, *existing_)) {
     succeed("nothing_to_do");
     return;
@@ -261,24 +229,7 @@ std::string rest_object_sync::body_of(const endpoint& call, bool writes) const {
 }
 
 json rest_object_sync::placeholder_json(placeholder name) const {
-  switch (name) {
-    case placeholder::id_value:
-      return request_.id_value();
-    case placeholder::properties:
-      return record_;
-    case placeholder::associations:
-      return association_items(object_, request_.mapped_objects,
-                               [this](placeholder p) { return placeholder_json(p); });
-    case placeholder::property_names:
-      return property_names_;
-    case placeholder::position_id:
-      if (request_.object.position_id) return *request_.object.position_id;
-      return nullptr;
-    case placeholder::mapping_id:
-      return request_.object.mapping_id;
-    default:
-      return values_.get(name);
-  }
+  return object_placeholder_json(name, request_, values_, property_names_, record_, object_);
 }
 
 std::string rest_object_sync::idempotency_key() const {

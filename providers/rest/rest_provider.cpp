@@ -1,8 +1,10 @@
 // The REST provider: the shared context of its object syncs and the entry point that starts one.
 #include "providers/rest/rest_provider.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
+#include "providers/rest/batch_collector.hpp"
 #include "providers/rest/rest_object_sync.hpp"
 
 namespace tixsync::providers::rest {
@@ -20,6 +22,10 @@ rest_provider::rest_provider(provider_settings settings, rest_settings rest,
   context->headers = std::make_shared<const http::header_list>(request_headers(rest.connection));
   context->settings = std::move(rest);
   context_ = std::move(context);
+  const auto& objects = context_->settings.objects;
+  if (std::any_of(objects.begin(), objects.end(), [](const auto& o) { return o.second.batch; })) {
+    batches_ = std::make_unique<batch_collector>(context_);
+  }
 }
 
 rest_provider::~rest_provider() {
@@ -27,7 +33,17 @@ rest_provider::~rest_provider() {
 }
 
 void rest_provider::sync_object(object_request request, object_completion done) {
+  const object_settings* object = context_->settings.find(request.object.external_object_type);
+  if (batches_ && object && object->batch) {
+    batches_->add(*object, std::move(request), std::move(done));
+    return;
+  }
   rest_object_sync::start(context_, std::move(request), std::move(done));
+}
+
+void rest_provider::close() {
+  if (batches_) batches_->close();
+  http_provider_base::close();
 }
 
 const rest_settings& rest_provider::settings() const {

@@ -3,6 +3,7 @@
 // last sync, else by a lookup on the id value), merges the mapped properties and associations
 // with pretix's assign_properties, and creates, updates or leaves it alone. Asynchronous: every
 // step is an http_transport request whose completion starts the next; no thread ever waits.
+// Object types with a batch section are written in batch calls across orders (batch_collector).
 #pragma once
 
 #include <memory>
@@ -20,6 +21,7 @@
 namespace tixsync::providers::rest {
 
 struct rest_context;
+class batch_collector;
 
 /// A provider for one REST API. Thread-safe: sync_object may be called concurrently; all state
 /// of one object lives in its own chain of completions.
@@ -36,13 +38,18 @@ class rest_provider final : public http_provider_base {
   /// Calls close() while the provider's own state still exists.
   ~rest_provider() override;
 
+  /// Objects of a type with a batch section go to the provider's batcher, the others start
+  /// their own chain.
   void sync_object(object_request request, object_completion done) override;
+  /// Sends what the batcher holds, then runs the release function.
+  void close() override;
 
   /// The REST settings it runs with.
   const rest_settings& settings() const;
 
  private:
   std::shared_ptr<const rest_context> context_;
+  std::unique_ptr<batch_collector> batches_;  ///< null when no object type is batched
 };
 
 }  // namespace tixsync::providers::rest

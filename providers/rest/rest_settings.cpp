@@ -247,6 +247,7 @@ void read_object(const std::string& type, const json& node, settings_table& obje
   object.link = read_template(table, "link", with_external_id(), false);
   object.display_name = read_template(table, "display_name", with_external_id(), false);
   read_associations(table, object);
+  object.batch = read_batch_settings(table, object.id, object.fields);
   table.finish();
 }
 

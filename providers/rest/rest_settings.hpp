@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mapping/mapping_definition.hpp"
+#include "providers/rest/batch_settings.hpp"
 #include "providers/rest/connection_settings.hpp"
 #include "providers/rest/json_template.hpp"
 #include "providers/rest/text_template.hpp"
@@ -90,6 +91,8 @@ struct object_settings {
   json_path fields;
   /// The error message inside an error response (e.g. "message"); unset: none is read.
   std::optional<json_path> error_message;
+  /// Objects of many orders written together in batch calls; unset: one chain per object.
+  std::optional<batch_settings> batch;
 };
 
 /// [providers.rest].

@@ -13,7 +13,7 @@ constexpr placeholder all_placeholders[] = {
     placeholder::organizer,          placeholder::position_id,    placeholder::mapping_id,
     placeholder::base_url,           placeholder::property_names, placeholder::properties,
     placeholder::associations,       placeholder::association_id, placeholder::association_type,
-    placeholder::association_type_id};
+    placeholder::association_type_id, placeholder::inputs};
 
 std::optional<placeholder> placeholder_named(const std::string& name) {
   for (placeholder p : all_placeholders) {
@@ -63,6 +63,8 @@ const char* to_string(placeholder name) {
       return "association_type";
     case placeholder::association_type_id:
       return "association_type_id";
+    case placeholder::inputs:
+      return "inputs";
   }
   return "?";
 }

@@ -34,6 +34,8 @@ enum class placeholder {
   association_id,       ///< the associated object's external id (or link)
   association_type,     ///< the associated object's external object type
   association_type_id,  ///< the association's configured type_id (null when not set)
+  // Only in the bodies of batch calls:
+  inputs,  ///< the per-record inputs of the batch (a list)
 };
 
 /// The name without braces, e.g. "id_value".
