@@ -73,6 +73,11 @@ class sync_observer {
   virtual void order_retried(const std::string& provider) = 0;
   /// An order was parked for a person as `reason` (stored).
   virtual void order_parked(const std::string& provider, providers::park_reason reason) = 0;
+  /// The same parked order with what identifies it and its cause: the error's kind
+  /// ("recoverable", "config", ...) or its signature when that is a short code ("http-503").
+  /// Called right after order_parked; by default nothing happens.
+  virtual void order_parked_as(const persistence::item_ref& ref, providers::park_reason reason,
+                               const std::string& cause) {}
   /// One object of an order was handled without error (before the order's outcome is stored,
   /// so objects of an order that fails later are counted too).
   virtual void object_handled(const std::string& provider, object_action action) = 0;

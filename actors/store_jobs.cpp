@@ -156,6 +156,20 @@ std::size_t run_give_back(store_worker& worker, runtime& rt,
   return given;
 }
 
+namespace {
+
+/// A parked order's cause for observers: the signature when it is a short code of letters,
+/// digits and '-' (never order data), else the error's kind.
+std::string cause_of(const providers::sync_error& e) {
+  const std::string& s = e.signature;
+  const bool code =
+      !s.empty() && s.size() <= 40 &&
+      s.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos;
+  return code ? s : providers::to_string(e.kind);
+}
+
+}  // namespace
+
 void run_failure(store_worker& worker, runtime& rt, const failure_request& request,
                  const dispatcher_actor& reply_to) {
   const std::int64_t now = now_ms();
@@ -191,10 +205,12 @@ void run_failure(store_worker& worker, runtime& rt, const failure_request& reque
     counter.fetch_add(1, std::memory_order_relaxed);
     if (const auto& observer = rt.options.observer) {
       const auto& provider = request.held.ref.provider;
-      if (d.action == providers::retry_action::reschedule)
+      if (d.action == providers::retry_action::reschedule) {
         observer->order_retried(provider);
-      else
+      } else {
         observer->order_parked(provider, *d.reason);
+        observer->order_parked_as(request.held.ref, *d.reason, cause_of(e));
+      }
     }
     rt.log(log_level::info, request.key + " " + what + ": " + e.log_summary());
   } else if (r.code() == persistence::persistence_errc::stale_lease) {

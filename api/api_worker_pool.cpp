@@ -19,7 +19,8 @@ redis_worker::redis_worker(const persistence::connection_options& redis,
       results(connection, keys_in),
       audit(connection, keys_in),
       snapshots(connection, keys_in),
-      nodes(connection, keys_in) {}
+      nodes(connection, keys_in),
+      pauses(connection, keys_in) {}
 
 struct api_worker_pool::impl {
   persistence::connection_options redis;

@@ -10,6 +10,7 @@
 #include "persistence/audit_log.hpp"
 #include "persistence/keys.hpp"
 #include "persistence/node_registry.hpp"
+#include "persistence/provider_pause.hpp"
 #include "persistence/queue_store.hpp"
 #include "persistence/redis_connection.hpp"
 #include "persistence/result_store.hpp"
@@ -28,6 +29,7 @@ struct redis_worker {
   persistence::audit_log audit;
   persistence::snapshot_store snapshots;
   persistence::node_registry nodes;
+  persistence::provider_pause_store pauses;
 };
 
 class api_worker_pool {

@@ -159,6 +159,16 @@ std::string queue_families(node_api::impl& api, redis_worker& worker, prometheus
     }
     queues.push_back(std::move(q));
   }
+  std::vector<std::string> ids;
+  for (const auto& q : queues) ids.push_back(q.id);
+  auto pauses = worker.pauses.get_many(ids);
+  if (!pauses.ok()) return pauses.error().message();
+  out.family("tixsync_provider_paused", "gauge",
+             "1 while a person has paused the provider (fleet-wide, from Redis).");
+  for (std::size_t i = 0; i < queues.size(); ++i) {
+    out.sample("tixsync_provider_paused", {{"provider", queues[i].id}},
+               (*pauses)[i].paused ? 1 : 0);
+  }
   out.family("tixsync_queue_items", "gauge", "Queue items per provider and state.");
   for (const auto& q : queues) {
     for (const auto& [state, n] : q.counts.by_state) {

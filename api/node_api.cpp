@@ -408,6 +408,7 @@ router node_api::routes() {
   add_overview_routes(routes, *impl_);
   add_metrics_routes(routes, *impl_);
   add_forget_routes(routes, *impl_);
+  add_provider_pause_routes(routes, *impl_);
   require_read_token(routes, *impl_);
   return routes;
 }

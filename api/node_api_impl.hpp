@@ -19,6 +19,7 @@
 #include "api/node_api.hpp"
 #include "api/pretix_client.hpp"
 #include "api/responder.hpp"
+#include "persistence/provider_pause.hpp"
 #include "persistence/queue_types.hpp"
 #include "providers/latency_histogram.hpp"
 
@@ -148,6 +149,9 @@ void add_resync_routes(router& routes, node_api::impl& api);
 void add_catch_up_routes(router& routes, node_api::impl& api);
 void add_dashboard_routes(router& routes, node_api::impl& api);
 void add_forget_routes(router& routes, node_api::impl& api);
+void add_provider_pause_routes(router& routes, node_api::impl& api);
+/// A provider's pause as the API shows it: null, or {"reason", "who", "since"}.
+nlohmann::json pause_json(const persistence::pause_state& pause);
 /// Puts authorize_read in front of every GET route except health, the dashboard's files and,
 /// with open_metrics, /metrics.
 void require_read_token(router& routes, node_api::impl& api);

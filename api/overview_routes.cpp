@@ -1,6 +1,6 @@
 // What the dashboard's top part shows: GET /api/v1/providers and GET /api/v1/overview (counts per
-// state, due backlog per event with the oldest due age, circuit state, nodes from their heartbeats,
-// and rates computed from the node's counters between two polls).
+// state, due backlog per event with the oldest due age, circuit state, a person's pause, nodes
+// from their heartbeats, and rates computed from the node's counters between two polls).
 #include <algorithm>
 #include <map>
 
@@ -46,7 +46,12 @@ nlohmann::json rates_now(node_api::impl& api) {
 http_response overview(node_api::impl& api, redis_worker& worker) {
   const auto now = unix_ms_now();
   nlohmann::json providers = nlohmann::json::array();
+  std::vector<std::string> ids;
+  for (const auto& p : api.options.providers) ids.push_back(p.id);
+  auto pauses = worker.pauses.get_many(ids);
+  if (!pauses.ok()) return persistence_error(pauses.error(), "reading the provider pauses");
   for (const auto& p : api.options.providers) {
+    const auto& pause = (*pauses)[providers.size()];
     auto counts = worker.queue.count(p.id, now);
     if (!counts.ok()) return persistence_error(counts.error(), "counting the jobs of " + p.id);
     nlohmann::json states = nlohmann::json::object();
@@ -78,7 +83,8 @@ http_response overview(node_api::impl& api, redis_worker& worker) {
                          {"total", counts->total()},
                          {"events", events},
                          {"backlog_sampled", page->total > backlog_sample},
-                         {"circuit", circuit_of(api, p.id)}});
+                         {"circuit", circuit_of(api, p.id)},
+                         {"paused", pause_json(pause)}});
   }
   nlohmann::json nodes = nlohmann::json::array();
   auto listed = worker.nodes.list(now);

@@ -42,6 +42,8 @@ void register_manual_commands(CLI::App& app, command_action& run);
 void register_explain_command(CLI::App& app, command_action& run);
 /// `forget`: erases an order's data (a customer's erasure request).
 void register_forget_command(CLI::App& app, command_action& run);
+/// `pause` and `resume`: stop and restart the syncing of one provider, fleet-wide.
+void register_pause_commands(CLI::App& app, command_action& run);
 void register_resync_command(CLI::App& app, command_action& run);
 void register_run_command(CLI::App& app, command_action& run);
 /// `mock-crm`: the mock CRM server for demos, tests and benchmarks.

@@ -1,6 +1,7 @@
 // `tixsync jobs`: what a provider's queue holds. By default the number of items per state; with
 // --state or --event one page of items; with --causes the parked groups by cause; with --nodes the
-// nodes that sent a heartbeat in the last hour, live or gone.
+// nodes that sent a heartbeat in the last hour, live or gone. The counts say when the provider is
+// paused.
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -9,6 +10,7 @@
 
 #include "app/queue_access.hpp"
 #include "persistence/node_registry.hpp"
+#include "persistence/provider_pause.hpp"
 #include "persistence/queue_item_json.hpp"
 #include "persistence/queue_store.hpp"
 
@@ -29,16 +31,29 @@ nlohmann::json item_json(const persistence::queue_item& item) {
                                       [](std::int64_t ms) -> nlohmann::json { return format_time(ms); });
 }
 
-void print_counts(const jobs_options& o, const persistence::queue_counts& counts) {
+/// The pause as JSON: null when the provider is not paused.
+nlohmann::json pause_json(const persistence::pause_state& pause) {
+  if (!pause.paused) return nullptr;
+  return {{"reason", pause.reason}, {"who", pause.who}, {"since", format_time(pause.since_ms)}};
+}
+
+void print_counts(const jobs_options& o, const persistence::queue_counts& counts,
+                  const persistence::pause_state& pause) {
   if (o.redis.json) {
     nlohmann::json states = nlohmann::json::object();
     for (const auto& [state, n] : counts.by_state) states[persistence::to_string(state)] = n;
     std::cout << nlohmann::json{{"provider", o.provider},
+                                {"paused", pause_json(pause)},
                                 {"states", states},
                                 {"total", counts.total()}}
                      .dump(2)
               << "\n";
     return;
+  }
+  if (pause.paused) {
+    std::cout << fmt::format("PAUSED since {} by {}{}: no job is claimed until `tixsync resume`\n",
+                             format_time(pause.since_ms), pause.who,
+                             pause.reason.empty() ? "" : " (" + pause.reason + ")");
   }
   std::cout << fmt::format("{:<12} {:>10}\n", "STATE", "ITEMS");
   for (const auto& [state, n] : counts.by_state) {
@@ -149,7 +164,9 @@ void run_jobs(const jobs_options& o) {
     query.offset = o.offset;
     print_page(o, must(queue.list(o.provider, query, now), "listing items"));
   } else {
-    print_counts(o, must(queue.count(o.provider, now), "counting items"));
+    persistence::provider_pause_store pauses(*access.connection, access.keys);
+    auto counts = must(queue.count(o.provider, now), "counting items");
+    print_counts(o, counts, must(pauses.get(o.provider), "reading the pause"));
   }
 }
 

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   register_manual_commands(app, run);
   register_explain_command(app, run);
   register_forget_command(app, run);
+  register_pause_commands(app, run);
   register_resync_command(app, run);
   register_run_command(app, run);
   register_mock_crm_command(app, run);

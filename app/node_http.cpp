@@ -6,6 +6,7 @@
 
 #include "api/http_server.hpp"
 #include "app/commands.hpp"
+#include "providers/guard/guarded_provider.hpp"
 
 namespace tixsync::app {
 
@@ -27,6 +28,12 @@ void api_sync_observer::order_parked(const std::string& provider, providers::par
   }
 }
 
+void api_sync_observer::order_parked_as(const persistence::item_ref& ref,
+                                        providers::park_reason reason, const std::string& cause) {
+  if (alerts_)
+    alerts_->parked(ref.provider, providers::to_string(reason), cause, ref.event, ref.order);
+}
+
 void api_sync_observer::object_handled(const std::string& provider, actors::object_action action) {
   if (auto* api = api_.load(std::memory_order_acquire)) {
     api->record_object(provider, actors::to_string(action));
@@ -37,6 +44,30 @@ void api_sync_observer::redis_round_trip(std::chrono::microseconds duration) {
   if (auto* api = api_.load(std::memory_order_acquire)) {
     api->record_redis_round_trip(duration, api::node_api::redis_client::node);
   }
+}
+
+std::shared_ptr<alerts::alert_sender> start_alerts(const config::tixsync_config& config,
+                                                   const actors::node_options& node,
+                                                   const built_providers& built) {
+  if (config.alerts.url.empty()) return nullptr;
+  alerts::sender_options o;
+  o.url = config.alerts.url;
+  o.node = node.node_name;
+  o.min_interval = config.alerts.min_interval;
+  o.timeout = config.alerts.timeout;
+  o.circuits = [guards = built.guards] {
+    std::vector<alerts::circuit_reading> out;
+    for (const auto& [id, guard] : guards) {
+      if (!guard) continue;
+      const auto s = guard->stats();
+      out.push_back({id, s.circuit == providers::guard::circuit_state::closed, s.times_opened});
+    }
+    return out;
+  };
+  o.log = [log = node.log](const std::string& message) {
+    log(actors::log_level::warning, message);
+  };
+  return std::make_shared<alerts::alert_sender>(std::move(o));
 }
 
 bool takes_trigger(const config::provider_section& provider, const std::string& trigger) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "actors/node.hpp"
+#include "alerts/alert_sender.hpp"
 #include "api/node_api.hpp"
 #include "app/provider_factory.hpp"
 #include "config/tixsync_config.hpp"
@@ -25,22 +26,34 @@ namespace tixsync::app {
 /// Feeds a sync node's events (actors::sync_observer) and its Redis round trips into the metrics
 /// of a node_api, once attach()ed: the node starts before its HTTP listener, so events before
 /// that (or after detaching) are not counted. Cheap: an atomic load and relaxed counters.
+/// Parked orders also go to the alert sender when [alerts] is configured.
 class api_sync_observer : public actors::sync_observer {
  public:
   /// Sets the API to feed (null: none). Detach before the API goes, after the node stopped.
   void attach(api::node_api* api) { api_.store(api); }
+  /// Sets the alert sender (before the node starts; it must outlive the node).
+  void set_alerts(std::shared_ptr<alerts::alert_sender> alerts) { alerts_ = std::move(alerts); }
 
   void order_synced(const std::string& provider,
                     std::optional<std::chrono::milliseconds> latency) override;
   void order_retried(const std::string& provider) override;
   void order_parked(const std::string& provider, providers::park_reason reason) override;
+  void order_parked_as(const persistence::item_ref& ref, providers::park_reason reason,
+                       const std::string& cause) override;
   void object_handled(const std::string& provider, actors::object_action action) override;
   /// For node_options::redis_round_trip (client "node").
   void redis_round_trip(std::chrono::microseconds duration);
 
  private:
   std::atomic<api::node_api*> api_{nullptr};
+  std::shared_ptr<alerts::alert_sender> alerts_;
 };
+
+/// The alert sender of [alerts] (null without an url): it watches the circuits of `built`'s
+/// guards and logs failed deliveries through the node's log as warnings.
+std::shared_ptr<alerts::alert_sender> start_alerts(const config::tixsync_config& config,
+                                                   const actors::node_options& node,
+                                                   const built_providers& built);
 
 /// What an operator should know about how pretix's webhooks are accepted with this config (one
 /// line each, no secrets): accepted with the API token (no [http] webhook_token_env), or refused

@@ -243,6 +243,8 @@ void run_node(const run_options& options) {
 
   // The node's sync events and Redis round trips go to the API's metrics once it listens.
   auto metrics = std::make_shared<api_sync_observer>();
+  auto alerts = start_alerts(config, node, built);
+  metrics->set_alerts(alerts);
   node.observer = metrics;
   node.redis_round_trip = [metrics](std::chrono::microseconds d) { metrics->redis_round_trip(d); };
   actors::sync_node worker(node, built.registry);

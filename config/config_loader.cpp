@@ -197,6 +197,44 @@ void read_retention(table_reader& root, retention_section& retention) {
   r.finish();
 }
 
+/// "" when `url` may be an alert URL (http:// or https:// with a host), else what is wrong
+/// (without repeating the URL: a chat webhook's path is its secret).
+std::string alert_url_problem(const std::string& url) {
+  std::string rest;
+  if (url.rfind("https://", 0) == 0) {
+    rest = url.substr(8);
+  } else if (url.rfind("http://", 0) == 0) {
+    rest = url.substr(7);
+  } else {
+    return "must start with https:// or http://";
+  }
+  const std::string host = rest.substr(0, rest.find_first_of("/?#"));
+  if (host.empty()) return "names no host";
+  if (host.find('@') != std::string::npos) return "must not carry a user name or password";
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c == 0x7f) return "contains a space or control character";
+  }
+  return "";
+}
+
+/// [alerts]: url must be http(s) with a host and no credentials; it is never quoted.
+void read_alerts(table_reader& root, alerts_section& alerts) {
+  const toml::table* table = root.table("alerts");
+  if (!table) return;
+  table_reader r(*table, "alerts", root.sink());
+  if (r.string("url", alerts.url, true)) {
+    if (auto why = alert_url_problem(alerts.url); !why.empty()) {
+      r.problem(*table->get("url"), "url", why + " (the URL is not repeated here)");
+      alerts.url.clear();
+    }
+  }
+  r.duration("min_interval", alerts.min_interval, std::chrono::milliseconds(1000),
+             std::chrono::milliseconds(24 * 3600 * 1000));
+  r.duration("timeout", alerts.timeout, std::chrono::milliseconds(100),
+             std::chrono::milliseconds(60000));
+  r.finish();
+}
+
 void read_log(table_reader& root, log_section& log) {
   const toml::table* table = root.table("log");
   if (!table) return;
@@ -244,6 +282,7 @@ load_result parse_config(std::string_view text, const std::string& path, const e
   read_http(root, result.config.http);
   read_shop(root, result.config.shop);
   read_retention(root, result.config.retention);
+  read_alerts(root, result.config.alerts);
   read_log(root, result.config.log);
   const std::string base_dir = std::filesystem::path(path).parent_path().string();
   read_providers(root, base_dir, result.config.providers);

@@ -127,6 +127,13 @@ struct retention_section {
   std::chrono::milliseconds audit{90LL * 24 * 3600 * 1000};      ///< audit log entries
 };
 
+/// [alerts]: the webhook told when jobs park and when a provider's circuit opens or closes.
+struct alerts_section {
+  std::string url;  ///< http:// or https://; "" = no alerts (may hold a secret: never printed)
+  std::chrono::milliseconds min_interval{300000};  ///< least time between messages of one group
+  std::chrono::milliseconds timeout{10000};        ///< per POST
+};
+
 struct log_section {
   std::string level = "info";     ///< trace, debug, info, warn, error
   std::string format = "logfmt";  ///< logfmt or json
@@ -194,6 +201,7 @@ struct tixsync_config {
   http_section http;
   shop_section shop;
   retention_section retention;
+  alerts_section alerts;
   log_section log;
   std::vector<provider_section> providers;
 

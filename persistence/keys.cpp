@@ -88,6 +88,10 @@ std::string key_space::rate_limit(const std::string& provider) const {
   return provider_base(provider) + "rate_limit";
 }
 
+std::string key_space::provider_pause(const std::string& provider) const {
+  return provider_base(provider) + "paused";
+}
+
 std::string key_space::catch_up(const std::string& event) const {
   return prefix_ + ":catch_up:{" + event + "}";
 }

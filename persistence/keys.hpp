@@ -69,6 +69,9 @@ class key_space {
   std::string results(const item_ref& ref) const;
   /// "<prefix>:{<provider>}:rate_limit": the fleet-wide token bucket of a provider (a hash).
   std::string rate_limit(const std::string& provider) const;
+  /// "<prefix>:{<provider>}:paused": a person's pause of the provider (a hash: reason, who,
+  /// since); claims find nothing while it exists.
+  std::string provider_pause(const std::string& provider) const;
   /// "<prefix>:snapshot:{<event>}:order:<order>": the latest order JSON received.
   std::string order_snapshot(const std::string& event, const std::string& order) const;
   /// "<prefix>:snapshot:{<event>}:event": the latest event JSON received.

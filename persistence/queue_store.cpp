@@ -114,7 +114,9 @@ script_call queue_store::claim_call(const std::string& provider, const std::stri
   auto args = base_args(now_ms);
   args.insert(args.end(), {node, std::to_string(now_ms + lease_ms), std::to_string(max_items),
                            std::to_string(options_.promote_limit)});
-  return {"claim", options_.keys.queue(provider).all(), std::move(args)};
+  auto keys = options_.keys.queue(provider).all();
+  keys.push_back(options_.keys.provider_pause(provider));  // KEYS[11]: a paused provider
+  return {"claim", std::move(keys), std::move(args)};
 }
 
 status_or<std::int64_t> queue_store::read_claim(const std::string& provider,

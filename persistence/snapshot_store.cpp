@@ -136,20 +136,16 @@ status_or<snapshot_batch> snapshot_store::get_many(const std::vector<order_key>&
 
 namespace tixsync::persistence {
 
-status_or<std::vector<std::string>> snapshot_store::list_orders(const std::string& event,
-                                                                const listing_limits& limits) {
-  if (auto s = check_ids(keys_, event, nullptr); !s) return s;
-  const std::string key_start = keys_.order_snapshot(event, "");
-  const std::string pattern = glob_escape(key_start) + "*";
+status snapshot_store::scan_keys(const std::string& pattern, const listing_limits& limits,
+                                 const std::string& what,
+                                 const std::function<status(const std::string&)>& each) {
   const std::string count = std::to_string(limits.scan_count > 0 ? limits.scan_count : 1000);
   const auto deadline = std::chrono::steady_clock::now() + limits.time;
-  std::set<std::string> orders;
   std::string cursor = "0";
   do {
     if (std::chrono::steady_clock::now() > deadline) {
-      return status(persistence_errc::timeout, "the snapshot scan of " + event +
-                                                   " did not finish within " +
-                                                   std::to_string(limits.time.count()) + " ms");
+      return status(persistence_errc::timeout,
+                    what + " did not finish within " + std::to_string(limits.time.count()) + " ms");
     }
     auto reply = connection_.command({"SCAN", cursor, "MATCH", pattern, "COUNT", count});
     if (!reply) return reply.error();
@@ -159,17 +155,55 @@ status_or<std::vector<std::string>> snapshot_store::list_orders(const std::strin
     }
     cursor = reply->elements[0].str;
     for (const auto& key : reply->elements[1].elements) {
-      if (key.str.size() <= key_start.size()) continue;
-      std::string code = key.str.substr(key_start.size());
-      if (validate_identifier("order", code).ok()) orders.insert(std::move(code));
-    }
-    if (orders.size() > limits.max_orders) {
-      return status(
-          persistence_errc::invalid_argument,
-          event + " has more than " + std::to_string(limits.max_orders) + " order snapshots");
+      if (auto s = each(key.str); !s) return s;
     }
   } while (cursor != "0");
+  return {};
+}
+
+status_or<std::vector<std::string>> snapshot_store::list_orders(const std::string& event,
+                                                                const listing_limits& limits) {
+  if (auto s = check_ids(keys_, event, nullptr); !s) return s;
+  const std::string key_start = keys_.order_snapshot(event, "");
+  std::set<std::string> orders;
+  auto scanned = scan_keys(
+      glob_escape(key_start) + "*", limits, "the snapshot scan of " + event,
+      [&](const std::string& key) -> status {
+        if (key.size() <= key_start.size()) return {};
+        std::string code = key.substr(key_start.size());
+        if (validate_identifier("order", code).ok()) orders.insert(code);
+        if (orders.size() <= limits.max_orders) return {};
+        return {persistence_errc::invalid_argument,
+                event + " has more than " + std::to_string(limits.max_orders) + " order snapshots"};
+      });
+  if (!scanned) return scanned;
   return std::vector<std::string>(orders.begin(), orders.end());
+}
+
+status_or<std::vector<std::string>> snapshot_store::list_events(const std::string& order,
+                                                                const listing_limits& limits) {
+  if (auto s = validate_identifier("order", order); !s) return s;
+  // Every snapshot key is "<start><event><end_of_event>" or "<start><event><end_of_order><code>".
+  // '#' stands for the event: it cannot occur in a prefix.
+  const std::string probe = keys_.event_snapshot("#");
+  const std::string start = probe.substr(0, probe.find('#'));
+  const std::string end_of_event = probe.substr(probe.find('#') + 1);
+  const std::string order_probe = keys_.order_snapshot("#", order);
+  const std::string end_of_order = order_probe.substr(order_probe.find('#') + 1);
+  std::set<std::string> events;
+  auto scanned = scan_keys(
+      glob_escape(start) + "*", limits, "the snapshot scan for " + order,
+      [&](const std::string& key) -> status {
+        for (const auto* end : {&end_of_event, &end_of_order}) {
+          if (key.size() <= start.size() + end->size()) continue;
+          if (key.compare(key.size() - end->size(), end->size(), *end)) continue;
+          events.insert(key.substr(start.size(), key.size() - start.size() - end->size()));
+        }
+        if (events.size() <= limits.max_orders) return {};
+        return {persistence_errc::invalid_argument, "too many events"};
+      });
+  if (!scanned) return scanned;
+  return std::vector<std::string>(events.begin(), events.end());
 }
 
 }  // namespace tixsync::persistence

@@ -70,8 +70,16 @@ class snapshot_store {
   /// error, and no partial list.
   status_or<std::vector<std::string>> list_orders(const std::string& event,
                                                   const listing_limits& limits = {});
+  /// The events that have an event snapshot or a snapshot of order `order` (sorted, unique): where
+  /// a lookup by order code alone looks. A bounded SCAN over every snapshot key, as list_orders.
+  status_or<std::vector<std::string>> list_events(const std::string& order,
+                                                  const listing_limits& limits = {});
 
  private:
+  /// SCANs the keys matching `pattern` within `limits.time` (`what` names it in the timeout
+  /// error), calling `each` per key; the first error `each` returns ends the scan.
+  status scan_keys(const std::string& pattern, const listing_limits& limits,
+                   const std::string& what, const std::function<status(const std::string&)>& each);
   redis_connection& connection_;
   key_space keys_;
   std::int64_t ttl_ms_;

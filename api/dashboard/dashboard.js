@@ -217,13 +217,14 @@
 
   function renderProviders(providers) {
     renderBody($('providers-body'), JSON.stringify(providers), () => {
-      if (!providers.length) return [emptyRow(11, 'No providers configured.')];
+      if (!providers.length) return [emptyRow(12, 'No providers configured.')];
       return providers.map((p) => {
         const states = p.states || {};
         const circuit = p.circuit || 'closed';
-        return el('tr', {'data-testid': 'provider-row', 'data-provider': p.id},
+        return el('tr', {'data-testid': 'provider-row', 'data-provider': p.id, 'data-paused': p.paused ? 'true' : 'false'},
           el('th', {scope: 'row', text: displayName(p.id)}),
           el('td', {}, el('span', {className: 'circuit-' + circuit, text: circuit})),
+          pauseCell(p),
           COUNT_STATES.map((s) => {
             const cell = countCell(p.id, s, states[s]);
             const button = cell.querySelector('button');
@@ -232,6 +233,40 @@
           }));
       });
     });
+  }
+
+  /// Whether the provider syncs, with the Pause or Resume button (the API token is needed).
+  function pauseCell(p) {
+    const paused = p.paused;
+    const label = paused ? 'paused' + (paused.reason ? ': ' + paused.reason : '') +
+      (paused.since ? ' (since ' + formatTime(paused.since) + ')' : '') : 'running';
+    return el('td', {'data-testid': 'provider-syncing'},
+      el('span', {className: paused ? 'state-paused' : '', text: label}), ' ',
+      el('button', {type: 'button', className: 'small' + (paused ? '' : ' danger'), 'data-action': paused ? 'resume' : 'pause',
+        'data-testid': 'provider-pause', 'data-focus-key': p.id + '/pause',
+        'aria-label': (paused ? 'Resume ' : 'Pause ') + p.id + ' on every node',
+        text: paused ? 'Resume' : 'Pause', onclick: () => setPaused(p.id, !paused)}));
+  }
+
+  /// Pauses or resumes a provider fleet-wide; the outcome goes to the connection line.
+  async function setPaused(provider, pause) {
+    if (view.busy) return;
+    if (pause && !window.confirm('Pause ' + provider + ' on every node? Its jobs wait until it is resumed.')) return;
+    setBusy(true);
+    const status = $('connection-status');
+    try {
+      await api('POST', 'api/v1/providers/' + encodeURIComponent(provider) + '/' + (pause ? 'pause' : 'resume'),
+        pause ? {reason: 'paused on the dashboard'} : undefined);
+      status.className = 'connection';
+      status.textContent = (pause ? 'Paused ' : 'Resumed ') + displayName(provider) + '.';
+    } catch (e) {
+      status.className = 'connection error';
+      status.textContent = (pause ? 'Pause' : 'Resume') + ' of ' + provider + ' failed: ' + e.message;
+      noteTokenProblem(e);
+    } finally {
+      setBusy(false);
+    }
+    await Promise.allSettled([refreshOverview()]);
   }
 
   function renderBacklog(providers) {
@@ -672,17 +707,44 @@
     return refreshLookup();
   }
 
+  /// A lookup by order code alone (GET api/v1/orders?code=): one event found shows the order as
+  /// a lookup by event does; several list their events to choose from.
+  async function findOrder(code) {
+    const box = $('lookup-message');
+    view.lookup = null;
+    $('lookup-result').replaceChildren();
+    showMessage(box, '', 'Looking up ' + code + ' in every event…');
+    try {
+      const found = await api('GET', 'api/v1/orders?' + query({code}));
+      const matches = Array.isArray(found.matches) ? found.matches : [];
+      if (matches.length === 1) {
+        const [organizer, event] = String(matches[0].event).split('/');
+        return lookupOrder(organizer, event, code);
+      }
+      showMessage(box, '', 'Order ' + code + ' is known in ' + plural(matches.length, 'event') + ':');
+      $('lookup-result').replaceChildren(el('ul', {'data-testid': 'lookup-matches'}, matches.map((m) => {
+        const [organizer, event] = String(m.event).split('/');
+        return el('li', {}, el('button', {type: 'button', className: 'small', 'data-testid': 'lookup-match',
+          text: m.event, onclick: () => lookupOrder(organizer, event, code)}));
+      })));
+    } catch (e) {
+      showMessage(box, 'error', e.status === 404 ? 'Order ' + code + ' is not known to any provider (' + e.message + ').'
+        : 'Lookup failed: ' + e.message);
+    }
+  }
+
   function setupLookup() {
     $('lookup-form').addEventListener('submit', (event) => {
       event.preventDefault();
       const organizer = $('lookup-organizer').value.trim();
       const ev = $('lookup-event').value.trim();
       const code = $('lookup-code').value.trim();
-      if (!organizer || !ev || !code) {
-        showMessage($('lookup-message'), 'error', 'Fill in organizer, event and order code.');
+      if (!code || !organizer !== !ev) {
+        showMessage($('lookup-message'), 'error', 'Fill in the order code, with organizer and event or without both.');
         return;
       }
-      lookupOrder(organizer, ev, code);
+      if (organizer) lookupOrder(organizer, ev, code);
+      else findOrder(code);
     });
   }
 

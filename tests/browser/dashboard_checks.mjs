@@ -1,7 +1,8 @@
 // The checks the browser test makes in the page, each compared with what the API answers: the
 // first view without errors (console included), the counts and backlog of the overview, the parked
 // jobs and causes, a wrong token's error, a retry clicked in the page (then confirmed through the
-// API), order lookups with their links, and "Sync now" (confirmed through the audit log).
+// API), order lookups (by event and by code alone) with their links, "Sync now" (confirmed
+// through the audit log), and pausing and resuming a provider with its buttons.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -251,6 +252,52 @@ async function checkLookup(page, base, fed, step) {
   await expectText(page, '#lookup-message', new RegExp(escapeRegExp(message)), 'the 404 message');
 }
 
+/// Every provider row says whether it syncs; "Pause" (confirmed in the dialog) pauses the provider
+/// fleet-wide as the API then reports, "Resume" ends it.
+async function checkPause(page, base, step) {
+  step('pausing and resuming crm with the dashboard\'s buttons');
+  const overview = await expectJson(base, 'GET', '/api/v1/overview', 200);
+  for (const p of overview.providers) {
+    await expectText(page, '[data-testid="provider-row"]' + attr('data-provider', p.id) + ' [data-testid="provider-syncing"] span',
+      p.paused ? /^paused/ : 'running', 'the syncing state of ' + p.id);
+  }
+  const row = '[data-testid="provider-row"][data-provider="crm"]';
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.click(row + ' [data-testid="provider-pause"]');
+  await waitFor('the API to show crm paused', async () => {
+    const now = await expectJson(base, 'GET', '/api/v1/overview', 200);
+    const crm = now.providers.find((p) => p.id === 'crm');
+    if (crm.paused && crm.paused.who === 'api') return true;
+    throw new Error('crm paused: ' + JSON.stringify(crm.paused));
+  }, {timeoutMs: 15000});
+  await page.waitForSelector(row + '[data-paused="true"]', {state: 'attached'});
+  await expectText(page, row + ' [data-testid="provider-pause"]', 'Resume', 'the Resume button');
+  await page.click(row + ' [data-testid="provider-pause"]');
+  await waitFor('the API to show crm running again', async () => {
+    const now = await expectJson(base, 'GET', '/api/v1/overview', 200);
+    if (now.providers.find((p) => p.id === 'crm').paused === null) return true;
+    throw new Error('crm is still paused');
+  }, {timeoutMs: 15000});
+  await page.waitForSelector(row + '[data-paused="false"]', {state: 'attached'});
+}
+
+/// The lookup by order code alone finds the order's one event and shows it.
+async function checkLookupByCode(page, fed, step) {
+  step('looking up ' + fed.syncedCode + ' by its code alone');
+  await page.fill('#lookup-organizer', '');
+  await page.fill('#lookup-event', '');
+  await page.fill('#lookup-code', fed.syncedCode);
+  await page.click('#lookup-submit');
+  await expectText(page, '[data-testid="lookup-order"]', fed.syncedCode, 'the order found by its code');
+  if ((await page.inputValue('#lookup-event')) !== fed.event) throw new Error('the lookup by code did not fill in the event');
+}
+
+/// Throws when the page logged console errors after the first `since` of them.
+function noConsoleErrors(consoleErrors, since, during) {
+  const added = consoleErrors.slice(since);
+  if (added.length) throw new Error('console errors during ' + during + ': ' + added.join('; '));
+}
+
 /// Opens the dashboard in headless Chromium and runs every check; keeps the page in run.page (for
 /// the failure screenshot) and the browser in run.context (closed by the caller).
 export async function checkDashboard({base, token, opts, run, fed, step}) {
@@ -282,8 +329,15 @@ export async function checkDashboard({base, token, opts, run, fed, step}) {
   await checkOverview(page, base, step);
   await checkFirstView(page, base, consoleErrors, step);
   await checkParkedJobs(page, base, fed, step);
+  noConsoleErrors(consoleErrors, 0, 'the parked jobs');
+  // A wrong token (401/403) and an unknown order (404) are provoked on purpose: the browser logs
+  // those failed requests, so only the checks after them must add no console error.
   await checkRetry(page, base, token, fed, step);
   await checkLookup(page, base, fed, step);
+  const provoked = consoleErrors.length;
+  await checkLookupByCode(page, fed, step);
+  await checkPause(page, base, step);
+  noConsoleErrors(consoleErrors, provoked, 'the lookup by code and the pause buttons');
 
   if (pageErrors.length) throw new Error('script errors in the page: ' + pageErrors.join('; '));
   if (foreign.length) throw new Error('the page requested something outside the node: ' + foreign.join(', '));

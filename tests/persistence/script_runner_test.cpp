@@ -15,7 +15,8 @@ TEST_F(script_runner_test, every_embedded_script_loads_with_its_build_time_sha) 
   for (const char* verb : verbs) {
     const auto* s = find_script(verb);
     ASSERT_NE(s, nullptr) << verb;
-    EXPECT_EQ(s->fixed_keys, 10);
+    // The 10 queue keys; claim also reads the provider's pause flag.
+    EXPECT_EQ(s->fixed_keys, std::string(verb) == "claim" ? 11 : 10) << verb;
     auto sha = raw({"SCRIPT", "LOAD", s->source});
     EXPECT_EQ(sha.str, s->sha1) << verb;
   }
@@ -45,6 +46,7 @@ TEST_F(script_runner_test, calls_are_checked_before_sending) {
 TEST_F(script_runner_test, a_script_error_is_a_server_error) {
   script_runner runner(connection());
   auto keys = key_space().queue("crm").all();
+  keys.push_back(key_space().provider_pause("crm"));
   auto r = runner.run({"claim", keys, {"not-a-number"}});
   EXPECT_EQ(r.code(), persistence_errc::server_error);
 }

@@ -1,14 +1,20 @@
--- claim-10.lua: hands up to N due items to one node with a lease and a fresh fencing token.
--- KEYS: the 10 queue keys (prelude). No per-item keys: the items are found here.
+-- claim-11.lua: hands up to N due items to one node with a lease and a fresh fencing token.
+-- KEYS: the 10 queue keys (prelude), [11] the provider's pause hash. No per-item keys: the
+-- items are found here.
 -- ARGV: now, log cap, log retention, [4] node, [5] lease_until ms, [6] max items,
 --       [7] promote limit (how many schedule entries whose not_before passed join ready per call).
 -- Due = waiting, not parked, not a follow-up, not_before <= now. Order: lowest fair score first
 -- (round-robin over events, oldest first within an event; see prelude place_ready).
 -- The audit log gets the 'started' entry when the attempt ends (complete/reschedule/park/expiry),
 -- because this script cannot name the per-order log keys in advance.
+-- A paused provider (KEYS[11] exists) hands out nothing: its items wait where they are, using
+-- no attempts, on every node at once. Expired leases are still reported so they are swept.
 -- Result: {expired leases visible, id1, token1, item1 JSON, id2, token2, item2 JSON, ...}
 local node, lease_until = ARGV[4], tonumber(ARGV[5])
 local max_items, promote = tonumber(ARGV[6]), tonumber(ARGV[7])
+if redis.call('EXISTS', KEYS[11]) == 1 then
+  return {redis.call('ZCOUNT', K_LEASES, '-inf', NOW)}
+end
 local due = redis.call('ZRANGEBYSCORE', K_SCHEDULE, '-inf', NOW, 'LIMIT', 0, promote)
 for _, id in ipairs(due) do
   redis.call('ZREM', K_SCHEDULE, id)
