@@ -323,17 +323,9 @@ void batch_call::fail_all(const std::vector<member*>& members, const sync_error&
 void batch_call::log_exchange(const http_call& call, const http::http_result& result,
                               std::size_t records) const {
   if (!log_wanted(context_->log, log_level::debug)) return;
-  std::string outcome;
-  if (result.response) {
-    outcome = std::to_string(result.response->status);
-  } else {
-    outcome = to_string(result.error ? result.error->kind : http::transport_error_kind::closed);
-  }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(result.elapsed).count();
-  context_->log(log_level::debug, "rest provider \"" + context_->provider_id +
-                                      "\": " + describe_for_log(call) + " (" +
-                                      std::to_string(records) + " records) -> " + outcome + " (" +
-                                      std::to_string(ms) + " ms)");
+  context_->log(log_level::debug,
+                "rest provider \"" + context_->provider_id + "\": " + describe_for_log(call) +
+                    " (" + std::to_string(records) + " records) -> " + outcome_for_log(result));
 }
 
 void batch_call::warn(const std::string& text) const {

@@ -12,18 +12,11 @@ const std::vector<placeholder> call_placeholders{placeholder::base_url, placehol
                                                  placeholder::property_names, placeholder::inputs};
 
 /// One record's input of a read: the object's own values.
-const std::vector<placeholder> read_input_placeholders{
-    placeholder::id_value,      placeholder::id_field,   placeholder::object_type,
-    placeholder::order_code,    placeholder::event,      placeholder::organizer,
-    placeholder::position_id,   placeholder::mapping_id, placeholder::base_url,
-    placeholder::property_names};
+const std::vector<placeholder>& read_input_placeholders = object_placeholders();
 
 /// One record's input of a write: also the merged fields and the association items.
 std::vector<placeholder> write_input_placeholders() {
-  auto all = read_input_placeholders;
-  all.push_back(placeholder::properties);
-  all.push_back(placeholder::associations);
-  return all;
+  return with_write_values(read_input_placeholders);
 }
 
 void read_json(settings_table& table, const std::string& key,

@@ -2,6 +2,8 @@
 // name the call without its query string and carry a short body excerpt.
 #include "providers/rest/response_classification.hpp"
 
+#include <chrono>
+
 namespace tixsync::providers::rest {
 namespace {
 
@@ -113,6 +115,17 @@ std::string describe_for_log(const http_call& call) {
     at = next;
   }
   return call.method + " " + logged;
+}
+
+std::string outcome_for_log(const http::http_result& result) {
+  std::string outcome;
+  if (result.response) {
+    outcome = std::to_string(result.response->status);
+  } else {
+    outcome = to_string(result.error ? result.error->kind : http::transport_error_kind::closed);
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(result.elapsed).count();
+  return outcome + " (" + std::to_string(ms) + " ms)";
 }
 
 std::string body_excerpt(const std::string& body, std::size_t limit) {

@@ -55,6 +55,8 @@ std::string body_excerpt(const std::string& body, std::size_t limit = 300);
 std::string describe(const http_call& call);
 /// describe() for log lines: path segments holding an e-mail address read "{e-mail}".
 std::string describe_for_log(const http_call& call);
+/// How an exchange ended, for debug lines: "201 (12 ms)", "timeout (2000 ms)".
+std::string outcome_for_log(const http::http_result& result);
 
 /// An unrecoverable error for a 2xx response the provider cannot use (not JSON, no id at the
 /// configured path...): names the call and the problem, with a body excerpt; "bad-response".

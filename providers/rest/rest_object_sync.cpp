@@ -381,16 +381,8 @@ std::optional<std::string> rest_object_sync::error_message(
 
 void rest_object_sync::log_exchange(const http_call& call, const http::http_result& result) const {
   if (!log_wanted(context_->log, log_level::debug)) return;  // one line per request: skip it
-  std::string outcome;
-  if (result.response) {
-    outcome = std::to_string(result.response->status);
-  } else {
-    outcome = to_string(result.error ? result.error->kind : http::transport_error_kind::closed);
-  }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(result.elapsed).count();
-  context_->log(log_level::debug, "rest provider \"" + context_->provider_id +
-                                      "\": " + describe_for_log(call) + " -> " + outcome + " (" +
-                                      std::to_string(ms) + " ms)");
+  context_->log(log_level::debug, "rest provider \"" + context_->provider_id + "\": " +
+                                      describe_for_log(call) + " -> " + outcome_for_log(result));
 }
 
 std::optional<json> rest_object_sync::parse_body(const http_call& call,

@@ -11,23 +11,12 @@
 namespace tixsync::providers::rest {
 namespace {
 
-const std::vector<placeholder> without_external_id{
-    placeholder::id_value,      placeholder::id_field,   placeholder::object_type,
-    placeholder::order_code,    placeholder::event,      placeholder::organizer,
-    placeholder::position_id,   placeholder::mapping_id, placeholder::base_url,
-    placeholder::property_names};
+const std::vector<placeholder>& without_external_id = object_placeholders();
 
 std::vector<placeholder> with_external_id() {
   auto all = without_external_id;
   all.push_back(placeholder::external_id);
   return all;
-}
-
-/// What a create or update body may use besides the URL's placeholders.
-std::vector<placeholder> with_write_values(std::vector<placeholder> allowed) {
-  allowed.push_back(placeholder::properties);
-  allowed.push_back(placeholder::associations);
-  return allowed;
 }
 
 std::vector<placeholder> association_item_placeholders() {

@@ -29,6 +29,21 @@ bool all_digits(const std::string& text) {
 
 }  // namespace
 
+const std::vector<placeholder>& object_placeholders() {
+  static const std::vector<placeholder> all{placeholder::id_value,    placeholder::id_field,
+                                            placeholder::object_type, placeholder::order_code,
+                                            placeholder::event,       placeholder::organizer,
+                                            placeholder::position_id, placeholder::mapping_id,
+                                            placeholder::base_url,    placeholder::property_names};
+  return all;
+}
+
+std::vector<placeholder> with_write_values(std::vector<placeholder> allowed) {
+  allowed.push_back(placeholder::properties);
+  allowed.push_back(placeholder::associations);
+  return allowed;
+}
+
 const char* to_string(placeholder name) {
   switch (name) {
     case placeholder::id_value:

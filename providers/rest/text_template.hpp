@@ -41,6 +41,12 @@ enum class placeholder {
 /// The name without braces, e.g. "id_value".
 const char* to_string(placeholder name);
 
+/// The placeholders of an object's own values (its id, order, event, mapping; no external id),
+/// which every object call and every record of a batch may use.
+const std::vector<placeholder>& object_placeholders();
+/// `allowed` plus what a create or update body may use: {properties} and {associations}.
+std::vector<placeholder> with_write_values(std::vector<placeholder> allowed);
+
 /// The values of one object's placeholders.
 struct placeholder_values {
   std::string id_value;
