@@ -136,7 +136,9 @@ void sync_node::start() {
     if (!redis) throw std::invalid_argument(redis.error().to_string());
     ports = std::move(*redis);
   }
-  auto pool = std::make_shared<store_pool>(std::move(ports), o.store_threads);
+  auto pool = std::make_shared<store_pool>(
+      std::move(ports), o.store_threads,
+      [log = i.rt->log](const std::string& line) { log(log_level::error, line); });
   persistence::status connected;
   pool->run_here([&](store_worker& w) { connected = w.port->connect(); });
   if (!connected) {

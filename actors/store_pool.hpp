@@ -1,20 +1,17 @@
-// The bounded pool of store-worker threads: the only threads that touch the queue. Each owns its
-// queue port (its own Redis connection) and order reader; actors post jobs and get the answers
-// back as messages, so no scheduled actor ever blocks on the queue.
+// The node's store threads (`tx-store-N`), the only threads that touch the queue: a
+// persistence::worker_pool whose threads each own a queue port (its own Redis connection) and an
+// order reader. Actors post jobs and get the answers back as messages, so no scheduled actor ever
+// blocks on the queue.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <thread>
-#include <vector>
 
 #include "actors/event_cache.hpp"
 #include "mapping/order_reader.hpp"
 #include "persistence/queue_port.hpp"
+#include "persistence/worker_pool.hpp"
 
 namespace tixsync::actors {
 
@@ -40,35 +37,26 @@ class store_executor {
   virtual void stop(bool drain) = 0;
 };
 
-/// Runs jobs on a fixed number of threads, in posting order per thread pick-up.
+/// The store threads: unbounded (the actors bound their own in-flight work), drained at a
+/// graceful stop, abandoned at a hard one (their leases run out). A job that throws is counted
+/// and logged through `log`.
 class store_pool final : public store_executor {
  public:
   /// Starts `threads` (>= 1) workers, each with a port of `ports` (which connects lazily).
-  store_pool(persistence::queue_port_factory ports, std::size_t threads);
-  ~store_pool() override;
-  store_pool(const store_pool&) = delete;
-  store_pool& operator=(const store_pool&) = delete;
+  store_pool(persistence::queue_port_factory ports, std::size_t threads,
+             std::function<void(const std::string&)> log);
 
-  bool post(job work) override;
+  bool post(job work) override { return pool_.post(std::move(work)); }
   /// Runs a job on the calling thread with a fresh worker (start-up checks only).
-  void run_here(const job& work);
+  void run_here(const job& work) { pool_.run_here(work); }
   /// Joins the threads as well.
   void stop(bool drain) override;
   /// Jobs waiting or running.
-  std::size_t pending() const;
+  std::size_t pending() const { return pool_.pending(); }
 
  private:
-  void run(std::size_t index);
-
-  persistence::queue_port_factory ports_;
-  event_cache events_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<job> jobs_;
-  std::size_t running_ = 0;
-  bool stopping_ = false;
-  bool drain_ = true;
-  std::vector<std::thread> threads_;
+  std::shared_ptr<event_cache> events_;
+  persistence::worker_pool<store_worker> pool_;
 };
 
 }  // namespace tixsync::actors

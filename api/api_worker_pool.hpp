@@ -1,11 +1,12 @@
-// The fixed pool of threads that does the HTTP API's blocking Redis work, so no I/O thread ever
-// waits on Redis. Each thread owns its own Redis connection and stores (hiredis contexts are not
-// thread-safe); jobs wait in a bounded FIFO and a full queue is refused, never grown.
+// The threads that do the HTTP API's blocking Redis work (`tx-api-N`), so no I/O thread ever
+// waits on Redis: a persistence::worker_pool whose threads each own a Redis connection and the
+// stores over it (hiredis contexts are not thread-safe). Jobs wait in a bounded FIFO; a full
+// queue is refused, never grown; at stop the queued jobs still run.
 #pragma once
 
 #include <cstddef>
 #include <functional>
-#include <memory>
+#include <string>
 
 #include "persistence/audit_log.hpp"
 #include "persistence/keys.hpp"
@@ -15,6 +16,7 @@
 #include "persistence/redis_connection.hpp"
 #include "persistence/result_store.hpp"
 #include "persistence/snapshot_store.hpp"
+#include "persistence/worker_pool.hpp"
 
 namespace tixsync::api {
 
@@ -32,28 +34,16 @@ struct redis_worker {
   persistence::provider_pause_store pauses;
 };
 
-class api_worker_pool {
- public:
-  using job = std::function<void(redis_worker& worker)>;
+using api_worker_pool = persistence::worker_pool<redis_worker>;
 
-  /// Starts `threads` (>= 1) threads; each connects lazily on its first job. At most
-  /// `max_queued` jobs wait; more are refused by post().
-  api_worker_pool(persistence::connection_options redis, persistence::key_space keys, int threads,
-                  std::size_t max_queued = 1000);
-  /// stop().
-  ~api_worker_pool();
-  api_worker_pool(const api_worker_pool&) = delete;
-  api_worker_pool& operator=(const api_worker_pool&) = delete;
+/// The API pool's settings: `threads` (>= 1) threads, at most `max_queued` jobs waiting, queued
+/// jobs run at stop, failed jobs logged through `log`.
+persistence::worker_pool_options api_pool_options(int threads,
+                                                  std::function<void(const std::string&)> log,
+                                                  std::size_t max_queued = 1000);
 
-  /// Queues `work`; false (and `work` dropped unrun) when the queue is full or the pool stopped.
-  /// An exception thrown by `work` is swallowed (the caller's responder then answers 500).
-  bool post(job work);
-  /// Runs the jobs already queued, then joins the threads. Idempotent.
-  void stop();
-
- private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
-};
+/// Makes each thread's redis_worker (which connects lazily on its first command).
+api_worker_pool::factory redis_workers(persistence::connection_options redis,
+                                       persistence::key_space keys);
 
 }  // namespace tixsync::api

@@ -143,7 +143,8 @@ node_api_options observed(node_api_options o, node_api::impl* api) {
 node_api::impl::impl(node_api_options o)
     : options(observed(std::move(o), this)),
       keys(options.key_prefix),
-      pool(options.redis, keys, options.redis_threads) {
+      pool(api_pool_options(options.redis_threads, options.log),
+           redis_workers(options.redis, keys)) {
   for (const auto& p : options.providers)
     metrics.emplace(p.id, std::make_unique<provider_metrics>());
   providers::http::client_options client;
