@@ -1,4 +1,5 @@
-// The counters of a node since its start, as sync_node::stats() reports them.
+// The counters of a node since its start, as sync_node::stats() reports them and the HTTP API
+// shows them (api::node_counters). A plain header without CAF, so api/ includes it.
 #pragma once
 
 #include <cstdint>

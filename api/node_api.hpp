@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/node_stats.hpp"
 #include "api/router.hpp"
 #include "persistence/redis_connection.hpp"
 
@@ -31,19 +32,9 @@ struct api_provider {
   bool enabled = true;
 };
 
-/// The node's counters (sync_node::stats() of the running node; node-wide, not per provider).
-struct node_counters {
-  std::uint64_t orders_claimed = 0;
-  std::uint64_t orders_synced = 0;
-  std::uint64_t orders_skipped = 0;
-  std::uint64_t orders_rescheduled = 0;
-  std::uint64_t orders_parked = 0;
-  std::uint64_t objects_synced = 0;
-  std::uint64_t objects_unchanged = 0;
-  std::uint64_t objects_empty = 0;
-  std::uint64_t in_flight = 0;
-  std::uint64_t store_errors = 0;
-};
+/// The node's counters (sync_node::stats() of the running node; node-wide, not per provider):
+/// the node's own struct, a plain header, so a new counter is added in one place.
+using node_counters = actors::node_stats;
 
 /// Everything the API needs from the node that runs it.
 struct node_api_options {
