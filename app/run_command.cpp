@@ -18,6 +18,7 @@
 #include "actors/node.hpp"
 #include "app/commands.hpp"
 #include "app/embedded_redis.hpp"
+#include "app/heartbeat.hpp"
 #include "app/input_files.hpp"
 #include "app/node_http.hpp"
 #include "app/open_files.hpp"
@@ -25,7 +26,6 @@
 #include "app/provider_factory.hpp"
 #include "app/queue_access.hpp"
 #include "config/config_loader.hpp"
-#include "persistence/node_registry.hpp"
 #include "persistence/queue_store.hpp"
 #include "persistence/snapshot_store.hpp"
 
@@ -41,11 +41,6 @@ struct run_options {
   bool exit_when_drained = false;
   bool show_synced = false;
 };
-
-/// Heartbeats are written this often and live this long: a node that stops beating (killed) is
-/// shown as gone after the time-to-live.
-constexpr std::chrono::milliseconds heartbeat_interval{2000};
-constexpr std::chrono::milliseconds heartbeat_ttl{10000};
 
 std::string host_name() {
   char name[256] = {};
@@ -180,11 +175,11 @@ void print_summary(const actors::node_stats& stats, const actors::stop_report& r
   }
 }
 
-void run_node(const run_options& options) {
+/// The config, checked whole before anything starts, so a bad one changes nothing (exit 2).
+config::load_result load_checked_config(const run_options& options) {
   auto loaded = config::load_config(options.config_path);
   if (!loaded.ok()) throw command_error(exit_bad_input, config::format_problems(loaded.problems));
   const auto& config = loaded.config;
-  // Checked before anything starts, so a bad provider table changes nothing.
   if (auto problems = check_provider_settings(config); !problems.empty()) {
     throw command_error(exit_bad_input, config::format_problems(problems));
   }
@@ -195,27 +190,28 @@ void run_node(const run_options& options) {
   if (options.feed_orders.empty() != options.feed_event.empty()) {
     throw command_error(exit_usage, "--feed and --feed-event go together");
   }
-  // Before anything opens descriptors; a cap the limit cannot hold is refused before any change.
-  const std::size_t http_connections = http_connection_cap(config, raise_open_file_limit());
+  return loaded;
+}
 
-  // Signals are taken by this thread with sigtimedwait; every thread started later inherits
-  // the mask, so no other thread is interrupted.
+/// Blocks SIGINT and SIGTERM in this thread: they are taken with sigtimedwait, and every thread
+/// started later inherits the mask, so no other thread is interrupted.
+sigset_t block_stop_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
 
-  std::unique_ptr<embedded_redis> embedded;
-  if (config.redis.embedded) {
-    embedded = std::make_unique<embedded_redis>(options.data_dir);
-    std::cerr << "embedded redis-server (pid " << embedded->pid() << ") at "
-              << embedded->socket_path() << "\n";
-  }
+/// The node's options from the config: the one place the config becomes actors::node_options
+/// (the log sink, and so the log level, included).
+actors::node_options node_options_of(const config::tixsync_config& config,
+                                     const embedded_redis* embedded) {
   actors::node_options node;
   node.node_name = config.node.name;
   node.log = make_log_sink(config.log);
-  node.redis = endpoint_of(config.redis, embedded.get(), node.log);
+  node.redis = endpoint_of(config.redis, embedded, node.log);
   node.concurrency = static_cast<std::size_t>(config.node.concurrency);
   node.claim_batch = static_cast<std::size_t>(config.node.claim_batch);
   node.scheduler_threads = static_cast<std::size_t>(config.node.scheduler_threads);
@@ -226,6 +222,140 @@ void run_node(const run_options& options) {
   node.context.shop_base_url = config.shop.url;
   node.context.language = config.shop.language;
   node.queue = queue_options_of(config, persistence::key_space(node.redis.prefix));
+  return node;
+}
+
+/// 0 starting, 1 running, 2 draining: what /readyz reports.
+using node_phase = std::atomic<int>;
+
+/// The HTTP listener of [http] over the running node, or null when it is off, or when its
+/// default port is taken (a warning): a node without an [http] table still syncs. A configured
+/// listener that cannot listen hard-stops the node and throws.
+std::unique_ptr<node_http> start_http(const config::tixsync_config& config,
+                                      const built_providers& built,
+                                      const actors::node_options& node, actors::sync_node& worker,
+                                      const node_phase& phase, std::size_t max_connections) {
+  if (!config.http.enabled) return nullptr;
+  node_http::node_view view;
+  view.node_name = node.node_name;
+  view.max_connections = max_connections;
+  view.redis = actors::connection_of(node.redis);
+  view.key_prefix = node.redis.prefix;
+  view.stats = [&worker] { return worker.stats(); };
+  view.state = [&phase] {
+    const int p = phase.load();
+    return std::string(p == 0 ? "starting" : p == 1 ? "running" : "draining");
+  };
+  view.log = [log = node.log](const std::string& message) {
+    log(actors::log_level::warning, message);
+  };
+  try {
+    auto http = std::make_unique<node_http>(config, built, std::move(view));
+    std::cerr << "dashboard: " << http->address() << "/\n";
+    return http;
+  } catch (const command_error& e) {
+    if (config.http.configured) {
+      worker.hard_stop();
+      throw;
+    }
+    std::cerr << "warning: " << e.what() << " (set [http] port, or enabled = false)\n";
+    return nullptr;
+  }
+}
+
+/// What the node says about itself in its heartbeat.
+persistence::node_heartbeat heartbeat_of(const config::tixsync_config& config,
+                                         const actors::node_options& node, const node_http* http) {
+  persistence::node_heartbeat beat;
+  beat.name = node.node_name;
+  beat.host = host_name();
+  beat.pid = static_cast<std::int64_t>(getpid());
+  beat.started_ms = now_ms();
+  beat.concurrency = static_cast<int>(node.concurrency);
+  if (http) beat.http = http->address();
+  for (const auto& provider : config.providers) {
+    if (provider.enabled) beat.providers.push_back(provider.id);
+  }
+  return beat;
+}
+
+/// A running node and what serves it until it stops: the signal loop and the drain.
+struct node_run {
+  const run_options& options;
+  const config::tixsync_config& config;
+  actors::sync_node& worker;
+  node_http* http;
+  heartbeat& beat;
+  embedded_redis* embedded;
+  node_phase& phase;
+  persistence::queue_store& queue;
+  std::size_t fed;
+  actors::log_sink log;
+
+  actors::stop_report report;
+  bool redis_lost = false;
+  bool stopping = false;
+  std::thread stopper;
+
+  /// Serves until a signal (or --exit-when-drained) drained the node, a second signal stopped it
+  /// at once, or the embedded redis-server is gone.
+  void serve(const sigset_t& signals) {
+    auto log_error = [this](const std::string& message) { log(actors::log_level::error, message); };
+    const timespec tick{0, 200 * 1000 * 1000};
+    for (;;) {
+      if (embedded && !embedded->keep_alive(log_error)) {
+        redis_lost = true;
+        if (http) http->stop_accepting();
+        worker.hard_stop();  // leases run out; the next start resumes the work
+        break;
+      }
+      if (sigtimedwait(&signals, nullptr, &tick) > 0) {
+        if (stopping) {
+          std::cerr << "\nsecond signal: stopping at once; leases expire and other nodes resume\n";
+          worker.hard_stop();
+          break;
+        }
+        std::cerr << "\nstopping: draining for up to " << config.node.grace.count() << " ms\n";
+        begin_stop();
+      }
+      beat.tick(worker.stats());
+      if (stopping) {
+        if (worker.stats().in_flight == 0 && stopper.joinable()) break;
+        continue;
+      }
+      print_progress(worker.stats(), fed, false);
+      if (options.exit_when_drained && pending_items(queue, config) == 0 &&
+          worker.stats().in_flight == 0) {
+        begin_stop();
+      }
+    }
+    if (stopper.joinable()) stopper.join();
+  }
+
+  /// Stops accepting HTTP and drains the node on a thread of its own, so the loop still beats
+  /// and takes a second signal.
+  void begin_stop() {
+    stopping = true;
+    phase = 2;
+    if (http) http->stop_accepting();
+    stopper = std::thread([this] { report = worker.stop(); });
+  }
+};
+
+void run_node(const run_options& options) {
+  const auto loaded = load_checked_config(options);
+  const auto& config = loaded.config;
+  // Before anything opens descriptors; a cap the limit cannot hold is refused before any change.
+  const std::size_t http_connections = http_connection_cap(config, raise_open_file_limit());
+  const sigset_t signals = block_stop_signals();
+
+  std::unique_ptr<embedded_redis> embedded;
+  if (config.redis.embedded) {
+    embedded = std::make_unique<embedded_redis>(options.data_dir);
+    std::cerr << "embedded redis-server (pid " << embedded->pid() << ") at "
+              << embedded->socket_path() << "\n";
+  }
+  actors::node_options node = node_options_of(config, embedded.get());
   for (const auto& warning : loaded.warnings) {
     node.log(actors::log_level::warning, "config: " + warning.to_string());
   }
@@ -253,133 +383,26 @@ void run_node(const run_options& options) {
   } catch (const std::exception& e) {
     throw command_error(exit_unavailable, std::string("cannot start the node: ") + e.what());
   }
-  // 0 starting, 1 running, 2 draining: what /readyz reports.
-  std::atomic<int> phase{1};
-  std::unique_ptr<node_http> http;
-  if (config.http.enabled) {
-    node_http::node_view view;
-    view.node_name = node.node_name;
-    view.max_connections = http_connections;
-    view.redis = actors::connection_of(node.redis);
-    view.key_prefix = node.redis.prefix;
-    view.stats = [&worker] {
-      const auto s = worker.stats();
-      api::node_counters c;
-      c.orders_claimed = s.orders_claimed;
-      c.orders_synced = s.orders_synced;
-      c.orders_skipped = s.orders_skipped;
-      c.orders_rescheduled = s.orders_rescheduled;
-      c.orders_parked = s.orders_parked;
-      c.objects_synced = s.objects_synced;
-      c.objects_unchanged = s.objects_unchanged;
-      c.objects_empty = s.objects_empty;
-      c.in_flight = s.in_flight;
-      c.store_errors = s.store_errors;
-      return c;
-    };
-    view.state = [&phase] {
-      const int p = phase.load();
-      return std::string(p == 0 ? "starting" : p == 1 ? "running" : "draining");
-    };
-    view.log = [log = node.log](const std::string& message) {
-      log(actors::log_level::warning, message);
-    };
-    try {
-      http = std::make_unique<node_http>(config, built, std::move(view));
-      metrics->attach(&http->node_api());
-      std::cerr << "dashboard: " << http->address() << "/\n";
-    } catch (const command_error& e) {
-      // Without an [http] table the listener is a default: a node whose port is taken (e.g.
-      // several nodes on one machine) still syncs. A configured listener must work.
-      if (config.http.configured) {
-        worker.hard_stop();
-        throw;
-      }
-      std::cerr << "warning: " << e.what() << " (set [http] port, or enabled = false)\n";
-    }
-  }
-  auto stop_http = [&http] {
-    if (http) http->stop_accepting();
-  };
+  node_phase phase{1};
+  auto http = start_http(config, built, node, worker, phase, http_connections);
+  if (http) metrics->attach(&http->node_api());
   std::cerr << "node " << node.node_name << " running; Ctrl-C stops it\n";
 
-  // The heartbeat: `tixsync jobs --nodes` (and redis-cli) tell live nodes from gone ones.
-  persistence::node_registry nodes(connection, keys);
-  persistence::node_heartbeat beat;
-  beat.name = node.node_name;
-  beat.host = host_name();
-  beat.pid = static_cast<std::int64_t>(getpid());
-  beat.started_ms = now_ms();
-  beat.concurrency = static_cast<int>(node.concurrency);
-  if (http) beat.http = http->address();
-  for (const auto& provider : config.providers) {
-    if (provider.enabled) beat.providers.push_back(provider.id);
-  }
-  std::int64_t next_beat_ms = 0;
-  auto send_beat = [&] {
-    if (now_ms() < next_beat_ms) return;
-    next_beat_ms = now_ms() + heartbeat_interval.count();
-    const auto stats = worker.stats();
-    beat.beat_ms = now_ms();
-    beat.in_flight = static_cast<std::int64_t>(stats.in_flight);
-    beat.synced = static_cast<std::int64_t>(stats.orders_synced);
-    auto s = nodes.beat(beat, heartbeat_ttl);
-    if (!s.ok()) node.log(actors::log_level::warning, "heartbeat not written: " + s.to_string());
-  };
-
-  std::thread stopper;
-  actors::stop_report report;
-  bool stopping = false;
-  bool redis_lost = false;
-  auto log_error = [log = node.log](const std::string& message) {
-    log(actors::log_level::error, message);
-  };
-  const timespec tick{0, 200 * 1000 * 1000};
-  for (;;) {
-    if (embedded && !embedded->keep_alive(log_error)) {
-      redis_lost = true;
-      stop_http();
-      worker.hard_stop();  // leases run out; the next start resumes the work
-      break;
-    }
-    int signal = sigtimedwait(&signals, nullptr, &tick);
-    if (signal > 0) {
-      if (stopping) {
-        std::cerr << "\nsecond signal: stopping at once; leases expire and other nodes resume\n";
-        worker.hard_stop();
-        break;
-      }
-      std::cerr << "\nstopping: draining for up to " << config.node.grace.count() << " ms\n";
-      stopping = true;
-      phase = 2;
-      stop_http();
-      stopper = std::thread([&] { report = worker.stop(); });
-    }
-    send_beat();
-    if (stopping) {
-      if (worker.stats().in_flight == 0 && stopper.joinable()) break;
-      continue;
-    }
-    print_progress(worker.stats(), fed, false);
-    if (options.exit_when_drained && pending_items(queue, config) == 0 &&
-        worker.stats().in_flight == 0) {
-      stopping = true;
-      phase = 2;
-      stop_http();
-      stopper = std::thread([&] { report = worker.stop(); });
-    }
-  }
-  if (stopper.joinable()) stopper.join();
+  heartbeat beat(
+      actors::connection_of(node.redis), keys, heartbeat_of(config, node, http.get()),
+      [log = node.log](const std::string& message) { log(actors::log_level::warning, message); });
+  node_run run{options,        config, worker, http.get(), beat,
+               embedded.get(), phase,  queue,  fed,        node.log};
+  run.serve(signals);
   metrics->attach(nullptr);
   if (http) http->stop();
-  if (redis_lost) {
+  if (run.redis_lost) {
+    beat.stop();
     throw command_error(exit_unavailable, "the embedded redis-server is gone; the node stopped");
   }
-  if (auto s = nodes.leave(beat.name); !s.ok()) {
-    node.log(actors::log_level::warning, "heartbeat not removed: " + s.to_string());
-  }
+  beat.leave();
   print_progress(worker.stats(), fed, true);
-  print_summary(worker.stats(), report, built, options.show_synced);
+  print_summary(worker.stats(), run.report, built, options.show_synced);
 }
 
 }  // namespace

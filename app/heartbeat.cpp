@@ -1,0 +1,62 @@
+// heartbeat: the beats and the leave of a running node, written on the heartbeat's own thread.
+#include "app/heartbeat.hpp"
+
+#include <memory>
+#include <utility>
+
+#include "app/queue_access.hpp"
+
+namespace tixsync::app {
+namespace {
+
+persistence::worker_pool_options beat_pool_options(std::function<void(const std::string&)> log) {
+  persistence::worker_pool_options o;
+  o.name = "tx-beat";
+  o.threads = 1;
+  o.max_queued = 1;  // a slow Redis skips beats rather than piling them up
+  o.on_stop = persistence::drain_policy::run_queued;
+  o.log = std::move(log);
+  return o;
+}
+
+}  // namespace
+
+heartbeat::beat_writer::beat_writer(const persistence::connection_options& redis,
+                                    const persistence::key_space& keys)
+    : connection(redis), nodes(connection, keys) {}
+
+heartbeat::heartbeat(persistence::connection_options redis, persistence::key_space keys,
+                     persistence::node_heartbeat beat, std::function<void(const std::string&)> log)
+    : beat_(std::move(beat)),
+      log_(log),
+      pool_(beat_pool_options(log), [redis = std::move(redis), keys = std::move(keys)] {
+        return std::make_unique<beat_writer>(redis, keys);
+      }) {}
+
+void heartbeat::tick(const actors::node_stats& stats) {
+  const std::int64_t now = now_ms();
+  if (now < next_beat_ms_) return;
+  next_beat_ms_ = now + interval.count();
+  beat_.beat_ms = now;
+  beat_.in_flight = static_cast<std::int64_t>(stats.in_flight);
+  beat_.synced = static_cast<std::int64_t>(stats.orders_synced);
+  pool_.post([beat = beat_, log = log_](beat_writer& w) {
+    auto s = w.nodes.beat(beat, ttl);
+    if (!s.ok() && log) log("heartbeat not written: " + s.to_string());
+  });
+}
+
+void heartbeat::leave() {
+  pool_.post([name = beat_.name, log = log_](beat_writer& w) {
+    if (auto s = w.nodes.leave(name); !s.ok() && log) {
+      log("heartbeat not removed: " + s.to_string());
+    }
+  });
+  pool_.stop(persistence::drain_policy::run_queued, "");
+}
+
+void heartbeat::stop() {
+  pool_.stop(persistence::drain_policy::abandon_queued, "the node stopped without its Redis");
+}
+
+}  // namespace tixsync::app
