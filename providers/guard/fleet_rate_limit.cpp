@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <future>
 
 #include "persistence/rate_limit_store.hpp"
 #include "persistence/redis_connection.hpp"
+#include "persistence/worker_pool.hpp"
 
 namespace tixsync::providers::guard {
 namespace {
@@ -45,6 +47,53 @@ persistence::quota_announcement to_announcement(const http::announced_quota& quo
   return out;
 }
 
+persistence::worker_pool_options redis_thread(const log_sink& log) {
+  persistence::worker_pool_options o;
+  o.name = "tx-fleet";
+  o.threads = 1;
+  o.max_queued = 1;  // only the guard's thread posts, one call at a time
+  o.on_stop = persistence::drain_policy::run_queued;
+  o.log = [log](const std::string& line) {
+    if (log) log(log_level::error, line);
+  };
+  return o;
+}
+
+}  // namespace
+
+struct fleet_redis_caller {
+  fleet_redis_caller(const persistence::connection_options& redis,
+                     const persistence::key_space& keys)
+      : connection(redis), store(connection, keys) {}
+  persistence::redis_connection connection;
+  persistence::rate_limit_store store;
+};
+
+namespace {
+
+using grant_or_error = persistence::status_or<persistence::token_grant>;
+
+/// Runs `take` on the Redis thread and waits for its answer (a job that throws, or a stopped
+/// pool, answers as a lost connection).
+grant_or_error take_on(persistence::worker_pool<fleet_redis_caller>& redis,
+                       std::function<grant_or_error(persistence::rate_limit_store&)> take) {
+  auto answer = std::make_shared<std::promise<grant_or_error>>();
+  auto future = answer->get_future();
+  const bool posted = redis.post([answer, take = std::move(take)](fleet_redis_caller& caller) {
+    answer->set_value(take(caller.store));
+  });
+  if (!posted) {
+    return grant_or_error(persistence::persistence_errc::connection_lost,
+                          "the rate limit's Redis thread is stopped");
+  }
+  try {
+    return future.get();
+  } catch (const std::future_error&) {
+    return grant_or_error(persistence::persistence_errc::connection_lost,
+                          "the rate limit's Redis call failed");
+  }
+}
+
 }  // namespace
 
 fleet_rate_limit::fleet_rate_limit(std::string provider, const limit_options& limits,
@@ -58,9 +107,12 @@ fleet_rate_limit::fleet_rate_limit(std::string provider, const limit_options& li
       fleet_(std::move(fleet)),
       log_(std::move(log)),
       clock_(clock ? std::move(clock) : real_clock()),
-      connection_(std::make_unique<persistence::redis_connection>(guard_connection(fleet_.redis))),
-      store_(std::make_unique<persistence::rate_limit_store>(
-          *connection_, persistence::key_space(fleet_.key_prefix))),
+      redis_(std::make_unique<persistence::worker_pool<fleet_redis_caller>>(
+          redis_thread(log_),
+          [redis = guard_connection(fleet_.redis),
+           keys = persistence::key_space(fleet_.key_prefix)] {
+            return std::make_unique<fleet_redis_caller>(redis, keys);
+          })),
       fallback_(limits.rate / std::max(limits.expected_nodes, 1),
                 std::max(1, burst_ / std::max(limits.expected_nodes, 1)), clock_),
       announced_(std::move(announced)) {
@@ -127,7 +179,9 @@ fleet_rate_limit::fetch_result fleet_rate_limit::fetch(int wanted, int in_flight
       ++applied_;
     }
   }
-  auto grant = store_->take(provider_, rate_, burst_, std::max(wanted, 1), 0, announcement);
+  auto grant = take_on(*redis_, [&](persistence::rate_limit_store& store) {
+    return store.take(provider_, rate_, burst_, std::max(wanted, 1), 0, announcement);
+  });
   if (!grant) {
     result.error = grant.error().to_string();
     return result;

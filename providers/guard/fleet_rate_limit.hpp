@@ -2,7 +2,10 @@
 // chunks (up to rate/10, at least 1) and handed out locally; while Redis is unreachable, the
 // node's share of the rate (rate / expected_nodes) from a local bucket, with one warning.
 // Split in two on purpose: the token pool is read under the guard's lock from any thread, while
-// fetch() talks to Redis on the guard's own thread only, without the lock.
+// fetch() is called on the guard's own thread only, without the lock. Its Redis call runs on a
+// worker pool of one thread of its own (`tx-fleet-0`), not the API's: a token fetch must not
+// wait behind the API's queued dashboard and webhook work, and the API pool exists only with
+// [http] enabled.
 #pragma once
 
 #include <atomic>
@@ -14,11 +17,13 @@
 #include "providers/guard/token_bucket.hpp"
 
 namespace tixsync::persistence {
-class redis_connection;
-class rate_limit_store;
+template <class State>
+class worker_pool;
 }  // namespace tixsync::persistence
 
 namespace tixsync::providers::guard {
+
+struct fleet_redis_caller;  // the Redis thread's connection and rate_limit_store
 
 class fleet_rate_limit {
  public:
@@ -55,7 +60,7 @@ class fleet_rate_limit {
 
   // --- on the guard's thread, without the lock ---
   /// One take_tokens call, applying the latest announced quota first; `in_flight` calls of this
-  /// node may not be counted in it yet (they are kept in reserve).
+  /// node may not be counted in it yet (they are kept in reserve). Waits for the Redis thread.
   fetch_result fetch(int wanted, int in_flight = 0);
 
   int chunk() const { return chunk_; }
@@ -71,8 +76,7 @@ class fleet_rate_limit {
   fleet_options fleet_;
   log_sink log_;
   clock_source clock_;
-  std::unique_ptr<persistence::redis_connection> connection_;
-  std::unique_ptr<persistence::rate_limit_store> store_;
+  std::unique_ptr<persistence::worker_pool<fleet_redis_caller>> redis_;
   token_bucket fallback_;
   int pool_ = 0;
   guard_time pool_expires_{};
