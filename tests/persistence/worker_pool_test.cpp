@@ -14,11 +14,13 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/captured_log.hpp"
 #include "tests/support/eventually.hpp"
 
 namespace tixsync::persistence {
 namespace {
 
+using tixsync::testing::captured_log;
 using tixsync::testing::eventually;
 
 /// What a test thread owns: the thread it was made on.
@@ -26,25 +28,8 @@ struct thread_state {
   std::thread::id made_on = std::this_thread::get_id();
 };
 
-/// Log lines of a pool, thread-safe.
-struct log_lines {
-  std::mutex mutex;
-  std::vector<std::string> lines;
-
-  std::function<void(const std::string&)> sink() {
-    return [this](const std::string& line) {
-      std::lock_guard<std::mutex> lock(mutex);
-      lines.push_back(line);
-    };
-  }
-  std::vector<std::string> snapshot() {
-    std::lock_guard<std::mutex> lock(mutex);
-    return lines;
-  }
-};
-
 worker_pool_options options_of(std::size_t threads, std::size_t max_queued, drain_policy policy,
-                               log_lines& log) {
+                               captured_log& log) {
   worker_pool_options o;
   o.name = "tx-test";
   o.threads = threads;
@@ -74,7 +59,7 @@ struct gate {
 };
 
 TEST(worker_pool, each_thread_makes_its_state_once_and_carries_the_pool_name) {
-  log_lines log;
+  captured_log log;
   worker_pool<thread_state> pool(options_of(2, 0, drain_policy::run_queued, log), states());
   std::mutex mutex;
   std::set<std::string> names;
@@ -97,7 +82,7 @@ TEST(worker_pool, each_thread_makes_its_state_once_and_carries_the_pool_name) {
 }
 
 TEST(worker_pool, a_full_queue_refuses_at_once) {
-  log_lines log;
+  captured_log log;
   worker_pool<thread_state> pool(options_of(1, 2, drain_policy::run_queued, log), states());
   gate g;
   ASSERT_TRUE(pool.post(g.hold()));
@@ -113,7 +98,7 @@ TEST(worker_pool, a_full_queue_refuses_at_once) {
 }
 
 TEST(worker_pool, run_queued_policy_runs_what_waits_then_refuses) {
-  log_lines log;
+  captured_log log;
   worker_pool<thread_state> pool(options_of(1, 0, drain_policy::run_queued, log), states());
   gate g;
   ASSERT_TRUE(pool.post(g.hold()));
@@ -125,11 +110,11 @@ TEST(worker_pool, run_queued_policy_runs_what_waits_then_refuses) {
   stopper.join();
   EXPECT_EQ(ran.load(), 5);
   EXPECT_EQ(pool.abandoned(), 0u);
-  EXPECT_TRUE(log.snapshot().empty());
+  EXPECT_TRUE(log.lines().empty());
 }
 
 TEST(worker_pool, abandon_policy_drops_what_waits_and_logs_how_many_and_why) {
-  log_lines log;
+  captured_log log;
   worker_pool<thread_state> pool(options_of(1, 0, drain_policy::run_queued, log), states());
   gate g;
   ASSERT_TRUE(pool.post(g.hold()));
@@ -144,13 +129,13 @@ TEST(worker_pool, abandon_policy_drops_what_waits_and_logs_how_many_and_why) {
   opener.join();
   EXPECT_EQ(ran.load(), 0);
   EXPECT_EQ(pool.abandoned(), 3u);
-  const auto lines = log.snapshot();
+  const auto lines = log.lines();
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0], "tx-test: 3 queued job(s) abandoned unrun: stopped at once");
 }
 
 TEST(worker_pool, a_throwing_job_is_counted_and_logged_and_the_thread_carries_on) {
-  log_lines log;
+  captured_log log;
   worker_pool<thread_state> pool(options_of(1, 0, drain_policy::run_queued, log), states());
   ASSERT_TRUE(pool.post([](thread_state&) { throw std::runtime_error("no such key"); }));
   ASSERT_TRUE(pool.post([](thread_state&) { throw 42; }));
@@ -159,14 +144,14 @@ TEST(worker_pool, a_throwing_job_is_counted_and_logged_and_the_thread_carries_on
   pool.stop();
   EXPECT_TRUE(after.load());
   EXPECT_EQ(pool.failures(), 2u);
-  const auto lines = log.snapshot();
+  const auto lines = log.lines();
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0], "tx-test: a job failed: no such key");
   EXPECT_EQ(lines[1], "tx-test: a job failed with an unknown exception");
 }
 
 TEST(worker_pool, run_here_uses_a_state_of_the_calling_thread) {
-  log_lines log;
+  captured_log log;
   worker_pool<thread_state> pool(options_of(1, 0, drain_policy::run_queued, log), states());
   bool mine = false;
   pool.run_here([&](thread_state& s) { mine = s.made_on == std::this_thread::get_id(); });
@@ -176,7 +161,7 @@ TEST(worker_pool, run_here_uses_a_state_of_the_calling_thread) {
 }
 
 TEST(worker_pool, a_thread_whose_state_cannot_be_made_logs_it_and_the_others_work) {
-  log_lines log;
+  captured_log log;
   std::atomic<int> made{0};
   worker_pool<thread_state> pool(options_of(2, 0, drain_policy::run_queued, log), [&made] {
     if (made++ == 0) throw std::runtime_error("cannot set up");
@@ -187,7 +172,7 @@ TEST(worker_pool, a_thread_whose_state_cannot_be_made_logs_it_and_the_others_wor
   pool.stop();
   EXPECT_EQ(ran.load(), 4);
   EXPECT_EQ(pool.failures(), 1u);
-  const auto lines = log.snapshot();
+  const auto lines = log.lines();
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0], "tx-test: a thread could not set up: cannot set up");
 }
