@@ -1,6 +1,10 @@
 // A bounded pool for blocking provider code: a fixed number of worker threads and a bounded
 // queue. Every submitted task either runs or is abandoned with a reason, exactly once; a full
 // queue rejects at once instead of blocking the submitter (which may be a scheduler thread).
+// It is not persistence::worker_pool (the Redis threads' pool) on purpose: its contract is the
+// provider's, every task ending exactly once through its own `abandon` with a sync_error (a
+// rejection on the submitter's thread, a throw converted by to_sync_error, a shutdown as
+// retryable), and providers/ stays free of persistence/ and Redis.
 #pragma once
 
 #include <condition_variable>
