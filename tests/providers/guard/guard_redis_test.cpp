@@ -1,8 +1,14 @@
 // The fleet-wide rate limit of guarded providers against a real redis-server: two "nodes" (two
 // guards, each with its own connection) share one provider's bucket and together never start
 // more calls than the bucket granted; the chunk size; an unreachable Redis falls back to the
-// node's share with one warning, and the guard goes back to Redis when it returns.
+// node's share with one warning, and the guard goes back to Redis when it returns; the tokens are
+// taken on the rate limit's own Redis thread.
+#include <pthread.h>
+
 #include <algorithm>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "providers/guard/fleet_rate_limit.hpp"
 #include "providers/guard/guarded_provider.hpp"
@@ -103,6 +109,28 @@ TEST(FleetRateLimit, TakesATenthOfTheRatePerRedisCall) {
   EXPECT_EQ(f.wanted(0), 1);
   EXPECT_EQ(f.wanted(3), 3);  // no more than the waiting calls need
   EXPECT_EQ(f.wanted(500), 10);
+}
+
+TEST_F(GuardRedisTest, TokensAreTakenOnTheRateLimitsOwnRedisThread) {
+  fleet_options f = fleet();
+  std::mutex mutex;
+  std::vector<std::string> threads;
+  f.redis.round_trip = [&](std::chrono::microseconds) {
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof name);
+    std::lock_guard<std::mutex> lock(mutex);
+    threads.push_back(name);
+  };
+  limit_options l;
+  l.rate = 100;
+  l.burst = 50;
+  fleet_rate_limit limit("crm", l, f, {}, real_clock());
+  const auto result = limit.fetch(3);
+  ASSERT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(result.granted, 3);
+  std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_FALSE(threads.empty());
+  for (const auto& name : threads) EXPECT_EQ(name, "tx-fleet-0");
 }
 
 TEST_F(GuardRedisTest, AnUnreachableRedisFallsBackToTheNodesShareWithOneWarning) {
