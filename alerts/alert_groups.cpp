@@ -38,6 +38,10 @@ alert_groups::group* alert_groups::find_or_add(const std::string& key) {
   return &groups_[key];
 }
 
+void alert_groups::count_held_back(const group& g, std::int64_t now_ms) {
+  if (g.last_sent_ms != 0 && now_ms - g.last_sent_ms < interval_ms_) ++suppressed_;
+}
+
 void alert_groups::parked(const std::string& provider, const std::string& state,
                           const std::string& cause, const std::string& event,
                           const std::string& order, std::int64_t now_ms) {
@@ -47,6 +51,7 @@ void alert_groups::parked(const std::string& provider, const std::string& state,
   g->provider = provider;
   g->state = state;
   g->cause = cause;
+  count_held_back(*g, now_ms);
   if (g->count++ == 0) g->first_ms = now_ms;
   if (g->orders.size() < orders_per_message) g->orders.push_back(event + "/" + order);
 }
@@ -56,6 +61,7 @@ void alert_groups::circuit(const std::string& provider, bool opened, std::int64_
   if (!g) return;
   g->kind = "circuit";
   g->provider = provider;
+  count_held_back(*g, now_ms);
   if (g->count++ == 0) g->first_ms = now_ms;
   if (g->changes.size() < 20) g->changes.push_back(opened ? "opened" : "closed");
   g->state = opened ? "open" : "closed";  // the newest state

@@ -38,6 +38,9 @@ class alert_groups {
   std::vector<alert_message> due(std::int64_t now_ms);
   /// Events dropped because max_groups was reached.
   std::uint64_t dropped() const { return dropped_; }
+  /// Events that came while their group's interval since its last message ran: held back and
+  /// summed up in the group's next message.
+  std::uint64_t suppressed() const { return suppressed_; }
 
  private:
   struct group {
@@ -49,6 +52,8 @@ class alert_groups {
     std::int64_t last_sent_ms = 0;  ///< 0: never sent
   };
   group* find_or_add(const std::string& key);
+  /// Counts an event of `g` that its interval holds back.
+  void count_held_back(const group& g, std::int64_t now_ms);
   alert_message render(const std::string& key, group& g, std::int64_t now_ms) const;
 
   std::string node_;
@@ -56,6 +61,7 @@ class alert_groups {
   std::size_t max_groups_;
   std::map<std::string, group> groups_;
   std::uint64_t dropped_ = 0;
+  std::uint64_t suppressed_ = 0;
 };
 
 }  // namespace tixsync::alerts

@@ -64,7 +64,7 @@ void alert_sender::stop() {
 
 sender_stats alert_sender::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return {sent_.load(), failed_.load(), groups_.dropped()};
+  return {sent_.load(), failed_.load(), groups_.suppressed(), groups_.dropped()};
 }
 
 void alert_sender::watch_circuits(std::int64_t now_ms) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "alerts/alert_groups.hpp"
+#include "alerts/alert_stats.hpp"
 
 namespace tixsync::providers::http {
 class http_client;
@@ -42,13 +43,6 @@ struct sender_options {
   std::function<std::vector<circuit_reading>()> circuits;
   /// One line per failed delivery (no secrets); may be empty.
   std::function<void(const std::string&)> log;
-};
-
-/// Delivery counters.
-struct sender_stats {
-  std::uint64_t sent = 0;     ///< answered 2xx
-  std::uint64_t failed = 0;   ///< not delivered (transport error or another status)
-  std::uint64_t dropped = 0;  ///< events beyond the group cap
 };
 
 class alert_sender {

@@ -3,10 +3,13 @@
 // retried, parked by reason, objects by action: the node's sync_observer feeds them), queue
 // gauges read from Redis at scrape time (bounded: counts per state and at most 1000 due items
 // per provider for the backlog per event), each HTTP provider's circuit and guard counters,
-// the requests to pretix and its failed fetches by reason, and the latency histograms.
+// the requests to pretix and its failed fetches by reason, the alert webhook's deliveries, and
+// the latency histograms.
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <mutex>
 
 #include "api/catch_up_poller.hpp"
 #include "api/node_api_impl.hpp"
@@ -116,6 +119,30 @@ void guard_families(node_api::impl& api, prometheus_text& out) {
   }
 }
 
+/// The alert webhook's deliveries ([alerts]; no lines without it).
+void alert_families(node_api::impl& api, prometheus_text& out) {
+  std::function<alerts::sender_stats()> read;
+  {
+    std::lock_guard<std::mutex> lock(api.alerts_mutex);
+    read = api.alert_stats;
+  }
+  if (!read) return;
+  const auto s = read();
+  const metric_labels node{{"node", api.options.node_name}};
+  auto counter = [&](const char* name, const char* help, std::uint64_t value) {
+    out.family(name, "counter", help);
+    out.sample(name, node, static_cast<double>(value));
+  };
+  counter("tixsync_alerts_sent_total", "Alert messages the receiver answered with 2xx.", s.sent);
+  counter("tixsync_alerts_failed_total",
+          "Alert messages not delivered (no answer or another status); never resent.", s.failed);
+  counter("tixsync_alerts_suppressed_total",
+          "Alert events held back by [alerts] min_interval, summed up in a later message.",
+          s.suppressed);
+  counter("tixsync_alerts_dropped_total", "Alert events dropped beyond the cap on alert groups.",
+          s.dropped);
+}
+
 /// The shop client's requests to pretix by outcome, and the fetches that failed by reason.
 void pretix_families(node_api::impl& api, prometheus_text& out) {
   out.family("tixsync_pretix_requests_total", "counter",
@@ -214,6 +241,7 @@ http_response scrape(node_api::impl& api, redis_worker& worker) {
   node_families(api, out);
   sync_families(api, out);
   guard_families(api, out);
+  alert_families(api, out);
   const std::string problem = queue_families(api, worker, out);
   catch_up_families(api, worker, out);
   out.family("tixsync_redis_up", "gauge", "1 when the queue gauges could be read from Redis.");

@@ -456,6 +456,11 @@ void node_api::record_redis_round_trip(std::chrono::microseconds duration, redis
       .record(duration);
 }
 
+void node_api::set_alert_stats(std::function<alerts::sender_stats()> stats) {
+  std::lock_guard<std::mutex> lock(impl_->alerts_mutex);
+  impl_->alert_stats = std::move(stats);
+}
+
 void node_api::stop() {
   // Polls end (and give their leases back) while the workers and the pretix client still run.
   if (impl_->catch_up) impl_->catch_up->stop();

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "actors/node_stats.hpp"
+#include "alerts/alert_stats.hpp"
 #include "api/router.hpp"
 #include "persistence/redis_connection.hpp"
 
@@ -134,6 +135,10 @@ class node_api {
   /// by themselves. Thread-safe.
   void record_redis_round_trip(std::chrono::microseconds duration,
                                redis_client client = redis_client::node);
+
+  /// Where /metrics reads the alert webhook's delivery counters (tixsync_alerts_*); until it is
+  /// set, as without [alerts], /metrics has no such lines. Thread-safe.
+  void set_alert_stats(std::function<alerts::sender_stats()> stats);
 
   /// Finishes queued Redis work and stops the pretix client. Call after the server stopped.
   void stop();

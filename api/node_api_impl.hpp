@@ -87,6 +87,10 @@ struct node_api::impl {
   std::map<std::string, std::shared_ptr<resync_job>> resync_jobs;
   std::uint64_t resync_started = 0;
 
+  /// The alert sender's counters (node_api::set_alert_stats); empty without [alerts].
+  std::mutex alerts_mutex;
+  std::function<alerts::sender_stats()> alert_stats;
+
   /// Polls pretix for orders whose webhooks were lost; null when [shop] catch_up is off.
   std::unique_ptr<catch_up_poller> catch_up;
 

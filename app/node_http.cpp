@@ -10,6 +10,11 @@
 
 namespace tixsync::app {
 
+void api_sync_observer::attach(api::node_api* api) {
+  if (api && alerts_) api->set_alert_stats([alerts = alerts_] { return alerts->stats(); });
+  api_.store(api);
+}
+
 void api_sync_observer::order_synced(const std::string& provider,
                                      std::optional<std::chrono::milliseconds> latency) {
   auto* api = api_.load(std::memory_order_acquire);

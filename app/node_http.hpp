@@ -30,7 +30,8 @@ namespace tixsync::app {
 class api_sync_observer : public actors::sync_observer {
  public:
   /// Sets the API to feed (null: none). Detach before the API goes, after the node stopped.
-  void attach(api::node_api* api) { api_.store(api); }
+  /// Also hands the alert sender's counters to the API's /metrics.
+  void attach(api::node_api* api);
   /// Sets the alert sender (before the node starts; it must outlive the node).
   void set_alerts(std::shared_ptr<alerts::alert_sender> alerts) { alerts_ = std::move(alerts); }
 

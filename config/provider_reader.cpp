@@ -26,14 +26,13 @@ bool is_identifier(const std::string& text, bool allow_slash) {
   return true;
 }
 
-void read_retry(table_reader& p, providers::retry_policy& retry) {
+void read_retry(table_reader& p, retry_policy& retry) {
   const toml::table* table = p.table("retry");
   if (!table) return;
   table_reader r(*table, p.path_of("retry"), p.sink());
   std::string mode;
   if (r.choice("mode", mode, {"exponential", "fixed"})) {
-    retry.mode =
-        mode == "fixed" ? providers::backoff_mode::fixed : providers::backoff_mode::exponential;
+    retry.mode = mode == "fixed" ? backoff_mode::fixed : backoff_mode::exponential;
   }
   const milliseconds day(24LL * 3600 * 1000);
   r.duration("base", retry.base, milliseconds(1), day);
@@ -53,9 +52,9 @@ std::string status_suggestion(const std::string& word) {
   std::string lower;
   for (char c : word) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::set<std::string> names{"cancelled"};
-  for (const auto& [code, name] : providers::order_status_codes()) names.insert(name);
+  for (const auto& [code, name] : order_status_codes()) names.insert(name);
   const std::string name = closest_key(lower, names);
-  for (const auto& [code, status_name] : providers::order_status_codes()) {
+  for (const auto& [code, status_name] : order_status_codes()) {
     if (lower == code || status_name == name || (name == "cancelled" && code == "c")) return code;
   }
   return "";
@@ -65,7 +64,7 @@ void read_statuses(table_reader& r, const toml::node& node, std::vector<std::str
   for (std::size_t i = 0; i < statuses.size(); ++i) {
     const std::string& status = statuses[i];
     bool known = false;
-    for (const auto& [code, name] : providers::order_status_codes()) known |= status == code;
+    for (const auto& [code, name] : order_status_codes()) known |= status == code;
     if (known) continue;
     std::string message = "unknown order status '" + status + "'";
     if (auto code = status_suggestion(status); !code.empty()) {
@@ -93,7 +92,7 @@ bool read_nonempty_list(table_reader& r, const std::string& key, std::vector<std
   return true;
 }
 
-void read_order_filter(table_reader& p, providers::order_filter& orders) {
+void read_order_filter(table_reader& p, order_filter& orders) {
   const toml::table* table = p.table("orders");
   if (!table) return;
   table_reader r(*table, p.path_of("orders"), p.sink());

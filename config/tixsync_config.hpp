@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "config/order_filter.hpp"
+#include "config/retry_settings.hpp"
 #include "config/secret.hpp"
 #include "mapping/mapping_definition.hpp"
-#include "providers/order_filter.hpp"
-#include "providers/retry_policy.hpp"
 
 namespace tixsync::config {
 
@@ -182,9 +182,9 @@ struct provider_section {
   std::string mappings_file;          ///< resolved path when mappings came from a file
   source_location mappings_location;  ///< of the `mappings` value in the config file
   std::vector<mapping::mapping_definition> mappings;
-  providers::retry_policy retry;
+  retry_policy retry;
   /// [providers.orders]: which orders the provider syncs, decided when an order is synced.
-  providers::order_filter orders;
+  order_filter orders;
   provider_limits limits;
   provider_circuit_breaker circuit_breaker;
   /// The [providers.<type>] table as JSON, validated later by the provider factory.

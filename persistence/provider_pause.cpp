@@ -1,5 +1,9 @@
-// The provider pause hash: HSET to pause, DEL to resume, HGETALL (pipelined) to read.
+// The provider pause hash: HSET to pause, DEL to resume (both confirmed by replicas like the
+// acknowledging scripts: a pause a failover loses would let every node sync again), HGETALL
+// (pipelined) to read.
 #include "persistence/provider_pause.hpp"
+
+#include "persistence/script_runner.hpp"
 
 namespace tixsync::persistence {
 namespace {
@@ -40,9 +44,10 @@ status provider_pause_store::pause(const std::string& provider, const std::strin
   if (auto s = check_reason(reason); !s) return s;
   if (auto s = validate_identifier("who", who); !s) return s;
   const std::string key = keys_.provider_pause(provider);
-  auto replies = connection_.pipeline({{"DEL", key},
-                                       {"HSET", key, "reason", reason, "who", who, "since",
-                                        std::to_string(now_ms)}});
+  auto replies = script_runner(connection_)
+                     .run_acknowledged({{"DEL", key},
+                                        {"HSET", key, "reason", reason, "who", who, "since",
+                                         std::to_string(now_ms)}});
   if (!replies) return replies.error();
   for (const auto& r : *replies) {
     if (r.is_error()) return {persistence_errc::server_error, "pausing " + provider + ": " + r.str};
@@ -52,12 +57,14 @@ status provider_pause_store::pause(const std::string& provider, const std::strin
 
 status_or<bool> provider_pause_store::resume(const std::string& provider) {
   if (auto s = validate_identifier("provider", provider); !s) return s;
-  auto reply = connection_.command({"DEL", keys_.provider_pause(provider)});
-  if (!reply) return reply.error();
-  if (reply->is_error()) {
-    return status(persistence_errc::server_error, "resuming " + provider + ": " + reply->str);
+  auto replies =
+      script_runner(connection_).run_acknowledged({{"DEL", keys_.provider_pause(provider)}});
+  if (!replies) return replies.error();
+  const auto& reply = replies->front();
+  if (reply.is_error()) {
+    return status(persistence_errc::server_error, "resuming " + provider + ": " + reply.str);
   }
-  return reply->integer > 0;
+  return reply.integer > 0;
 }
 
 status_or<pause_state> provider_pause_store::get(const std::string& provider) {

@@ -76,6 +76,11 @@ status_or<std::vector<redis_value>> script_runner::pipeline_confirmed(
   return replies;
 }
 
+status_or<std::vector<redis_value>> script_runner::run_acknowledged(
+    std::vector<std::vector<std::string>> argvs) {
+  return pipeline_confirmed(argvs, connection_.options().failover.min_replicas_acked > 0);
+}
+
 const detail::embedded_script* find_script(std::string_view name) {
   for (std::size_t i = 0; i < detail::embedded_script_count; ++i) {
     if (name == detail::embedded_scripts[i].name) return &detail::embedded_scripts[i];

@@ -53,6 +53,10 @@ class script_runner {
   /// Runs several calls in one pipeline; calls answered NOSCRIPT are loaded and rerun (in their
   /// order) once. The results keep the order of `calls`; error replies become server_error.
   status_or<std::vector<redis_value>> run_many(const std::vector<script_call>& calls);
+  /// Runs plain write commands in one pipeline and confirms them as an acknowledging script is
+  /// confirmed: ended by WAIT when the connection asks replicas to confirm. Error replies are
+  /// returned as they came; too few confirming replicas fail the call (timeout).
+  status_or<std::vector<redis_value>> run_acknowledged(std::vector<std::vector<std::string>> argvs);
   /// Loads every embedded script (SCRIPT LOAD); optional warm-up.
   status load_all();
 

@@ -9,10 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "providers/order_filter.hpp"
+#include "config/order_filter.hpp"
 #include "providers/provider.hpp"
 
 namespace tixsync::providers {
+
+using config::order_filter;
 
 /// The settings the config gives every provider, whatever its type.
 struct provider_settings {

@@ -10,8 +10,7 @@
 
 #include "alerts/alert_groups.hpp"
 #include "alerts/alert_sender.hpp"
-#include "api/http_server.hpp"
-#include "api/json_response.hpp"
+#include "tests/alerts/alert_receiver.hpp"
 #include "tests/support/eventually.hpp"
 
 namespace tixsync::alerts {
@@ -37,8 +36,10 @@ TEST(AlertGroups, GroupsByProviderAndCauseAndLimitsTheRate) {
   EXPECT_NE(crm503["text"].get<std::string>().find("3 jobs of provider crm parked as exceeded"),
             std::string::npos);
 
+  EXPECT_EQ(groups.suppressed(), 0u);  // the first events of a group wait for no interval
   for (int i = 0; i < 4; ++i) groups.parked("crm", "exceeded", "http-503", "org/ev", "D", t0 + 2);
   EXPECT_TRUE(groups.due(t0 + 30000).empty());  // within the interval: held back
+  EXPECT_EQ(groups.suppressed(), 4u);
   auto next = groups.due(t0 + 60001);
   ASSERT_EQ(next.size(), 1u);
   EXPECT_EQ(next[0].body["count"], 4);
@@ -71,35 +72,8 @@ TEST(AlertGroups, GroupsAreBounded) {
   EXPECT_EQ(groups.dropped(), 1u);
 }
 
-/// A loopback webhook receiver: keeps every POSTed JSON body, answers `status`.
-class receiver {
- public:
-  explicit receiver(int status) {
-    api::router routes;
-    routes.add_sync("POST", "/hook/{secret}", [this, status](const api::http_request& r) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      bodies_.push_back(nlohmann::json::parse(r.body, nullptr, false));
-      return api::json_response(status, {{"ok", status < 300}});
-    });
-    server_ = std::make_unique<api::http_server>(api::server_options{}, std::move(routes));
-    server_->start();
-  }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(server_->port()) + "/hook/t0k3n";
-  }
-  std::vector<nlohmann::json> bodies() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return bodies_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<nlohmann::json> bodies_;
-  std::unique_ptr<api::http_server> server_;
-};
-
 TEST(AlertSender, PostsGroupedMessagesAndCircuitChangesToTheReceiver) {
-  receiver hook(200);
+  testing::alert_receiver hook(200);
   std::mutex circuit_mutex;
   circuit_reading crm{"crm", true, 0};
   sender_options o;
@@ -149,7 +123,7 @@ TEST(AlertSender, PostsGroupedMessagesAndCircuitChangesToTheReceiver) {
 }
 
 TEST(AlertSender, AReceiverThatFailsIsLoggedAndCountedNotRetried) {
-  receiver hook(500);
+  testing::alert_receiver hook(500);
   std::mutex log_mutex;
   std::vector<std::string> lines;
   sender_options o;

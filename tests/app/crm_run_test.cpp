@@ -7,8 +7,6 @@
 // they do not sync without a call to the CRM.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -17,7 +15,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -30,6 +27,7 @@
 #include "tests/support/node_child.hpp"
 #include "tests/support/prometheus_parser.hpp"
 #include "tests/support/test_data.hpp"
+#include "tests/support/webhook_signature.hpp"
 
 namespace tixsync::testing {
 namespace {
@@ -40,20 +38,8 @@ const std::string examples = std::string(TIXSYNC_TEST_DATA_DIR) + "/../../exampl
 const std::string crm_token = "e2e-crm-token-81f2-SECRET";
 const std::string hook_secret = "e2e-hook-secret-09c3-SECRET";
 
-/// "t=<timestamp>,v1=" and the hex HMAC-SHA256 of "<timestamp>.<body>", computed with OpenSSL.
 std::string expected_signature(const std::string& timestamp, const std::string& body) {
-  const std::string text = timestamp + "." + body;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), hook_secret.data(), static_cast<int>(hook_secret.size()),
-       reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
-  std::string hex = "t=" + timestamp + ",v1=";
-  char byte[3];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
-    hex += byte;
-  }
-  return hex;
+  return tixsync::testing::expected_webhook_signature(hook_secret, timestamp, body);
 }
 
 /// The sample orders: how many, distinct e-mails, positions.

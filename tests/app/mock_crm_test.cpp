@@ -4,22 +4,19 @@
 // the real `tixsync mock-crm` program: port from its first line, one request, SIGTERM, exit 0.
 #include "app/mock_crm.hpp"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "tests/support/command.hpp"
-#include "tests/support/http_fetch.hpp"
 #include "tests/support/eventually.hpp"
+#include "tests/support/http_fetch.hpp"
+#include "tests/support/mock_crm_child.hpp"
 
 namespace tixsync::app {
 namespace {
@@ -301,78 +298,13 @@ TEST_F(MockCrm, ResetForgetsEverythingAndRestoresTheStartFaults) {
   EXPECT_EQ(crm_->dump(), json::object());
 }
 
-/// `tixsync mock-crm` as a child process with its stdout on a pipe; killed by PID if still
-/// running when the test ends.
-class mock_crm_process {
- public:
-  explicit mock_crm_process(const std::vector<std::string>& args) {
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      close(out[1]);
-      std::vector<std::string> argv{TIXSYNC_BINARY, "mock-crm"};
-      argv.insert(argv.end(), args.begin(), args.end());
-      std::vector<char*> raw;
-      for (auto& a : argv) raw.push_back(a.data());
-      raw.push_back(nullptr);
-      execv(raw[0], raw.data());
-      _exit(127);
-    }
-    close(out[1]);
-    out_ = out[0];
-  }
-  ~mock_crm_process() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) close(out_);
-  }
-  /// The first line of stdout, "" when none comes within 20 s.
-  std::string first_line() {
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    char c = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      if (read(out_, &c, 1) != 1 || c == '\n') return line;
-      line.push_back(c);
-    }
-    return "";
-  }
-  /// Sends SIGTERM and returns the exit code (-1 when it did not exit normally within 20 s).
-  int terminate() {
-    kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-};
-
 TEST(MockCrmCommand, PrintsItsPortServesAndExitsZeroOnSigterm) {
   // The child inherits the variable; the token never appears on its command line.
   setenv("TIXSYNC_TEST_MOCK_TOKEN", "from-env", 1);
-  mock_crm_process process(
+  // Its port comes from the first line it prints, "mock-crm listening on http://127.0.0.1:PORT".
+  tixsync::testing::mock_crm_child process(
       {"--port", "0", "--seed", "7", "--token-env", "TIXSYNC_TEST_MOCK_TOKEN"});
-  const std::string line = process.first_line();
-  const std::string prefix = "mock-crm listening on http://127.0.0.1:";
-  ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
-  const int port = std::stoi(line.substr(prefix.size()));
+  const int port = process.port();
   ASSERT_GT(port, 0);
   auto created = fetch("POST", port, "/api/contact", R"({"email":"a@b.c"})",
                        {{"Authorization", "Bearer from-env"}});

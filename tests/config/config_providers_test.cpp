@@ -114,7 +114,7 @@ TEST(ConfigProviders, TypeSettingsRetryAndLimits) {
   const auto& p = result.config.providers.at(0);
   EXPECT_EQ(p.events, std::vector<std::string>{"org/ev"});
   EXPECT_TRUE(p.native_lists);
-  EXPECT_EQ(p.retry.mode, providers::backoff_mode::fixed);
+  EXPECT_EQ(p.retry.mode, backoff_mode::fixed);
   EXPECT_EQ(p.retry.fixed_delay.count(), 90000);
   EXPECT_EQ(p.retry.max_attempts, 3);
   EXPECT_DOUBLE_EQ(p.limits.rate, 2.5);

@@ -328,7 +328,8 @@ TEST_F(fault_webhook_token, a_node_takes_its_webhook_token_on_the_webhook_and_no
       fetch("POST", port, webhook_path + "?token=" + fleet_webhook_token, payload);
   EXPECT_EQ(accepted.status, 503) << accepted.body;
   EXPECT_NE(accepted.body.find("pretix"), std::string::npos) << accepted.body;
-  // The API token no longer opens the webhook; the webhook token opens nothing else.
+  // With a webhook token set, the API token does not open the webhook; the webhook token opens
+  // nothing else.
   expect_error(fetch("POST", port, webhook_path + "?token=" + fleet_api_token, payload), 401,
                "wrong webhook token");
   expect_error(fetch("POST", port, orders_path, order_,

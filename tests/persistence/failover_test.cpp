@@ -1,11 +1,13 @@
 // Redis Sentinel failover against real processes (a master, a replica, three sentinels): the
 // connection finds the master, follows a failover (by command and by SIGKILL) with the scripts
-// loaded again on the new master, refuses to acknowledge a write no replica confirmed, and
-// reports sentinels that name nothing usable. Also AUTH with an ACL user name.
+// loaded again on the new master, refuses to acknowledge a write no replica confirmed (a queue
+// script, a provider's pause and resume), and reports sentinels that name nothing usable. Also
+// AUTH with an ACL user name.
 #include <gtest/gtest.h>
 
 #include <mutex>
 
+#include "persistence/provider_pause.hpp"
 #include "persistence/queue_store.hpp"
 #include "persistence/redis_connection.hpp"
 #include "tests/support/redis_sentinel.hpp"
@@ -128,6 +130,47 @@ TEST_F(RedisFailover, AWriteNoReplicaConfirmedIsNotAcknowledged) {
   ASSERT_TRUE(group_.wait_replica_known(1, 30s));
   auto confirmed = queue.enqueue({ref("L2"), "order_placed", std::nullopt, std::nullopt}, t0);
   EXPECT_TRUE(confirmed.ok()) << confirmed.error().to_string();
+}
+
+/// The pause of provider "crm" as server `server` holds it (a direct connection).
+pause_state pause_on(redis_sentinel_group& group, int server) {
+  connection_options o;
+  o.port = group.server(server).port();
+  redis_connection direct(o);
+  auto state = provider_pause_store(direct, key_space()).get("crm");
+  EXPECT_TRUE(state.ok()) << state.error().to_string();
+  return state.ok() ? *state : pause_state{};
+}
+
+TEST_F(RedisFailover, APauseOrResumeNoReplicaConfirmedIsNotAcknowledged) {
+  auto o = options();
+  o.failover.replica_ack_timeout = 300ms;
+  redis_connection c(o);
+  provider_pause_store pauses(c, key_space());
+  group_.server(1).kill();
+  auto lonely = pauses.pause("crm", "CRM maintenance", "cli", t0);
+  ASSERT_FALSE(lonely.ok());
+  EXPECT_EQ(lonely.code(), make_error_code(persistence_errc::timeout));
+  EXPECT_NE(lonely.message().find("not confirmed by 1 replica(s) within 300 ms"), std::string::npos)
+      << lonely.message();
+  auto unconfirmed_resume = pauses.resume("crm");
+  ASSERT_FALSE(unconfirmed_resume.ok());
+  EXPECT_EQ(unconfirmed_resume.code(), make_error_code(persistence_errc::timeout));
+  EXPECT_NE(unconfirmed_resume.error().message().find("not confirmed by 1 replica(s)"),
+            std::string::npos)
+      << unconfirmed_resume.error().message();
+
+  group_.server(1).start();
+  ASSERT_TRUE(group_.wait_replica_known(1, 30s));
+  auto paused = pauses.pause("crm", "CRM maintenance", "cli", t0);
+  ASSERT_TRUE(paused.ok()) << paused.to_string();
+  // Acknowledged: the replica has it.
+  EXPECT_TRUE(pause_on(group_, 1).paused);
+  EXPECT_EQ(pause_on(group_, 1).reason, "CRM maintenance");
+  auto resumed = pauses.resume("crm");
+  ASSERT_TRUE(resumed.ok()) << resumed.error().to_string();
+  EXPECT_TRUE(*resumed);
+  EXPECT_FALSE(pause_on(group_, 1).paused);
 }
 
 TEST_F(RedisFailover, SentinelsThatNameNothingUsableFailWithWhatEachSaid) {

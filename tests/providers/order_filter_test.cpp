@@ -1,7 +1,7 @@
 // Tests for order_filter and the configured providers' should_sync_order: every rule on its own,
 // the defaults that sync every order, and a configured provider that asks its filter before the
 // inner provider's own decision.
-#include "providers/order_filter.hpp"
+#include "config/order_filter.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,7 +23,7 @@ mapping::order order_of(std::string status, bool testmode = false, std::string c
 
 TEST(order_filter, the_default_syncs_every_order) {
   const order_filter all;
-  for (const auto& [code, name] : order_status_codes()) {
+  for (const auto& [code, name] : config::order_status_codes()) {
     EXPECT_TRUE(all.accepts(order_of(code, true, "pretixpos", true))) << name;
   }
 }

@@ -1,6 +1,6 @@
 // `tixsync mock-crm` as a child process for end-to-end tests: started on a free port with its
 // token and webhook secret from the environment (CRM_TOKEN, HOOK_SECRET), its port read from the
-// first line it prints, stopped by PID when the test ends.
+// first line it prints, stopped by PID (by the test, or when the test ends).
 #pragma once
 
 #include <poll.h>
@@ -51,17 +51,28 @@ class mock_crm_child {
     if (line.rfind(prefix, 0) == 0) port_ = std::stoi(line.substr(prefix.size()));
   }
   ~mock_crm_child() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      for (int i = 0; i < 1000 && waitpid(pid_, nullptr, WNOHANG) != pid_; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (i == 999) {
-          kill(pid_, SIGKILL);
-          waitpid(pid_, nullptr, 0);
-        }
-      }
+    if (pid_ > 0 && terminate() == -1 && pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
     }
     if (out_ >= 0) close(out_);
+  }
+  mock_crm_child(const mock_crm_child&) = delete;
+  mock_crm_child& operator=(const mock_crm_child&) = delete;
+
+  /// Sends SIGTERM and waits at most 10 s: the exit code, -1 when it did not exit normally (a
+  /// signal, or still running: then the destructor kills it).
+  int terminate() {
+    kill(pid_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 1000; ++i) {
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
   }
   /// 0 when the mock did not say where it listens.
   int port() const { return port_; }

@@ -5,12 +5,9 @@
 // and the circuit breaker opening during a mock outage, answering without requests, and closing
 // after its cooldown once the mock is back.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdlib.h>
 
 #include <chrono>
-#include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -23,6 +20,7 @@
 #include "tests/providers/provider_test_support.hpp"
 #include "tests/providers/rest/rest_test_support.hpp"
 #include "tests/support/http_fetch.hpp"
+#include "tests/support/webhook_signature.hpp"
 
 namespace tixsync::providers::rest {
 namespace {
@@ -36,23 +34,7 @@ const std::string hook_secret = "hook-secret-55aa-SECRET";
 const std::string token = "guard-token-31bd-SECRET";
 const char* const token_variable = "TIXSYNC_LOOPBACK_CRM_TOKEN";
 
-/// "t=<timestamp>,v1=" and the lower-case hex HMAC-SHA256 of "<timestamp>.<body>", computed here
-/// with OpenSSL.
-std::string expected_signature(const std::string& secret, const std::string& timestamp,
-                               const std::string& body) {
-  const std::string text = timestamp + "." + body;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
-  std::string hex = "t=" + timestamp + ",v1=";
-  char byte[3];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
-    hex += byte;
-  }
-  return hex;
-}
+using tixsync::testing::expected_webhook_signature;
 
 TEST(webhook_loopback, delivers_signed_bodies_the_receiver_can_verify) {
   app::mock_crm_options options;
@@ -91,9 +73,10 @@ TEST(webhook_loopback, delivers_signed_bodies_the_receiver_can_verify) {
     const std::string body = hook["body"];
     const std::string timestamp = hook["headers"]["x-tixsync-timestamp"];
     EXPECT_EQ(hook["headers"]["x-tixsync-signature"],
-              expected_signature(hook_secret, timestamp, body))
+              expected_webhook_signature(hook_secret, timestamp, body))
         << body;
-    EXPECT_NE(hook["headers"]["x-tixsync-signature"], expected_signature("other", timestamp, body));
+    EXPECT_NE(hook["headers"]["x-tixsync-signature"],
+              expected_webhook_signature("other", timestamp, body));
     EXPECT_EQ(hook["json"]["organizer"], "nordlicht");
     EXPECT_EQ(hook["json"]["properties"]["email"],
               hook["json"]["order_code"].get<std::string>() + "@example.org");

@@ -5,15 +5,12 @@
 #include "providers/rest/webhook_provider.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
-#include <cstdio>
 
 #include "providers/rest/http_providers.hpp"
 #include "providers/rest/webhook_signature.hpp"
 #include "tests/providers/provider_test_support.hpp"
 #include "tests/providers/rest/rest_test_support.hpp"
+#include "tests/support/webhook_signature.hpp"
 
 namespace tixsync::providers::rest {
 namespace {
@@ -23,20 +20,9 @@ using testing::respond;
 const std::string hook_secret = "whsec-5a4b3c-SECRET";
 
 /// The expected signature header of `body` sent at `timestamp`, computed without the provider's
-/// code: "t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">".
+/// code.
 std::string expected_signature(const std::string& timestamp, const std::string& body) {
-  const std::string text = timestamp + "." + body;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), hook_secret.data(), static_cast<int>(hook_secret.size()),
-       reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
-  std::string hex = "t=" + timestamp + ",v1=";
-  char byte[3];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
-    hex += byte;
-  }
-  return hex;
+  return tixsync::testing::expected_webhook_signature(hook_secret, timestamp, body);
 }
 
 std::string header(const http::http_request& request, const std::string& name) {

@@ -1,10 +1,10 @@
 // order_filter: the per-order decision of a configured provider; the first rule an order fails
 // is its refusal.
-#include "providers/order_filter.hpp"
+#include "config/order_filter.hpp"
 
 #include <algorithm>
 
-namespace tixsync::providers {
+namespace tixsync::config {
 namespace {
 
 bool listed(const std::vector<std::string>& list, const std::string& value) {
@@ -31,4 +31,4 @@ std::string order_filter::refusal(const mapping::order& order) const {
   return "";
 }
 
-}  // namespace tixsync::providers
+}  // namespace tixsync::config

@@ -9,7 +9,7 @@
 
 #include "mapping/order.hpp"
 
-namespace tixsync::providers {
+namespace tixsync::config {
 
 /// pretix's order status codes with their names: n pending, p paid, e expired, c canceled.
 const std::vector<std::pair<std::string, std::string>>& order_status_codes();
@@ -31,4 +31,4 @@ struct order_filter {
   std::string refusal(const mapping::order& order) const;
 };
 
-}  // namespace tixsync::providers
+}  // namespace tixsync::config
