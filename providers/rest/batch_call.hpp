@@ -66,7 +66,12 @@ class batch_call : public std::enable_shared_from_this<batch_call> {
   /// Sends `endpoint` with the inputs of `members` (expanded from the call's input template; a
   /// member whose input fails to expand fails alone); `next` gets a 2xx answer, anything else
   /// fails the members sent (still open) with its error. False when no member was left to send.
+  /// The call takes its rate token first (rest_context::pace_batch_call); a refused token fails
+  /// the members with the refusal.
   bool send(const batch_endpoint& endpoint, const std::vector<member*>& members, next_step next);
+  /// Sends the built request; `next` or the failure of `members` as for send().
+  void transmit(http::http_request request, const http_call& call,
+                const std::vector<member*>& members, next_step next);
   /// The JSON value of a batch-level placeholder ({inputs}, {property_names}, ...).
   json call_placeholder(placeholder name, const json& inputs) const;
   /// The answer matched to `members` (their keys, and their external ids as aliases), or
