@@ -227,11 +227,6 @@ TEST(rest_batch, a_whole_batch_failure_fails_every_object_with_the_same_classifi
   const std::vector<failure> failures{
       {respond(503, "busy", {{"Retry-After", "7"}}), sync_error_kind::recoverable, "http-503"},
       {respond(429, "{}", {{"Retry-After", "3"}}), sync_error_kind::rate_limited, "http-429"},
-      {respond(200, "<html>gateway</html>"), sync_error_kind::recoverable, "batch-bad-response"},
-      {respond(200, R"({"results": [{"id": "1", "prop)"), sync_error_kind::recoverable,
-       "batch-bad-response"},
-      {respond(200, R"({"status": "COMPLETE"})"), sync_error_kind::recoverable,
-       "batch-bad-response"},
       {transport_failure(http::transport_error_kind::timeout), sync_error_kind::recoverable,
        "timeout"}};
   for (const auto& fail : failures) {
@@ -249,6 +244,45 @@ TEST(rest_batch, a_whole_batch_failure_fails_every_object_with_the_same_classifi
     }
     EXPECT_EQ(results.begin()->second.error->retry_at, results.rbegin()->second.error->retry_at);
   }
+}
+
+TEST(rest_batch, a_2xx_answer_that_cannot_be_read_parks_every_object_as_the_per_object_path_does) {
+  const std::vector<std::string> unreadable{"<html>gateway</html>",
+                                            R"({"results": [{"id": "1", "prop)"};
+  for (const auto& body : unreadable) {
+    batch_fixture single(contact_settings());
+    single.answer_with([&](const http::http_request&) { return respond(200, body); });
+    single.add("a@example.org");
+    const auto alone = single.wait_results(1).begin()->second;
+    ASSERT_FALSE(alone.ok()) << body;
+    EXPECT_EQ(alone.error->kind, sync_error_kind::unrecoverable) << body;
+
+    batch_fixture f;
+    f.answer_with([&](const http::http_request&) { return respond(200, body); });
+    f.add("a@example.org");
+    f.add("b@example.org");
+    const auto results = f.wait_results(2);
+    ASSERT_EQ(f.transport->calls().size(), 1u) << body;
+    for (const auto& [slot, result] : results) {
+      ASSERT_FALSE(result.ok()) << body;
+      // Not retried: the retry policy parks it at once, as it parks the single object.
+      EXPECT_EQ(result.error->kind, alone.error->kind) << body;
+      EXPECT_EQ(result.error->signature, alone.error->signature) << body;
+      EXPECT_NE(result.error->summary().find("HTTP 200, but the body is not JSON"),
+                std::string::npos)
+          << result.error->summary();
+      EXPECT_EQ(all_text(result).find(crm_token), std::string::npos);
+    }
+  }
+  // JSON without the list of records is no answer either.
+  batch_fixture f;
+  f.answer_with(
+      [](const http::http_request&) { return respond(200, R"({"status": "COMPLETE"})"); });
+  f.add("a@example.org");
+  const auto result = f.wait_results(1).begin()->second;
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error->kind, sync_error_kind::unrecoverable);
+  EXPECT_EQ(result.error->signature, "bad-response");
 }
 
 TEST(rest_batch, update_modes_read_first_and_merge_exactly_as_assign_properties_does) {
