@@ -18,9 +18,9 @@ std::string dump(const json& value) {
 }  // namespace
 
 void batch_call::start(std::shared_ptr<const rest_context> context, const object_settings& object,
-                       std::vector<batch_entry> entries, on_finished finished) {
+                       std::vector<batch_entry> entries, on_finished finished, bool paced) {
   auto call = std::make_shared<batch_call>(std::move(context), object, std::move(entries),
-                                           std::move(finished));
+                                           std::move(finished), paced);
   try {
     call->read_existing();
   } catch (...) {
@@ -29,11 +29,12 @@ void batch_call::start(std::shared_ptr<const rest_context> context, const object
 }
 
 batch_call::batch_call(std::shared_ptr<const rest_context> context, const object_settings& object,
-                       std::vector<batch_entry> entries, on_finished finished)
+                       std::vector<batch_entry> entries, on_finished finished, bool paced)
     : context_(std::move(context)),
       object_(object),
       batch_(*object.batch),
-      finished_(std::move(finished)) {
+      finished_(std::move(finished)),
+      token_at_hand_(paced) {
   std::set<std::string> seen;
   members_.reserve(entries.size());
   for (auto& entry : entries) {
@@ -235,7 +236,8 @@ bool batch_call::send(const batch_endpoint& endpoint, const std::vector<member*>
       dump(endpoint.body.expand([&](placeholder p) { return call_placeholder(p, inputs); }));
   request.timeout = context_->settings.connection.request_timeout;
   const http_call call{request.method, request.url, false, endpoint_is_create(endpoint)};
-  if (!context_->pace_batch_call) {
+  if (!context_->pace_batch_call || token_at_hand_) {
+    token_at_hand_ = false;
     transmit(std::move(request), call, members, next);
     return true;
   }
