@@ -84,6 +84,34 @@ void sync_families(node_api::impl& api, prometheus_text& out) {
   }
 }
 
+/// The rate tokens of batch calls and the quotas the destination announced, per provider.
+void guard_pacing_families(
+    const std::vector<std::pair<std::string, providers::guard::guard_stats>>& stats,
+    prometheus_text& out) {
+  out.family("tixsync_guard_paced_calls_total", "counter",
+             "Batch calls (one HTTP request each) given a rate token (sent) or refused one "
+             "(local-rate-limit).");
+  for (const auto& [id, s] : stats) {
+    out.sample("tixsync_guard_paced_calls_total", {{"provider", id}, {"outcome", "sent"}},
+               static_cast<double>(s.paced_calls));
+    out.sample("tixsync_guard_paced_calls_total",
+               {{"provider", id}, {"outcome", "local-rate-limit"}},
+               static_cast<double>(s.rejected_paced_calls));
+  }
+  out.family("tixsync_guard_quota_announcements_total", "counter",
+             "Responses that announced the destination's quota in rate-limit headers.");
+  for (const auto& [id, s] : stats) {
+    out.sample("tixsync_guard_quota_announcements_total", {{"provider", id}},
+               static_cast<double>(s.quota_announcements));
+  }
+  out.family("tixsync_guard_quota_applied_total", "counter",
+             "Announced quotas applied to the fleet-wide rate limit's bucket.");
+  for (const auto& [id, s] : stats) {
+    out.sample("tixsync_guard_quota_applied_total", {{"provider", id}},
+               static_cast<double>(s.quota_applied));
+  }
+}
+
 void guard_families(node_api::impl& api, prometheus_text& out) {
   if (api.options.guards.empty()) return;
   using providers::guard::circuit_state;
@@ -117,6 +145,7 @@ void guard_families(node_api::impl& api, prometheus_text& out) {
   for (const auto& [id, s] : stats) {
     out.sample("tixsync_guard_in_flight", {{"provider", id}}, static_cast<double>(s.in_flight));
   }
+  guard_pacing_families(stats, out);
 }
 
 /// The alert webhook's deliveries ([alerts]; no lines without it).

@@ -79,7 +79,9 @@ On start it prints one line "mock-crm listening on http://ADDRESS:PORT" (the por
                                              VALIDATION_ERROR); failing records give 207 with
                                              errors[] {status, category, message, context (ids,
                                              objectWriteTraceId)}, the others are written;
-                                             upsert results carry "new". Results come back in
+                                             upsert results carry "new"; an upsert input with
+                                             associations fails alone (HubSpot's upsert takes
+                                             none). Results come back in
                                              REVERSE input order, always: match them by id.
   POST  /crm/v3/objects/{type}/search        {filterGroups: [{filters: [{propertyName, operator
                                              EQ|NEQ|IN|NOT_IN|HAS_PROPERTY|NOT_HAS_PROPERTY,

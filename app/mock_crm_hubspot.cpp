@@ -13,7 +13,8 @@
 //   POST  /crm/v3/objects/{type}/batch/read      200 COMPLETE | 207 with errors[] OBJECT_NOT_FOUND
 //   POST  /crm/v3/objects/{type}/batch/create    201 | 207 with errors[] per failing input
 //   POST  /crm/v3/objects/{type}/batch/update    200 | 207
-//   POST  /crm/v3/objects/{type}/batch/upsert    200 | 207 ; results carry "new"
+//   POST  /crm/v3/objects/{type}/batch/upsert    200 | 207 ; results carry "new"; an input with
+//                                                associations fails alone (VALIDATION_ERROR)
 //   POST  /crm/v3/objects/{type}/search          {total, results, paging.next.after}
 //   PUT   /crm/v4/objects/{from}/{fromId}/associations/default/{to}/{toId}
 //   GET   /crm/v4/objects/{from}/{fromId}/associations/{to}
@@ -499,6 +500,15 @@ hubspot_write mock_crm_hubspot::impl::write_one(const std::string& type, const s
   const auto id_it = input.find("id");
   if (id_it == input.end() || !(id_it->is_string() || id_it->is_number())) {
     return {std::nullopt, bad_request("every input needs an id"), false};
+  }
+  // HubSpot's upsert input is id, idProperty, properties and objectWriteTraceId: associations
+  // are not written by it, so an input carrying them is refused rather than written without.
+  if (kind == "batch_upsert" && input.contains("associations")) {
+    return {std::nullopt,
+            bad_request("batch/upsert takes no associations (an input has id, idProperty, "
+                        "properties, objectWriteTraceId): create the record with them, or write "
+                        "them with the associations API"),
+            false};
   }
   const auto id = id_text(*id_it);
   const auto id_property = input.value("idProperty", default_id_property);

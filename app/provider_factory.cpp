@@ -58,6 +58,18 @@ std::shared_ptr<providers::http::quota_board> announced_quota_of(
   return std::make_shared<providers::http::quota_board>(std::move(names));
 }
 
+/// Hands each batch call of a REST provider to its guard for a rate token. The guard is made
+/// after the provider (it wraps it): `guard` is filled in then, and held weakly, since the guard
+/// owns the provider.
+providers::rest::call_pacer pacer_of(
+    std::shared_ptr<std::weak_ptr<providers::guard::guarded_provider>> guard) {
+  return [guard](std::function<void(std::optional<providers::sync_error>)> go) {
+    if (auto target = guard->lock()) return target->pace_call(std::move(go));
+    go(providers::make_sync_error(providers::sync_error_kind::recoverable,
+                                  "The provider is shutting down", {}, "shutdown"));
+  };
+}
+
 }  // namespace
 
 built_providers build_providers(const config::tixsync_config& config,
@@ -74,6 +86,7 @@ built_providers build_providers(const config::tixsync_config& config,
     std::shared_ptr<providers::provider> http;
     auto requests = std::make_shared<providers::http::request_tally>();
     auto announced = announced_quota_of(section.limits);
+    auto guard_slot = std::make_shared<std::weak_ptr<providers::guard::guarded_provider>>();
     try {
       // A null transport: each HTTP provider gets its own client with its own timeouts and CA;
       // it counts its requests where the guard reports them.
@@ -81,6 +94,7 @@ built_providers build_providers(const config::tixsync_config& config,
       options.key_path = key_path_of(i);
       options.request_tally = requests;
       options.announced_quota = announced;
+      options.batch_pacer = pacer_of(guard_slot);
       http = providers::rest::build_http_provider(section, nullptr, environment.log, options);
     } catch (const providers::rest::settings_error& e) {
       throw command_error(exit_bad_input, e.what());
@@ -91,8 +105,12 @@ built_providers build_providers(const config::tixsync_config& config,
     auto guard_options = guard_options_of(config, section, environment);
     guard_options.http_requests = requests;
     guard_options.announced_quota = announced;
+    if (auto rest = std::dynamic_pointer_cast<providers::rest::rest_provider>(http)) {
+      guard_options.batched_types = rest->batched_types();
+    }
     auto guarded = std::make_shared<providers::guard::guarded_provider>(std::move(guard_options),
                                                                         std::move(http));
+    *guard_slot = guarded;
     built.guards.emplace_back(section.id, guarded);
     built.registry->add(guarded, section.enabled);
   }

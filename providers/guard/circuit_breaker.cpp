@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "providers/guard/guard_errors.hpp"
+
 namespace tixsync::providers::guard {
 
 const char* to_string(circuit_state state) {
@@ -20,6 +22,11 @@ const char* to_string(circuit_state state) {
 
 call_outcome classify(const std::optional<sync_error>& error) {
   if (!error) return call_outcome::success;
+  // The guard's own answers (a batch call refused its token) say nothing about the system.
+  if (error->signature == local_rate_limit_signature ||
+      error->signature == shutting_down_signature) {
+    return call_outcome::neutral;
+  }
   switch (error->kind) {
     case sync_error_kind::recoverable:
     case sync_error_kind::rate_limited:

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "persistence/redis_connection.hpp"
@@ -61,6 +62,11 @@ struct guard_options {
   /// ([providers.limits] follow_rate_limit_headers); applied to the fleet-wide bucket with each
   /// take. Null: announcements are not followed. Needs a shared rate.
   std::shared_ptr<http::quota_board> announced_quota;
+  /// External object types whose objects take no rate token in sync_object: the inner provider
+  /// sends them in batch calls and takes one token per HTTP call (guarded_provider::pace_call),
+  /// since a destination's quota counts requests. They still take a concurrency slot and go
+  /// through the circuit breaker.
+  std::set<std::string> batched_types;
 };
 
 /// Counters and gauges of one guarded provider. Counters only grow.
@@ -80,6 +86,8 @@ struct guard_stats {
   bool redis_fallback = false;                  ///< using the per-node share (Redis unreachable)
   std::uint64_t quota_announcements = 0;        ///< responses that announced a quota
   std::uint64_t quota_applied = 0;              ///< announcements applied to the shared bucket
+  std::uint64_t paced_calls = 0;                ///< batch calls given a token (pace_call)
+  std::uint64_t rejected_paced_calls = 0;       ///< batch calls answered "local-rate-limit"
 };
 
 }  // namespace tixsync::providers::guard

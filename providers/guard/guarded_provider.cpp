@@ -1,7 +1,8 @@
 // guarded_provider: the admission path (circuit, slot, token) on the caller's thread when a call
 // can start at once, the completion wrapper that frees the slot and hands it straight to the
-// first waiting call, and the wait queue drained by the guard's own Asio thread (woken by a
-// timer, by Redis answers, and by freed slots the completing thread could not hand over).
+// first waiting call, the tokens of batch calls (pace_call), and the wait queues drained by the
+// guard's own Asio thread (woken by a timer, by Redis answers, and by freed slots the completing
+// thread could not hand over).
 #include "providers/guard/guarded_provider.hpp"
 
 #include <pthread.h>
@@ -86,6 +87,7 @@ class guarded_provider::state : public std::enable_shared_from_this<state> {
   }
 
   void submit(object_request request, object_completion done);
+  void pace(call_go go);
   void stop();
   guard_stats stats() const;
 
@@ -94,29 +96,53 @@ class guarded_provider::state : public std::enable_shared_from_this<state> {
     object_request request;
     object_completion done;
     guard_time deadline;
+    bool takes_token = true;  ///< false for objects of batched types
+  };
+  /// A batch call waiting for its token.
+  struct paced_waiter {
+    call_go go;
+    guard_time deadline;
   };
   struct call {
     object_request request;
     object_completion done;
     circuit_breaker::ticket ticket;
+    bool took_token = true;
   };
+  /// A refusal, told outside the lock: to an object (done) or to a batch call (go).
   struct answer {
-    object_completion done;
+    std::optional<object_completion> done;
+    call_go go;
     sync_error error;
+    void tell() {
+      if (done) {
+        (*done)(object_result::failed(std::move(error)));
+      } else {
+        go(std::move(error));
+      }
+    }
   };
 
   /// Drains the wait queue; `by_timer` when the armed timer fired (not a posted wake-up).
   void pump(bool by_timer);
   void start_call(call c);
-  void finished(const circuit_breaker::ticket& ticket, const std::optional<sync_error>& error);
+  void finished(const circuit_breaker::ticket& ticket, const std::optional<sync_error>& error,
+                bool took_token);
   /// The first waiting call, admitted into the slot just freed, when it may start now from this
   /// thread (closed circuit, a token at hand, no Redis round trip needed).
   std::optional<call> hand_over_locked();
   // The *_locked functions expect mutex_ to be held.
   bool try_token_locked();
+  enum class token_take { granted, fetched, none };
+  /// A token for the next waiter; else one Redis round trip while allowed (`fetched`: the lock
+  /// was released, so the queues must be looked at again), else `none` with `token_wait` set.
+  token_take take_token_locked(std::unique_lock<std::mutex>& lock, int& fetches,
+                               std::optional<guard_duration>& token_wait);
+  /// The queue's expected wait for a token of the next caller that needs one.
+  guard_duration next_token_wait_locked() const;
   guard_duration token_wait_locked() const;
   guard_duration estimate_locked(std::size_t position) const;
-  call admit_locked(object_request request, object_completion done);
+  call admit_locked(object_request request, object_completion done, bool takes_token);
   sync_error circuit_error_locked();
   sync_error rate_error_locked(const std::string& why, guard_duration wait);
   void fetch_tokens(std::unique_lock<std::mutex>& lock);
@@ -134,7 +160,10 @@ class guarded_provider::state : public std::enable_shared_from_this<state> {
   std::optional<token_bucket> bucket_;
   std::unique_ptr<fleet_rate_limit> fleet_;
   std::deque<waiter> waiting_;
+  std::deque<paced_waiter> paced_waiting_;
+  std::size_t token_waiters_ = 0;  ///< entries of waiting_ that need a token
   int in_flight_ = 0;
+  int token_calls_in_flight_ = 0;  ///< calls in flight that took a token in sync_object
   bool closed_ = false;
   bool pump_posted_ = false;
   /// When the armed timer fires (real time), if it is armed. Set and cleared on the guard's
@@ -142,6 +171,7 @@ class guarded_provider::state : public std::enable_shared_from_this<state> {
   /// thread while the timer watches the queue, since the next call to finish hands its slot over.
   std::optional<std::chrono::steady_clock::time_point> timer_due_;
   std::uint64_t admitted_ = 0, rejected_circuit_ = 0, rejected_rate_ = 0, rejected_shutdown_ = 0;
+  std::uint64_t paced_ = 0, rejected_paced_ = 0;
 
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
@@ -157,6 +187,8 @@ class guarded_provider::state : public std::enable_shared_from_this<state> {
 void guarded_provider::state::submit(object_request request, object_completion done) {
   std::optional<sync_error> refusal;
   std::optional<call> now_call;
+  // Objects of batched types take no token: their batch call takes one (pace).
+  const bool takes_token = options_.batched_types.count(request.object.external_object_type) == 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto& limits = options_.limits;
@@ -167,11 +199,11 @@ void guarded_provider::state::submit(object_request request, object_completion d
       ++rejected_circuit_;
       refusal = circuit_error_locked();
     } else if (!breaker_.probing() && waiting_.empty() && in_flight_ < limits.concurrency &&
-               try_token_locked()) {
-      now_call = admit_locked(std::move(request), done);
+               (!takes_token || (paced_waiting_.empty() && try_token_locked()))) {
+      now_call = admit_locked(std::move(request), done, takes_token);
     } else {
       const std::size_t position = waiting_.size();
-      const guard_duration wait = estimate_locked(position);
+      const guard_duration wait = takes_token ? next_token_wait_locked() : guard_duration{};
       if (position >= limits.max_waiting) {
         ++rejected_rate_;
         refusal = rate_error_locked(std::to_string(position) + " calls already wait (max_waiting)",
@@ -182,13 +214,48 @@ void guarded_provider::state::submit(object_request request, object_completion d
                                         " exceeds max_wait " + describe_duration(limits.max_wait),
                                     wait);
       } else {
-        waiting_.push_back({std::move(request), done, clock_() + limits.max_wait});
+        waiting_.push_back({std::move(request), done, clock_() + limits.max_wait, takes_token});
+        if (takes_token) ++token_waiters_;
         if (in_flight_ < limits.concurrency || !timer_due_) post_pump_locked();
       }
     }
   }
   if (refusal) done(object_result::failed(std::move(*refusal)));
   if (now_call) start_call(std::move(*now_call));
+}
+
+void guarded_provider::state::pace(call_go go) {
+  std::optional<sync_error> refusal;
+  bool now = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto& limits = options_.limits;
+    const std::size_t position = paced_waiting_.size();
+    if (closed_) {
+      ++rejected_shutdown_;
+      refusal = shutting_down_error(id_);
+    } else if (position == 0 && try_token_locked()) {
+      ++paced_;
+      now = true;
+    } else if (const guard_duration wait = estimate_locked(position);
+               position >= limits.max_waiting) {
+      ++rejected_paced_;
+      refusal =
+          rate_error_locked(std::to_string(position) + " batch calls already wait (max_waiting)",
+                            std::max<guard_duration>(wait, limits.max_wait));
+    } else if (wait > limits.max_wait) {
+      ++rejected_paced_;
+      refusal = rate_error_locked("the batch call's expected wait for a token of " +
+                                      describe_duration(whole_ms(wait)) + " exceeds max_wait " +
+                                      describe_duration(limits.max_wait),
+                                  wait);
+    } else {
+      paced_waiting_.push_back({std::move(go), clock_() + limits.max_wait});
+      post_pump_locked();
+    }
+  }
+  if (refusal) go(std::move(refusal));
+  if (now) go(std::nullopt);
 }
 
 bool guarded_provider::state::try_token_locked() {
@@ -203,6 +270,22 @@ guard_duration guarded_provider::state::token_wait_locked() const {
   return {};
 }
 
+guarded_provider::state::token_take guarded_provider::state::take_token_locked(
+    std::unique_lock<std::mutex>& lock, int& fetches, std::optional<guard_duration>& token_wait) {
+  if (try_token_locked()) return token_take::granted;
+  if (!closed_ && fleet_ && fetches < max_fetches_per_pump && fleet_->should_fetch()) {
+    ++fetches;
+    fetch_tokens(lock);
+    return token_take::fetched;
+  }
+  token_wait = token_wait_locked();
+  return token_take::none;
+}
+
+guard_duration guarded_provider::state::next_token_wait_locked() const {
+  return estimate_locked(token_waiters_ + paced_waiting_.size());
+}
+
 guard_duration guarded_provider::state::estimate_locked(std::size_t position) const {
   if (bucket_) return bucket_->time_until(static_cast<double>(position + 1));
   if (fleet_) return fleet_->estimate(position);
@@ -210,10 +293,12 @@ guard_duration guarded_provider::state::estimate_locked(std::size_t position) co
 }
 
 guarded_provider::state::call guarded_provider::state::admit_locked(object_request request,
-                                                                    object_completion done) {
+                                                                    object_completion done,
+                                                                    bool takes_token) {
   ++in_flight_;
   ++admitted_;
-  return {std::move(request), std::move(done), breaker_.admit()};
+  if (takes_token) ++token_calls_in_flight_;
+  return {std::move(request), std::move(done), breaker_.admit(), takes_token};
 }
 
 sync_error guarded_provider::state::circuit_error_locked() {
@@ -233,13 +318,14 @@ sync_error guarded_provider::state::rate_error_locked(const std::string& why, gu
 void guarded_provider::state::start_call(call c) {
   auto self = shared_from_this();
   const circuit_breaker::ticket ticket = c.ticket;
+  const bool took_token = c.took_token;
   object_completion outer = std::move(c.done);
   const auto started = std::chrono::steady_clock::now();
   object_completion wrapped =
-      make_object_completion([self, ticket, outer, started](object_result result) {
+      make_object_completion([self, ticket, took_token, outer, started](object_result result) {
         self->request_latency.record(std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - started));
-        self->finished(ticket, result.error);
+        self->finished(ticket, result.error, took_token);
         outer(std::move(result));
       });
   try {
@@ -251,11 +337,12 @@ void guarded_provider::state::start_call(call c) {
 }
 
 void guarded_provider::state::finished(const circuit_breaker::ticket& ticket,
-                                       const std::optional<sync_error>& error) {
+                                       const std::optional<sync_error>& error, bool took_token) {
   std::optional<call> next;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     --in_flight_;
+    if (took_token) --token_calls_in_flight_;
     breaker_.record(ticket, error);
     if (waiting_.empty()) return;
     next = hand_over_locked();
@@ -272,10 +359,11 @@ void guarded_provider::state::finished(const circuit_breaker::ticket& ticket,
 std::optional<guarded_provider::state::call> guarded_provider::state::hand_over_locked() {
   if (handing_over || closed_ || !breaker_.permits()) return std::nullopt;
   if (in_flight_ >= options_.limits.concurrency) return std::nullopt;
-  if (waiting_.front().deadline <= clock_()) return std::nullopt;  // the pump answers it
-  if (!try_token_locked()) return std::nullopt;
   waiter& front = waiting_.front();
-  call next = admit_locked(std::move(front.request), std::move(front.done));
+  if (front.deadline <= clock_()) return std::nullopt;  // the pump answers it
+  if (front.takes_token && (!paced_waiting_.empty() || !try_token_locked())) return std::nullopt;
+  call next = admit_locked(std::move(front.request), std::move(front.done), front.takes_token);
+  if (front.takes_token) --token_waiters_;
   waiting_.pop_front();
   return next;
 }
@@ -294,6 +382,7 @@ void guarded_provider::state::post_pump_locked() {
 
 void guarded_provider::state::pump(bool by_timer) {
   std::vector<call> calls;
+  std::vector<call_go> paced;
   std::vector<answer> answers;
   {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -303,28 +392,37 @@ void guarded_provider::state::pump(bool by_timer) {
       pump_posted_ = false;
     std::optional<guard_duration> token_wait;
     int fetches = 0;
+    // Batch calls first: only their answers free the slots their objects hold.
+    while (!paced_waiting_.empty() && !closed_) {
+      const token_take got = take_token_locked(lock, fetches, token_wait);
+      if (got == token_take::fetched) continue;
+      if (got == token_take::none) break;
+      paced.push_back(std::move(paced_waiting_.front().go));
+      paced_waiting_.pop_front();
+      ++paced_;
+    }
     while (!waiting_.empty() && !closed_) {
       if (!breaker_.permits()) {
         // A probe decides: its outcome starts them (closed) or answers them (open again).
         if (breaker_.probing()) break;
         // Opened while they waited: none of them may go now.
-        for (auto& w : waiting_) answers.push_back({std::move(w.done), circuit_error_locked()});
+        for (auto& w : waiting_) answers.push_back({std::move(w.done), {}, circuit_error_locked()});
         rejected_circuit_ += waiting_.size();
         waiting_.clear();
+        token_waiters_ = 0;
         break;
       }
       if (in_flight_ >= options_.limits.concurrency) break;
-      if (!try_token_locked()) {
-        if (fleet_ && fetches < max_fetches_per_pump && fleet_->should_fetch()) {
-          ++fetches;
-          fetch_tokens(lock);
-          continue;
-        }
-        token_wait = token_wait_locked();
-        break;
+      if (waiting_.front().takes_token) {
+        if (!paced_waiting_.empty()) break;
+        const token_take got = take_token_locked(lock, fetches, token_wait);
+        if (got == token_take::fetched) continue;  // the queue may have changed meanwhile
+        if (got == token_take::none) break;
       }
       waiter& front = waiting_.front();
-      calls.push_back(admit_locked(std::move(front.request), std::move(front.done)));
+      calls.push_back(
+          admit_locked(std::move(front.request), std::move(front.done), front.takes_token));
+      if (front.takes_token) --token_waiters_;
       waiting_.pop_front();
     }
     if (!closed_) {
@@ -332,13 +430,15 @@ void guarded_provider::state::pump(bool by_timer) {
       arm_timer_locked(token_wait);
     }
   }
-  for (auto& a : answers) a.done(object_result::failed(std::move(a.error)));
+  for (auto& a : answers) a.tell();
+  for (auto& go : paced) go(std::nullopt);
   for (auto& c : calls) start_call(std::move(c));
 }
 
 void guarded_provider::state::fetch_tokens(std::unique_lock<std::mutex>& lock) {
-  const int wanted = fleet_->wanted(waiting_.size());
-  const int in_flight = in_flight_;
+  const int wanted = fleet_->wanted(token_waiters_ + paced_waiting_.size());
+  // Objects of batched types in flight are no requests of their own: not in the reserve.
+  const int in_flight = token_calls_in_flight_;
   // Redis is slow compared to the queue: callers may go on taking pooled tokens meanwhile.
   lock.unlock();
   const fleet_rate_limit::fetch_result result = fleet_->fetch(wanted, in_flight);
@@ -348,27 +448,38 @@ void guarded_provider::state::fetch_tokens(std::unique_lock<std::mutex>& lock) {
 
 void guarded_provider::state::expire_locked(std::vector<answer>& out) {
   const guard_time now = clock_();
+  const auto& max_wait = options_.limits.max_wait;
   while (!waiting_.empty() && waiting_.front().deadline <= now) {
-    const auto& max_wait = options_.limits.max_wait;
     if (breaker_.probing()) {
-      out.push_back({std::move(waiting_.front().done), circuit_error_locked()});
+      out.push_back({std::move(waiting_.front().done), {}, circuit_error_locked()});
       ++rejected_circuit_;
     } else {
       out.push_back({std::move(waiting_.front().done),
+                     {},
                      rate_error_locked("waited max_wait " + describe_duration(max_wait) +
                                            " for a free slot and a token",
                                        std::max<guard_duration>(estimate_locked(0), max_wait))});
       ++rejected_rate_;
     }
+    if (waiting_.front().takes_token) --token_waiters_;
     waiting_.pop_front();
+  }
+  while (!paced_waiting_.empty() && paced_waiting_.front().deadline <= now) {
+    out.push_back({std::nullopt, std::move(paced_waiting_.front().go),
+                   rate_error_locked("the batch call waited max_wait " +
+                                         describe_duration(max_wait) + " for a token",
+                                     std::max<guard_duration>(estimate_locked(0), max_wait))});
+    ++rejected_paced_;
+    paced_waiting_.pop_front();
   }
 }
 
 void guarded_provider::state::arm_timer_locked(std::optional<guard_duration> token_wait) {
-  if (waiting_.empty()) return;
+  if (waiting_.empty() && paced_waiting_.empty()) return;
   guard_duration sleep = max_sleep;
   if (token_wait) sleep = std::min(sleep, *token_wait);
-  sleep = std::min(sleep, waiting_.front().deadline - clock_());
+  if (!waiting_.empty()) sleep = std::min(sleep, waiting_.front().deadline - clock_());
+  if (!paced_waiting_.empty()) sleep = std::min(sleep, paced_waiting_.front().deadline - clock_());
   sleep = std::max<guard_duration>(sleep, milliseconds(1));
   const auto due = std::chrono::steady_clock::now() +
                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(sleep);
@@ -388,13 +499,17 @@ void guarded_provider::state::arm_timer_locked(std::optional<guard_duration> tok
 
 void guarded_provider::state::stop() {
   std::deque<waiter> left;
+  std::deque<paced_waiter> left_paced;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     closed_ = true;
     left.swap(waiting_);
-    rejected_shutdown_ += left.size();
+    left_paced.swap(paced_waiting_);
+    token_waiters_ = 0;
+    rejected_shutdown_ += left.size() + left_paced.size();
   }
   for (auto& w : left) w.done(object_result::failed(shutting_down_error(id_)));
+  for (auto& w : left_paced) w.go(shutting_down_error(id_));
   std::call_once(stop_once_, [this] {
     work_.reset();
     io_.stop();
@@ -415,7 +530,9 @@ guard_stats guarded_provider::state::stats() const {
   s.times_opened = breaker_.times_opened();
   s.consecutive_failures = breaker_.consecutive_failures();
   s.in_flight = in_flight_;
-  s.waiting = waiting_.size();
+  s.waiting = waiting_.size() + paced_waiting_.size();
+  s.paced_calls = paced_;
+  s.rejected_paced_calls = rejected_paced_;
   s.admitted = admitted_;
   s.rejected_circuit_open = rejected_circuit_;
   s.rejected_local_rate_limit = rejected_rate_;
@@ -442,6 +559,10 @@ guarded_provider::~guarded_provider() {
 
 void guarded_provider::sync_object(object_request request, object_completion done) {
   state_->submit(std::move(request), std::move(done));
+}
+
+void guarded_provider::pace_call(call_go go) {
+  state_->pace(std::move(go));
 }
 
 void guarded_provider::close() {

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +55,16 @@ class guarded_provider final : public provider {
   /// completion, records the result in the breaker and frees the slot, starting the first
   /// waiting call on the completing thread when it may go now.
   void sync_object(object_request request, object_completion done) override;
+  /// What pace_call's `go` is called with: nullopt to send the call now, or the error to answer
+  /// every object of the call with.
+  using call_go = std::function<void(std::optional<sync_error>)>;
+  /// One rate token for one HTTP call that carries objects of guard_options::batched_types
+  /// (their slots are taken by sync_object; this takes none). Never blocks: `go` is called
+  /// exactly once, with nullopt at once or, after a wait, from the guard's thread; with
+  /// "local-rate-limit" (rate_limited) when the wait would exceed max_wait or max_waiting calls
+  /// already wait, or after max_wait; with "shutting-down" once closed. Waiting batch calls get
+  /// tokens before waiting sync_object calls: only their answers free their objects' slots.
+  void pace_call(call_go go);
   /// Not limited: passed straight to the inner provider.
   void finalize_sync_order(finalize_request request, finalize_completion done) override {
     inner_->finalize_sync_order(std::move(request), std::move(done));

@@ -15,22 +15,12 @@ std::string dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-/// A batch answer that cannot be read: the call may have written some records, so the whole
-/// batch is retried (an upsert by id value writes nothing twice).
-sync_error unreadable_answer(const http_call& call, const http::http_response& response,
-                             const std::string& problem) {
-  sync_error error = bad_response_error(call, response, problem);
-  error.kind = sync_error_kind::recoverable;
-  error.signature = "batch-bad-response";
-  return error;
-}
-
 }  // namespace
 
 void batch_call::start(std::shared_ptr<const rest_context> context, const object_settings& object,
-                       std::vector<batch_entry> entries, on_finished finished) {
+                       std::vector<batch_entry> entries, on_finished finished, bool paced) {
   auto call = std::make_shared<batch_call>(std::move(context), object, std::move(entries),
-                                           std::move(finished));
+                                           std::move(finished), paced);
   try {
     call->read_existing();
   } catch (...) {
@@ -39,11 +29,12 @@ void batch_call::start(std::shared_ptr<const rest_context> context, const object
 }
 
 batch_call::batch_call(std::shared_ptr<const rest_context> context, const object_settings& object,
-                       std::vector<batch_entry> entries, on_finished finished)
+                       std::vector<batch_entry> entries, on_finished finished, bool paced)
     : context_(std::move(context)),
       object_(object),
       batch_(*object.batch),
-      finished_(std::move(finished)) {
+      finished_(std::move(finished)),
+      token_at_hand_(paced) {
   std::set<std::string> seen;
   members_.reserve(entries.size());
   for (auto& entry : entries) {
@@ -245,6 +236,26 @@ bool batch_call::send(const batch_endpoint& endpoint, const std::vector<member*>
       dump(endpoint.body.expand([&](placeholder p) { return call_placeholder(p, inputs); }));
   request.timeout = context_->settings.connection.request_timeout;
   const http_call call{request.method, request.url, false, endpoint_is_create(endpoint)};
+  if (!context_->pace_batch_call || token_at_hand_) {
+    token_at_hand_ = false;
+    transmit(std::move(request), call, members, next);
+    return true;
+  }
+  auto go = [self = shared_from_this(), request = std::move(request), call, members,
+             next](std::optional<sync_error> refusal) mutable {
+    if (refusal) return self->fail_all(members, *refusal);
+    self->transmit(std::move(request), call, members, next);
+  };
+  try {
+    context_->pace_batch_call(std::move(go));
+  } catch (...) {
+    fail_all(members, to_sync_error(std::current_exception()));
+  }
+  return true;
+}
+
+void batch_call::transmit(http::http_request request, const http_call& call,
+                          const std::vector<member*>& members, next_step next) {
   auto self = shared_from_this();
   auto on_result = [self, call, next, members](http::http_result result) {
     self->log_exchange(call, result, members.size());
@@ -264,7 +275,6 @@ bool batch_call::send(const batch_endpoint& endpoint, const std::vector<member*>
   } catch (...) {
     fail_all(members, to_sync_error(std::current_exception()));
   }
-  return true;
 }
 
 std::optional<matched_answer> batch_call::match(const http_call& call,
@@ -283,7 +293,9 @@ std::optional<matched_answer> batch_call::match(const http_call& call,
     answer = match_answer(body, keys, aliases, batch_, problem);
   }
   if (!answer) {
-    fail_all(members, unreadable_answer(call, response, problem));
+    // As on the per-object path: a 2xx answer that cannot be read is not retried (a gateway's
+    // HTML page would be sent again and again), each object is parked with what came back.
+    fail_all(members, bad_response_error(call, response, problem));
     return std::nullopt;
   }
   if (answer->unknown_records > 0 || answer->unknown_errors > 0) {

@@ -30,12 +30,13 @@ class batch_call : public std::enable_shared_from_this<batch_call> {
   /// Called once when every object of the batch has its outcome, with their keys.
   using on_finished = std::function<void(std::vector<std::string> keys)>;
 
-  /// Starts the batch; every entry's completion is called exactly once.
+  /// Starts the batch; every entry's completion is called exactly once. `paced`: a rate token
+  /// for its first call was taken already (the batcher takes it before it fills the batch).
   static void start(std::shared_ptr<const rest_context> context, const object_settings& object,
-                    std::vector<batch_entry> entries, on_finished finished);
+                    std::vector<batch_entry> entries, on_finished finished, bool paced = false);
 
   batch_call(std::shared_ptr<const rest_context> context, const object_settings& object,
-             std::vector<batch_entry> entries, on_finished finished);
+             std::vector<batch_entry> entries, on_finished finished, bool paced = false);
   /// Reports the keys to `finished`.
   ~batch_call();
 
@@ -66,7 +67,12 @@ class batch_call : public std::enable_shared_from_this<batch_call> {
   /// Sends `endpoint` with the inputs of `members` (expanded from the call's input template; a
   /// member whose input fails to expand fails alone); `next` gets a 2xx answer, anything else
   /// fails the members sent (still open) with its error. False when no member was left to send.
+  /// The call takes its rate token first (rest_context::pace_batch_call); a refused token fails
+  /// the members with the refusal.
   bool send(const batch_endpoint& endpoint, const std::vector<member*>& members, next_step next);
+  /// Sends the built request; `next` or the failure of `members` as for send().
+  void transmit(http::http_request request, const http_call& call,
+                const std::vector<member*>& members, next_step next);
   /// The JSON value of a batch-level placeholder ({inputs}, {property_names}, ...).
   json call_placeholder(placeholder name, const json& inputs) const;
   /// The answer matched to `members` (their keys, and their external ids as aliases), or
@@ -90,6 +96,7 @@ class batch_call : public std::enable_shared_from_this<batch_call> {
   on_finished finished_;
   placeholder_values call_values_;                ///< {base_url}, {object_type}
   std::vector<std::string> call_property_names_;  ///< every member's names, each once
+  bool token_at_hand_ = false;                    ///< the next call's token was taken
 };
 
 }  // namespace tixsync::providers::rest

@@ -7,6 +7,7 @@
 namespace tixsync::providers::rest {
 
 struct batch_collector::shared_state {
+  std::shared_ptr<const rest_context> context;
   std::mutex mutex;
   std::condition_variable wake;
   std::map<std::string, waiting> queues;  ///< by external object type
@@ -14,7 +15,8 @@ struct batch_collector::shared_state {
 };
 
 batch_collector::batch_collector(std::shared_ptr<const rest_context> context)
-    : context_(std::move(context)), state_(std::make_shared<shared_state>()) {
+    : state_(std::make_shared<shared_state>()) {
+  state_->context = std::move(context);
   timer_ = std::thread([this] { run(); });
 }
 
@@ -44,7 +46,7 @@ void batch_collector::add(const object_settings& object, object_request request,
   queue.entries.push_back(
       {std::move(request), std::move(done), std::move(*key), std::chrono::steady_clock::now()});
   if (sendable(queue, nullptr) >= static_cast<std::size_t>(object.batch->max_batch)) {
-    send(lock, queue, false);
+    dispatch(lock, queue);
     return;
   }
   if (queue.entries.size() == 1) state_->wake.notify_all();  // a new deadline
@@ -87,12 +89,52 @@ std::vector<batch_entry> batch_collector::take(waiting& queue, bool closing) {
   return taken;
 }
 
-bool batch_collector::send(std::unique_lock<std::mutex>& lock, waiting& queue, bool closing) {
+bool batch_collector::dispatch(std::unique_lock<std::mutex>& lock, waiting& queue) {
+  const auto& pacer = state_->context->pace_batch_call;
+  if (!pacer) return send(state_, lock, queue, false, false);
+  const auto max_batch = static_cast<std::size_t>(queue.object->batch->max_batch);
+  if (queue.pacing >= (sendable(queue, nullptr) + max_batch - 1) / max_batch) return false;
+  ++queue.pacing;
+  std::weak_ptr<shared_state> weak = state_;
+  auto go = [weak, type = queue.object->type](std::optional<sync_error> refusal) {
+    if (auto state = weak.lock()) on_token(state, type, std::move(refusal));
+  };
+  lock.unlock();
+  try {
+    pacer(go);
+  } catch (...) {
+    go(to_sync_error(std::current_exception()));
+  }
+  lock.lock();
+  return true;
+}
+
+void batch_collector::on_token(const std::shared_ptr<shared_state>& state, const std::string& type,
+                               std::optional<sync_error> refusal) {
+  std::unique_lock<std::mutex> lock(state->mutex);
+  waiting& queue = state->queues[type];
+  --queue.pacing;
+  if (!refusal) {
+    send(state, lock, queue, false, true);  // nothing left to send: the token goes unused
+  } else {
+    // As a call refused by the guard: these objects are answered, the next batch asks again.
+    auto refused = take(queue, false);
+    lock.unlock();
+    for (auto& entry : refused) entry.done(object_result::failed(*refusal));
+    lock.lock();
+  }
+  lock.unlock();
+  state->wake.notify_all();  // more may be due
+}
+
+bool batch_collector::send(const std::shared_ptr<shared_state>& state,
+                           std::unique_lock<std::mutex>& lock, waiting& queue, bool closing,
+                           bool paced) {
   auto entries = take(queue, closing);
   if (entries.empty()) return false;
   for (const auto& entry : entries) queue.in_flight.insert(entry.key);
   const object_settings& object = *queue.object;
-  std::weak_ptr<shared_state> weak = state_;
+  std::weak_ptr<shared_state> weak = state;
   auto finished = [weak, type = object.type](std::vector<std::string> keys) {
     auto state = weak.lock();
     if (!state) return;
@@ -104,7 +146,7 @@ bool batch_collector::send(std::unique_lock<std::mutex>& lock, waiting& queue, b
     state->wake.notify_all();  // objects with these keys may wait
   };
   lock.unlock();
-  batch_call::start(context_, object, std::move(entries), std::move(finished));
+  batch_call::start(state->context, object, std::move(entries), std::move(finished), paced);
   lock.lock();
   return true;
 }
@@ -119,11 +161,13 @@ void batch_collector::run() {
       std::chrono::steady_clock::time_point oldest{};
       if (sendable(queue, &oldest) == 0) continue;
       const auto due = oldest + queue.object->batch->max_linger;
-      if (due <= now) {
-        sent = send(lock, queue, false) || sent;
+      if (due > now) {
+        next = std::min(next, due);
+      } else if (dispatch(lock, queue)) {
+        sent = true;
         break;  // the map may have changed while unlocked: look again
       }
-      next = std::min(next, due);
+      // Due, with its tokens asked for: their answers wake this thread.
     }
     if (sent) continue;
     if (next == std::chrono::steady_clock::time_point::max()) {
@@ -134,7 +178,7 @@ void batch_collector::run() {
   }
   // Closing: everything still waiting goes out now, in full batches.
   for (auto& [type, queue] : state_->queues) {
-    while (send(lock, queue, true)) {
+    while (send(state_, lock, queue, true, false)) {
     }
   }
 }

@@ -138,8 +138,9 @@ std::shared_ptr<rest_provider> build_rest_provider(const config::provider_sectio
   if (!problems.empty()) throw settings_error(std::move(problems));
   std::function<void()> release;
   transport = transport_or_client(std::move(transport), settings.connection, options, release);
-  auto provider = std::make_shared<rest_provider>(
-      provider_settings_of(section), std::move(settings), std::move(transport), std::move(log));
+  auto provider =
+      std::make_shared<rest_provider>(provider_settings_of(section), std::move(settings),
+                                      std::move(transport), std::move(log), options.batch_pacer);
   provider->release_on_close(std::move(release));
   return provider;
 }

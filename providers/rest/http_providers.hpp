@@ -39,6 +39,8 @@ struct build_options {
   /// Where every response's announced quota is left for the guard
   /// ([providers.limits] follow_rate_limit_headers); null: not read.
   std::shared_ptr<http::quota_board> announced_quota;
+  /// Asked before each batch call of a REST provider (the guard's pace_call); empty: not paced.
+  call_pacer batch_pacer;
 };
 
 /// The type settings of a provider section are unusable; what() lists every problem, one per

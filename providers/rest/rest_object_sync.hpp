@@ -4,6 +4,7 @@
 // providers/rest (rest_provider.cpp starts it; tests go through rest_provider).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,12 @@
 
 namespace tixsync::providers::rest {
 
+/// Called before each HTTP call of a batch with `go`, which it calls exactly once: with nullopt
+/// when the call may be sent (a rate token was taken, now or later, on any thread), or with the
+/// error every object of the call is answered with. The guard gives one per HTTP call, as a
+/// destination's quota counts requests, not the objects they carry.
+using call_pacer = std::function<void(std::function<void(std::optional<sync_error>)> go)>;
+
 /// What every object sync of one provider shares (immutable after construction).
 struct rest_context {
   std::string provider_id;
@@ -28,6 +35,8 @@ struct rest_context {
   redactor redact;
   /// Accept, extra headers, auth: shared by every request, not copied into each.
   std::shared_ptr<const http::header_list> headers;
+  /// Paces the batch calls (empty: they go at once).
+  call_pacer pace_batch_call;
 };
 
 /// The state of one object's sync; owned by the pending completion of its current request.

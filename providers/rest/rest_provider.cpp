@@ -10,7 +10,8 @@
 namespace tixsync::providers::rest {
 
 rest_provider::rest_provider(provider_settings settings, rest_settings rest,
-                             std::shared_ptr<http::http_transport> transport, log_sink log)
+                             std::shared_ptr<http::http_transport> transport, log_sink log,
+                             call_pacer pacer)
     : http_provider_base(std::move(settings)) {
   if (!transport) throw std::invalid_argument("rest_provider: no HTTP transport");
   auto context = std::make_shared<rest_context>();
@@ -21,6 +22,7 @@ rest_provider::rest_provider(provider_settings settings, rest_settings rest,
   context->redact.add(rest.connection.auth);
   context->headers = std::make_shared<const http::header_list>(request_headers(rest.connection));
   context->settings = std::move(rest);
+  context->pace_batch_call = std::move(pacer);
   context_ = std::move(context);
   const auto& objects = context_->settings.objects;
   if (std::any_of(objects.begin(), objects.end(), [](const auto& o) { return o.second.batch; })) {
@@ -44,6 +46,14 @@ void rest_provider::sync_object(object_request request, object_completion done) 
 void rest_provider::close() {
   if (batches_) batches_->close();
   http_provider_base::close();
+}
+
+std::set<std::string> rest_provider::batched_types() const {
+  std::set<std::string> types;
+  for (const auto& [type, object] : context_->settings.objects) {
+    if (object.batch) types.insert(type);
+  }
+  return types;
 }
 
 const rest_settings& rest_provider::settings() const {

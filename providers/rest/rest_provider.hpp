@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,11 +17,11 @@
 #include "providers/log_sink.hpp"
 #include "providers/provider.hpp"
 #include "providers/rest/http_provider_base.hpp"
+#include "providers/rest/rest_object_sync.hpp"
 #include "providers/rest/rest_settings.hpp"
 
 namespace tixsync::providers::rest {
 
-struct rest_context;
 class batch_collector;
 
 /// A provider for one REST API. Thread-safe: sync_object may be called concurrently; all state
@@ -32,9 +33,13 @@ class batch_collector;
 class rest_provider final : public http_provider_base {
  public:
   /// `rest` must have been read without problems (read_rest_settings) for `settings.mappings`.
-  /// `transport` carries every request; `log` receives one line per request (may be empty).
+  /// `transport` carries every request; `log` receives one line per request (may be empty);
+  /// `pacer` is asked before each batch call (empty: batch calls are not paced).
   rest_provider(provider_settings settings, rest_settings rest,
-                std::shared_ptr<http::http_transport> transport, log_sink log = {});
+                std::shared_ptr<http::http_transport> transport, log_sink log = {},
+                call_pacer pacer = {});
+  /// The external object types written in batch calls.
+  std::set<std::string> batched_types() const;
   /// Calls close() while the provider's own state still exists.
   ~rest_provider() override;
 

@@ -3,7 +3,9 @@
 // pointing at the stand-in. The sample orders arrive as one contact per e-mail and one ticket
 // record per position associated with its order's contact, each exactly once, in far fewer calls
 // than objects; a record the stand-in refuses fails only its own order; and the batched and the
-// one-request-per-object path (the same file without its batch tables) write the same values.
+// one-request-per-object path (the same file without its batch tables) write the same values;
+// three nodes sharing the example's rate through a real redis-server stay under the stand-in's
+// quota (no 429) when it counts requests, with every order synced once.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -13,10 +15,12 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "tests/support/command.hpp"
 #include "tests/support/mock_crm_child.hpp"
 #include "tests/support/node_child.hpp"
+#include "tests/support/redis_server.hpp"
 #include "tests/support/test_data.hpp"
 
 namespace tixsync::testing {
@@ -72,6 +76,41 @@ std::string ticket_id_of(const json& order, const json& position) {
                std::to_string(position["positionid"].get<int>()));
 }
 
+/// `count` copies of the first sample order with 2 positions each, every copy with its own code,
+/// e-mail address and position ids, as JSON lines.
+std::string many_orders(int count) {
+  const json sample = sample_orders().front();
+  std::string lines;
+  for (int i = 1; i <= count; ++i) {
+    json order = sample;
+    char code[16];
+    std::snprintf(code, sizeof code, "PACE%03d", i);
+    order["code"] = code;
+    order["email"] = "buyer." + std::to_string(i) + "@example.org";
+    order["positions"] = json::array();
+    for (int j = 1; j <= 2; ++j) {
+      json position = sample["positions"][0];
+      position["id"] = i * 100 + j;
+      position["order"] = code;
+      position["positionid"] = j;
+      position["attendee_email"] =
+          "attendee." + std::to_string(i) + "." + std::to_string(j) + "@example.org";
+      order["positions"].push_back(position);
+    }
+    lines += order.dump() + "\n";
+  }
+  return lines;
+}
+
+/// Replaces every line starting with `key` by `line` (none when the file has no such line).
+void replace_lines(std::string& text, const std::string& key, const std::string& line) {
+  std::istringstream in(text);
+  std::string out;
+  std::string current;
+  while (std::getline(in, current)) out += (current.rfind(key, 0) == 0 ? line : current) + "\n";
+  text = out;
+}
+
 class hubspot_batched_run_test : public node_child_test {
  protected:
   void SetUp() override {
@@ -122,6 +161,24 @@ class hubspot_batched_run_test : public node_child_test {
     }
     replace("\"hubspot-mappings.json\"", "\"" + examples + "/hubspot-mappings.json\"");
     const std::string path = dir_ + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  /// A node's copy of the example for the fleet test: the stand-in, the shared Redis, its own
+  /// name, no HTTP listener, batches of 10 (so a few orders make many calls) and the example's
+  /// rate and burst, where it sets them, sized to the stand-in's 20 requests per 2 s
+  /// (2 + 8 x 2 = 18 tokens in any 2 s).
+  std::string write_fleet_config(const std::string& base_url, int redis_port, int node) const {
+    std::string text = read_text(write_config(base_url, true, "fleet-base.toml"));
+    replace_lines(text, "name = \"hubspot-batched-demo\"",
+                  "name = \"fleet-" + std::to_string(node) + "\"");
+    replace_lines(text, "max_batch = ", "max_batch = 10");
+    replace_lines(text, "rate = ", "rate = 8.0");
+    replace_lines(text, "burst = ", "burst = 2");
+    text += "\n[redis]\nurl = \"redis://127.0.0.1:" + std::to_string(redis_port) +
+            "/0\"\nprefix = \"fleet\"\n\n[http]\nenabled = false\n";
+    const std::string path = dir_ + "/fleet-" + std::to_string(node) + ".toml";
     std::ofstream(path) << text;
     return path;
   }
@@ -240,6 +297,49 @@ TEST_F(hubspot_batched_run_test, batched_and_per_object_paths_write_the_same_val
   ASSERT_EQ(batched_contacts.size(), 20u);
   EXPECT_EQ(batched_contacts, by_key(single_dump, "contacts", "email"));
   EXPECT_EQ(batched_tickets, by_key(single_dump, tickets_type, "ticket_id"));
+}
+
+TEST_F(hubspot_batched_run_test,
+       three_nodes_sharing_the_rate_stay_under_the_quota_and_sync_each_order_once) {
+  // The quota counts requests: 20 per rolling 2 s. Batches of 10 make about 36 calls of 60
+  // orders, far more than one window takes.
+  mock_crm_child hubspot({"--flavor", "hubspot", "--port", "0", "--token-env", "HUBSPOT_TOKEN",
+                          "--rate-limit", "20", "--rate-window-ms", "2000"});
+  ASSERT_GT(hubspot.port(), 0) << "tixsync mock-crm printed no port";
+  redis_server redis;
+  const int orders = 60;
+  const std::string orders_file = dir_ + "/orders.jsonl";
+  std::ofstream(orders_file) << many_orders(orders);
+  std::vector<std::string> configs;
+  for (int node = 1; node <= 3; ++node) {
+    configs.push_back(write_fleet_config(hubspot.url(), redis.port(), node));
+  }
+  const auto enqueued =
+      run_command({TIXSYNC_BINARY, "enqueue", "--config", configs[0], "--provider", "hubspot",
+                   "--event", "nordlicht/ndd25", "--order", orders_file, "--event-file",
+                   examples + "/sample-event.json", "--trigger", "order_placed"});
+  ASSERT_EQ(enqueued.exit_code, 0) << enqueued.err;
+
+  std::vector<command_result> runs(configs.size());
+  std::vector<std::thread> nodes;
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    nodes.emplace_back([&, i] {
+      runs[i] = run_command({TIXSYNC_BINARY, "run", "--config", configs[i], "--exit-when-drained"},
+                            "", std::chrono::seconds(120));
+    });
+  }
+  for (auto& node : nodes) node.join();
+  for (const auto& run : runs) EXPECT_EQ(run.exit_code, 0) << run.err;
+
+  const json stats = hubspot.get("/_mock/stats");
+  EXPECT_EQ(stats["rate_limited"], 0) << stats.dump();  // the 429s the stand-in answered
+  EXPECT_GT(stats["requests"]["total"].get<int>(), 20) << stats.dump();  // more than one window
+  const json dump = hubspot.get("/_mock/dump");
+  EXPECT_EQ(by_key(dump, "contacts", "email").size(), static_cast<std::size_t>(orders));
+  const auto tickets = by_key(dump, tickets_type, "ticket_id");
+  EXPECT_EQ(tickets.size(), static_cast<std::size_t>(2 * orders));
+  for (const auto& [id, ticket] : tickets) EXPECT_EQ(ticket["associations"], 1u) << id;
+  EXPECT_EQ(stats["records_written"].get<int>(), 3 * orders);  // each object written once
 }
 
 }  // namespace

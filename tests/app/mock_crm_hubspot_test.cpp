@@ -174,6 +174,35 @@ TEST(HubSpotMock, BatchWritesAnswer207ForFailingRecordsAndWriteTheOthers) {
   EXPECT_EQ(crm.get("/_mock/dump")["tickets"].size(), 2u);
 }
 
+TEST(HubSpotMock, AnUpsertInputWithAssociationsFailsAloneAndWritesNothing) {
+  // HubSpot's batch/upsert input is id, idProperty, properties and objectWriteTraceId: it does
+  // not write associations, so the stand-in refuses an input that carries them.
+  hubspot_mock crm({"--unique", "tickets:tixsync_id"});
+  const json association{
+      {"to", {{"id", "901"}}},
+      {"types", {{{"associationCategory", "USER_DEFINED"}, {"associationTypeId", 25}}}}};
+  const json upsert{
+      {"inputs",
+       {{{"id", "o1-p1"},
+         {"idProperty", "tixsync_id"},
+         {"properties", {{"a", "1"}}},
+         {"associations", {association}}},
+        {{"id", "o1-p2"}, {"idProperty", "tixsync_id"}, {"properties", {{"a", "2"}}}}}}};
+  auto answer = crm.call("POST", "/crm/v3/objects/tickets/batch/upsert", upsert);
+  ASSERT_EQ(answer.status, 207) << answer.body;
+  const auto body = body_of(answer);
+  ASSERT_EQ(body["results"].size(), 1u);
+  EXPECT_EQ(body["results"][0]["properties"]["tixsync_id"], "o1-p2");
+  ASSERT_EQ(body["errors"].size(), 1u);
+  EXPECT_EQ(body["errors"][0]["category"], "VALIDATION_ERROR");
+  EXPECT_EQ(body["errors"][0]["context"]["ids"], json({"o1-p1"}));
+  EXPECT_NE(body["errors"][0]["message"].get<std::string>().find("takes no associations"),
+            std::string::npos);
+  const json dump = crm.get("/_mock/dump");
+  ASSERT_EQ(dump["tickets"].size(), 1u);
+  EXPECT_EQ(dump["tickets"][0]["associations"].size(), 0u);
+}
+
 TEST(HubSpotMock, BatchesTakeAtMostAHundredInputs) {
   hubspot_mock crm;
   json inputs = json::array();

@@ -1,8 +1,12 @@
 // guarded_provider over the scripted in-process provider: pass-through, the circuit (opens after
 // N failures, answers circuit-open without calling the provider, the half-open probe), waits
 // beyond max_wait and max_waiting answered rate_limited, exceptions, close() completing every
-// waiting call. Fake clock: nothing here depends on how fast the machine is.
+// waiting call, the tokens of batch calls (pace_call). Fake clock: nothing here depends on how
+// fast the machine is.
 #include "providers/guard/guarded_provider.hpp"
+
+#include <map>
+#include <mutex>
 
 #include "providers/guard/guard_errors.hpp"
 #include "tests/providers/guard/guard_test_support.hpp"
@@ -250,6 +254,95 @@ TEST_F(GuardedProviderTest, AnExpectedWaitBeyondMaxWaitIsAnsweredAtOnce) {
   EXPECT_EQ(s.rejected_local_rate_limit, 1u);
   EXPECT_EQ(s.admitted, 3u);
   EXPECT_EQ(s.waiting, 0u);
+}
+
+/// Records what pace_call's `go` was called with, by call number.
+class paced_log {
+ public:
+  guarded_provider::call_go go_for(std::size_t n) {
+    return [this, n](std::optional<sync_error> refusal) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      answers_[n].push_back(std::move(refusal));
+    };
+  }
+  std::size_t answered() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return answers_.size();
+  }
+  /// The only answer of call n: "" when it may go, else the refusal's signature.
+  std::string answer(std::size_t n) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto& all = answers_.at(n);
+    EXPECT_EQ(all.size(), 1u) << n;
+    return all.front() ? all.front()->signature : std::string();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::size_t, std::vector<std::optional<sync_error>>> answers_;
+};
+
+TEST_F(GuardedProviderTest, BatchedObjectsTakeNoTokenAndEachBatchCallTakesOne) {
+  guard_options o = options();
+  o.limits.rate = 1;
+  o.limits.burst = 1;
+  o.limits.max_wait = seconds(2);
+  o.batched_types = {""};  // the type of object_request{}
+  result_log results(5);
+  auto g = guard(o);
+  // Objects of a batched type: a slot each, no token, all at once.
+  for (std::size_t i = 0; i < 5; ++i) sync(*g, results, i);
+  EXPECT_EQ(inner->calls.load(), 5);
+  EXPECT_EQ(results.with_signature(""), 5u);
+  // Their calls: the burst token at once, then one per second up to max_wait.
+  paced_log paced;
+  for (std::size_t n = 0; n < 4; ++n) g->pace_call(paced.go_for(n));
+  ASSERT_EQ(paced.answered(), 2u);
+  EXPECT_EQ(paced.answer(0), "");
+  EXPECT_EQ(paced.answer(3), "local-rate-limit");  // would wait 3 s > max_wait
+  clock.advance(seconds(1));
+  ASSERT_TRUE(eventually([&] { return paced.answered() == 3; }));
+  EXPECT_EQ(paced.answer(1), "");
+  clock.advance(seconds(1));
+  ASSERT_TRUE(eventually([&] { return paced.answered() == 4; }));
+  EXPECT_EQ(paced.answer(2), "");
+  const guard_stats s = g->stats();
+  EXPECT_EQ(s.paced_calls, 3u);
+  EXPECT_EQ(s.rejected_paced_calls, 1u);
+  EXPECT_EQ(s.rejected_local_rate_limit, 0u);
+  EXPECT_EQ(s.admitted, 5u);
+  EXPECT_TRUE(results.each_exactly_once());
+}
+
+TEST_F(GuardedProviderTest, ObjectsAnsweredByARefusedBatchCallDoNotOpenTheCircuit) {
+  inner->answer = [](int) {
+    return object_result::failed(local_rate_limit_error("crm", "max_wait", sync_clock::now()));
+  };
+  guard_options o = options();
+  o.batched_types = {""};
+  result_log results(5);
+  auto g = guard(o);
+  for (std::size_t i = 0; i < 5; ++i) sync(*g, results, i);
+  EXPECT_EQ(results.with_signature("local-rate-limit"), 5u);
+  EXPECT_EQ(g->stats().circuit, circuit_state::closed);  // threshold 3
+  EXPECT_EQ(g->stats().times_opened, 0u);
+}
+
+TEST_F(GuardedProviderTest, BatchCallsWaitingForATokenAreAnsweredAtClose) {
+  guard_options o = options();
+  o.limits.rate = 0.1;
+  o.limits.burst = 1;
+  o.limits.max_wait = seconds(60);
+  auto g = guard(o);
+  paced_log paced;
+  g->pace_call(paced.go_for(0));
+  g->pace_call(paced.go_for(1));
+  ASSERT_EQ(paced.answered(), 1u);
+  g->close();
+  ASSERT_EQ(paced.answered(), 2u);
+  EXPECT_EQ(paced.answer(1), "shutting-down");
+  g->pace_call(paced.go_for(2));
+  EXPECT_EQ(paced.answer(2), "shutting-down");
 }
 
 TEST_F(GuardedProviderTest, WaitingLongerThanMaxWaitForASlotIsAnswered) {

@@ -2,7 +2,8 @@
 // into one call (by max_batch or after max_linger), each object's outcome from the answer matched
 // by id value (reordered, missing, extra and unknown records, 207 errors), whole-batch failures,
 // the batch read for update modes (same merge as the per-object chain), create and update after
-// a read, one id value per call, and the config checks of the batch section.
+// a read, one id value per call, the rate token each call takes (a due batch takes its objects
+// when its token is there), and the config checks of the batch section.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -51,15 +52,17 @@ class batch_fixture {
   using script = std::function<http::http_result(const http::http_request&)>;
 
   explicit batch_fixture(json settings = batched_settings(),
-                         std::vector<mapping::mapping_definition> mappings = {contact_mapping()})
+                         std::vector<mapping::mapping_definition> mappings = {contact_mapping()},
+                         call_pacer pacer = {})
       : answer_(std::make_shared<script>()) {
     auto answer = answer_;
     transport = std::make_shared<scripted_transport>(
         [answer](const http::http_request& request) { return (*answer)(request); });
     auto section = make_section("rest", std::move(settings), std::move(mappings));
     section.list_joiner = ",";
-    provider = build_rest_provider(section, transport, log.sink(),
-                                   {"providers[0]", fake_env({{"CRM_TOKEN", crm_token}})});
+    build_options options{"providers[0]", fake_env({{"CRM_TOKEN", crm_token}})};
+    options.batch_pacer = std::move(pacer);
+    provider = build_rest_provider(section, transport, log.sink(), options);
   }
   ~batch_fixture() {
     provider->close();
@@ -227,11 +230,6 @@ TEST(rest_batch, a_whole_batch_failure_fails_every_object_with_the_same_classifi
   const std::vector<failure> failures{
       {respond(503, "busy", {{"Retry-After", "7"}}), sync_error_kind::recoverable, "http-503"},
       {respond(429, "{}", {{"Retry-After", "3"}}), sync_error_kind::rate_limited, "http-429"},
-      {respond(200, "<html>gateway</html>"), sync_error_kind::recoverable, "batch-bad-response"},
-      {respond(200, R"({"results": [{"id": "1", "prop)"), sync_error_kind::recoverable,
-       "batch-bad-response"},
-      {respond(200, R"({"status": "COMPLETE"})"), sync_error_kind::recoverable,
-       "batch-bad-response"},
       {transport_failure(http::transport_error_kind::timeout), sync_error_kind::recoverable,
        "timeout"}};
   for (const auto& fail : failures) {
@@ -249,6 +247,132 @@ TEST(rest_batch, a_whole_batch_failure_fails_every_object_with_the_same_classifi
     }
     EXPECT_EQ(results.begin()->second.error->retry_at, results.rbegin()->second.error->retry_at);
   }
+}
+
+TEST(rest_batch, a_2xx_answer_that_cannot_be_read_parks_every_object_as_the_per_object_path_does) {
+  const std::vector<std::string> unreadable{"<html>gateway</html>",
+                                            R"({"results": [{"id": "1", "prop)"};
+  for (const auto& body : unreadable) {
+    batch_fixture single(contact_settings());
+    single.answer_with([&](const http::http_request&) { return respond(200, body); });
+    single.add("a@example.org");
+    const auto alone = single.wait_results(1).begin()->second;
+    ASSERT_FALSE(alone.ok()) << body;
+    EXPECT_EQ(alone.error->kind, sync_error_kind::unrecoverable) << body;
+
+    batch_fixture f;
+    f.answer_with([&](const http::http_request&) { return respond(200, body); });
+    f.add("a@example.org");
+    f.add("b@example.org");
+    const auto results = f.wait_results(2);
+    ASSERT_EQ(f.transport->calls().size(), 1u) << body;
+    for (const auto& [slot, result] : results) {
+      ASSERT_FALSE(result.ok()) << body;
+      // Not retried: the retry policy parks it at once, as it parks the single object.
+      EXPECT_EQ(result.error->kind, alone.error->kind) << body;
+      EXPECT_EQ(result.error->signature, alone.error->signature) << body;
+      EXPECT_NE(result.error->summary().find("HTTP 200, but the body is not JSON"),
+                std::string::npos)
+          << result.error->summary();
+      EXPECT_EQ(all_text(result).find(crm_token), std::string::npos);
+    }
+  }
+  // JSON without the list of records is no answer either.
+  batch_fixture f;
+  f.answer_with(
+      [](const http::http_request&) { return respond(200, R"({"status": "COMPLETE"})"); });
+  f.add("a@example.org");
+  const auto result = f.wait_results(1).begin()->second;
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error->kind, sync_error_kind::unrecoverable);
+  EXPECT_EQ(result.error->signature, "bad-response");
+}
+
+/// A pacer that holds every token request until the test answers it.
+class held_pacer {
+ public:
+  using go = std::function<void(std::optional<sync_error>)>;
+  call_pacer pacer() {
+    return [this](go g) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      held_.push_back(std::move(g));
+    };
+  }
+  std::size_t held() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return held_.size();
+  }
+  /// Answers the oldest request.
+  void answer(std::optional<sync_error> refusal = std::nullopt) {
+    go g;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      g = std::move(held_.front());
+      held_.erase(held_.begin());
+    }
+    g(std::move(refusal));
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<go> held_;
+};
+
+TEST(rest_batch, a_due_batch_takes_its_token_first_and_its_objects_when_the_token_is_there) {
+  held_pacer tokens;
+  batch_fixture f(batched_settings(100, "10ms"), {contact_mapping()}, tokens.pacer());
+  f.answer_with(upsert_all);
+  f.add("a@example.org");
+  // After the linger the batch asks for one token; objects arriving meanwhile join it.
+  ASSERT_TRUE(tixsync::testing::eventually([&] { return tokens.held() == 1; }));
+  f.add("b@example.org");
+  f.add("c@example.org");
+  EXPECT_TRUE(f.transport->calls().empty());
+  tokens.answer();
+  const auto results = f.wait_results(3);
+  ASSERT_EQ(f.transport->calls().size(), 1u);
+  EXPECT_EQ(f.bodies()[0]["inputs"].size(), 3u);
+  for (const auto& [slot, result] : results) EXPECT_TRUE(result.ok()) << slot;
+  EXPECT_EQ(tokens.held(), 0u);
+}
+
+TEST(rest_batch, a_refused_token_answers_the_batch_objects_with_the_refusal) {
+  held_pacer tokens;
+  batch_fixture f(batched_settings(100, "10ms"), {contact_mapping()}, tokens.pacer());
+  f.answer_with(upsert_all);
+  f.add("a@example.org");
+  f.add("b@example.org");
+  ASSERT_TRUE(tixsync::testing::eventually([&] { return tokens.held() == 1; }));
+  sync_error refusal =
+      make_sync_error(sync_error_kind::rate_limited, "Waiting", "max_wait", "local-rate-limit");
+  tokens.answer(refusal);
+  const auto results = f.wait_results(2);
+  EXPECT_TRUE(f.transport->calls().empty());
+  for (const auto& [slot, result] : results) {
+    ASSERT_FALSE(result.ok()) << slot;
+    EXPECT_EQ(result.error->kind, sync_error_kind::rate_limited);
+    EXPECT_EQ(result.error->signature, "local-rate-limit");
+  }
+}
+
+TEST(rest_batch, a_read_and_its_write_each_take_a_token) {
+  held_pacer tokens;
+  batch_fixture f(batched_settings(100, "10ms"), {contact_mapping()}, tokens.pacer());
+  f.answer_with([&](const http::http_request& request) {
+    if (request.url == "http://crm.test/batch/read") {
+      return respond(200, json{{"results", json::array()}}.dump());
+    }
+    return upsert_all(request);
+  });
+  f.add("a@example.org", {{"name", "Lena", mapping::mode_if_empty}});
+  ASSERT_TRUE(tixsync::testing::eventually([&] { return tokens.held() == 1; }));
+  tokens.answer();  // the read
+  ASSERT_TRUE(tixsync::testing::eventually([&] { return tokens.held() == 1; }));
+  EXPECT_EQ(f.transport->calls(), std::vector<std::string>{"POST http://crm.test/batch/read"});
+  tokens.answer();  // the upsert
+  const auto results = f.wait_results(1);
+  EXPECT_TRUE(results.begin()->second.ok());
+  EXPECT_EQ(f.transport->calls().size(), 2u);
 }
 
 TEST(rest_batch, update_modes_read_first_and_merge_exactly_as_assign_properties_does) {
