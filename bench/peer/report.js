@@ -37,11 +37,13 @@ const stat = (system, latency) => {
 };
 
 const latencies = [...new Set(runs.filter((r) => r.ok).map((r) => r.latency_ms))].sort((a, b) => a - b);
-const systems = ['bullmq', 'tixsync-feed', 'tixsync-split'];
+const systems = ['bullmq', 'tixsync-feed', 'tixsync-split', 'tixsync-cpp'];
 const names = {
   bullmq: 'BullMQ flows', 'tixsync-feed': 'tixsync `run --feed`',
   'tixsync-split': 'tixsync `enqueue`, then `run`',
+  'tixsync-cpp': 'the same against `tixsync mock-crm`',
 };
+const split = (sys) => sys === 'tixsync-split' || sys === 'tixsync-cpp';
 const lines = [];
 if (envPath && fs.existsSync(envPath)) lines.push('```', fs.readFileSync(envPath, 'utf8').trim(), '```', '');
 lines.push('Medians of the runs (n = runs that verified). CPU in ms per order: the syncing process ' +
@@ -53,7 +55,7 @@ for (const l of latencies) {
   for (const sys of systems) {
     const s = stat(sys, l);
     if (s.n === 0) continue;
-    lines.push(`| ${l} ms | ${names[sys]} | ${s.n} | ${fmt(s.ops, 0)} | ${fmt(s.process)} | ${sys === 'tixsync-split' ? fmt(s.enqueue) : '-'} | ` +
+    lines.push(`| ${l} ms | ${names[sys]} | ${s.n} | ${fmt(s.ops, 0)} | ${fmt(s.process)} | ${split(sys) ? fmt(s.enqueue) : '-'} | ` +
       `${fmt(s.redis)} | ${fmt(s.mock)} | ${fmt(s.commands, 1)} | ${sys === 'bullmq' ? '-' : fmt(s.rss, 0)} | ${fmt(s.ceiling, 0)} |`);
   }
 }
@@ -64,6 +66,14 @@ for (const l of latencies) {
   const target = l === 0 ? '>= 2.5' : '>= 4';
   lines.push(`| ${l} ms | ${fmt(f.ops / b.ops, 2)} | ${target} | ${fmt(b.process / s.process, 1)} | >= 7 | ` +
     `${fmt(b.process / s.enqueue, 1)} | >= 25 |`);
+}
+// The node's sync CPU against the Node mock over that against tixsync's own mock: what a server
+// that writes its answers differently costs the HTTP client.
+const gaps = latencies.map((l) => [l, stat('tixsync-split', l), stat('tixsync-cpp', l)])
+  .filter(([, s, c]) => s.n > 0 && c.n > 0);
+if (gaps.length) {
+  lines.push('', '| L | tixsync `run` CPU per order, Node mock | tixsync mock-crm | ratio |', '|---|---|---|---|');
+  for (const [l, s, c] of gaps) lines.push(`| ${l} ms | ${fmt(s.process)} | ${fmt(c.process)} | ${fmt(s.process / c.process, 2)} |`);
 }
 if (failed) lines.push('', `${failed} run(s) did not verify and are left out: see results.jsonl.`);
 console.log(lines.join('\n'));

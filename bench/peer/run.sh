@@ -14,6 +14,9 @@
 #   --bullmq-concurrency N   BullMQ worker concurrency (default 100, as its README measures)
 #   --concurrency N          tixsync orders and syncs in flight (default 2000)
 #   --connections N          tixsync connections to the mock (default 1000)
+#   --systems LIST           what each round runs, in order (default bullmq,feed,split,cpp):
+#                            bullmq; feed = `run --feed`; split = `enqueue`, then `run`; cpp =
+#                            split against `tixsync mock-crm` instead of the Node mock
 # env: TIXSYNC (default build/tixsync), OUT (default build/peer/<UTC stamp>)
 set -euo pipefail
 
@@ -21,6 +24,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 . "$root/bench/common.sh"
 orders=5000 positions=2 rounds=3 latencies=0,20 bullmq_concurrency=100 concurrency=2000 connections=1000
+systems_list=bullmq,feed,split,cpp
 while [ $# -gt 0 ]; do
   case "$1" in
     --orders) orders="$2"; shift ;;
@@ -30,13 +34,16 @@ while [ $# -gt 0 ]; do
     --bullmq-concurrency) bullmq_concurrency="$2"; shift ;;
     --concurrency) concurrency="$2"; shift ;;
     --connections) connections="$2"; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --systems) systems_list="$2"; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (--help lists them)" >&2; exit 2 ;;
   esac
   shift
 done
 bench_positive "$orders" "$positions" "$rounds" "$bullmq_concurrency" "$concurrency" "$connections"
 [[ "$latencies" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "run.sh: --latencies: expected e.g. 0,20" >&2; exit 2; }
+[[ "$systems_list" =~ ^(bullmq|feed|split|cpp)(,(bullmq|feed|split|cpp))*$ ]] ||
+  { echo "run.sh: --systems: expected a list of bullmq, feed, split, cpp, e.g. bullmq,split" >&2; exit 2; }
 
 bench_require "apt-get install nodejs npm redis-server curl" node npm redis-server redis-cli curl
 bench_tixsync
@@ -51,19 +58,27 @@ fi
 redis_port="$(free_port)"
 crm_port="$(free_port)"
 crm="http://127.0.0.1:$crm_port"
+cpp_port="$(free_port)"
+cpp_crm="http://127.0.0.1:$cpp_port"
 
-redis_pid="" crm_pid="" run_pid=""
-cleanup() { stop_pid "$run_pid"; stop_pid "$crm_pid"; stop_pid "$redis_pid"; }
+redis_pid="" crm_pid="" cpp_pid="" run_pid=""
+cleanup() { stop_pid "$run_pid"; stop_pid "$cpp_pid"; stop_pid "$crm_pid"; stop_pid "$redis_pid"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 bench_start_redis "$redis_port"
 node "$here/mockcrm/server.js" --port "$crm_port" >"$out/mockcrm.log" 2>&1 &
 crm_pid=$!
+# The same requests against tixsync's own mock CRM: what the node's HTTP client costs against a
+# server that writes its answers differently.
+"$tixsync" mock-crm --port "$cpp_port" >"$out/cpp-mockcrm.log" 2>&1 &
+cpp_pid=$!
 for _ in $(seq 100); do  # bounded: 10 s
-  redis-cli -p "$redis_port" ping >/dev/null 2>&1 && curl -fs "$crm/stats" >/dev/null 2>&1 && break
+  redis-cli -p "$redis_port" ping >/dev/null 2>&1 && curl -fs "$crm/stats" >/dev/null 2>&1 &&
+    curl -fs "$cpp_crm/_mock/stats" >/dev/null 2>&1 && break
   sleep 0.1
 done
+curl -fs "$cpp_crm/_mock/stats" >/dev/null || { echo "run.sh: tixsync mock-crm did not start ($out/cpp-mockcrm.log)" >&2; exit 1; }
 redis-cli -p "$redis_port" ping >/dev/null || { echo "run.sh: redis-server did not start ($out/redis.log)" >&2; exit 1; }
 curl -fs "$crm/stats" >/dev/null || { echo "run.sh: the mock CRM did not start ($out/mockcrm.log)" >&2; exit 1; }
 
@@ -73,9 +88,12 @@ cp "$here/mappings.json" "$out/"
 sed -e "s#@REDIS_URL@#redis://127.0.0.1:$redis_port/0#" -e "s#@CRM_URL@#$crm#" \
   -e "s#@CONCURRENCY@#$concurrency#" -e "s#@CONNECTIONS@#$connections#" \
   "$here/tixsync.toml.in" >"$out/tixsync.toml"
+# tixsync mock-crm answers a lookup with {"results": [...]}, the Node mock with the object itself.
+sed -e "s#$crm#$cpp_crm#" -e 's#not_found = "404" }#not_found = "404", results = "results" }#' \
+  "$out/tixsync.toml" >"$out/tixsync-cpp.toml"
 {
   echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "tixsync: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "tixsync: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)${TIXSYNC:+ (binary: $TIXSYNC)}"
   echo "node: $(node -v)  redis: $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
   echo "cpus: $(nproc) x $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
   echo "orders: $orders x $positions positions ($(wc -c <"$out/orders.jsonl") bytes)"
@@ -88,11 +106,29 @@ results="$out/results.jsonl"
 redis_info() { redis-cli -p "$redis_port" info all | tr -d '\r'; }
 info_field() { sed -n "s/^$1:\(.*\)$/\1/p" <<<"$2"; }
 redis_cpu() { awk -v u="$(info_field used_cpu_user "$1")" -v s="$(info_field used_cpu_sys "$1")" 'BEGIN{print u+s}'; }
-crm_cpu() { curl -fs "$crm/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const p=JSON.parse(s).process;console.log(p.cpu_user_s+p.cpu_system_s)})'; }
-crm_objects() { curl -fs "$crm/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const o=JSON.parse(s).objects;console.log((o.ticketorders||0)+" "+(o.tickets||0))})'; }
+# The mock in use: node (mockcrm/server.js) or cpp (tixsync mock-crm); crm_cpu, crm_objects and
+# fresh_state ask it.
+mock=node
+crm_cpu() {
+  if [ "$mock" = cpp ]; then  # utime + stime of /proc/PID/stat, in clock ticks
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$cpp_pid/stat"
+  else
+    curl -fs "$crm/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const p=JSON.parse(s).process;console.log(p.cpu_user_s+p.cpu_system_s)})'
+  fi
+}
+crm_objects() {
+  local url="$crm/stats"
+  [ "$mock" = cpp ] && url="$cpp_crm/_mock/stats"
+  curl -fs "$url" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const o=JSON.parse(s).objects;console.log((o.ticketorders||0)+" "+(o.tickets||0))})'
+}
 fresh_state() {  # latency, then an empty CRM and an empty Redis
-  curl -fs -X POST -H 'content-type: application/json' -d "{\"latency_ms\":$1,\"fail_rate\":0}" "$crm/config" >/dev/null
-  curl -fs -X POST "$crm/reset" >/dev/null
+  if [ "$mock" = cpp ]; then
+    curl -fs -X POST "$cpp_crm/_mock/reset" >/dev/null  # resets the faults as well: first
+    curl -fs -X POST -H 'content-type: application/json' -d "{\"latency_ms\":$1}" "$cpp_crm/_mock/faults" >/dev/null
+  else
+    curl -fs -X POST -H 'content-type: application/json' -d "{\"latency_ms\":$1,\"fail_rate\":0}" "$crm/config" >/dev/null
+    curl -fs -X POST "$crm/reset" >/dev/null
+  fi
   redis-cli -p "$redis_port" flushall >/dev/null
 }
 
@@ -127,14 +163,16 @@ measure() {
 }
 
 # tixsync_run NAME LATENCY MODE: MODE feed = `run --feed` (enqueue included); split = `tixsync
-# enqueue` measured, then `run` syncing only.
+# enqueue` measured, then `run` syncing only; cpp = split against tixsync mock-crm.
 tixsync_run() {
   local name="$1" latency="$2" mode="$3"
-  fresh_state "$latency"
-  local info0 crm0 enqueue_cpu=0 info1 crm1 info2
-  info0=$(redis_info); crm0=$(crm_cpu)
   local cfg="$out/tixsync.toml"
-  if [ "$mode" = split ]; then
+  mock=node
+  [ "$mode" = cpp ] && mock=cpp && cfg="$out/tixsync-cpp.toml"
+  fresh_state "$latency"
+  local info0 crm0 enqueue_cpu=0 info1 crm1
+  info0=$(redis_info); crm0=$(crm_cpu)
+  if [ "$mode" != feed ]; then
     measure "$name-enqueue" -- "$tixsync" enqueue --config "$cfg" --provider crm --event nordlicht/ndd25 \
       --order "$out/orders.jsonl" --event-file "$event" --trigger order_placed
     [ "$m_rc" = 0 ] || { log "  $name: enqueue failed (rc $m_rc, $out/$name-enqueue.out)"; return 0; }
@@ -187,7 +225,8 @@ bullmq_run() {
 for round in $(seq "$rounds"); do
   for latency in ${latencies//,/ }; do
     # Interleaved, and the order of the systems alternates from round to round.
-    if [ $((round % 2)) = 1 ]; then systems="bullmq feed split"; else systems="split feed bullmq"; fi
+    systems="${systems_list//,/ }"
+    [ $((round % 2)) = 0 ] && systems="$(tr ' ' '\n' <<<"$systems" | tac | tr '\n' ' ')"
     for system in $systems; do
       name="r$round-L$latency-$system"
       log "round $round, L = $latency ms: $system"

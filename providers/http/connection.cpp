@@ -14,7 +14,6 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include "providers/http/host_pool.hpp"
 
@@ -28,6 +27,10 @@ namespace {
 // Response headers beyond this are a protocol error (Beast's default of 8 KiB is too tight for
 // some APIs' cookies and link headers).
 constexpr std::uint32_t header_limit = 64 * 1024;
+// Room offered to each read: a typical API response whole, whatever pieces the server wrote it
+// in, without reserving much per idle connection.
+constexpr std::size_t min_read = 4096;
+constexpr std::size_t max_read = 64 * 1024;
 
 std::string ms(std::chrono::milliseconds value) {
   return std::to_string(value.count()) + " ms";
@@ -237,39 +240,62 @@ void connection::on_write(error_code ec, std::size_t) {
 }
 
 void connection::start_parser() {
-  parser_.emplace();
-  parser_->body_limit(options_.max_response_bytes);
-  parser_->header_limit(header_limit);
-  if (ex_->is_head()) parser_->skip(true);  // a HEAD response has headers only
+  parser_.emplace(options_.max_response_bytes, header_limit, ex_->is_head());
 }
 
 void connection::read_some() {
   arm(std::chrono::steady_clock::now() + options_.read_timeout);
-  with_stream([this](auto& stream) {
-    bhttp::async_read_some(stream, buffer_, *parser_,
+  const std::size_t room = buffer_.capacity() - buffer_.size();
+  const auto space = buffer_.prepare(std::clamp(room, min_read, max_read));
+  with_stream([this, space](auto& stream) {
+    stream.async_read_some(space,
                            beast::bind_front_handler(&connection::on_read, shared_from_this()));
   });
 }
 
 void connection::on_read(error_code ec, std::size_t bytes) {
   if (closed_) return;
-  if (bytes > 0 || buffer_.size() > 0 || parser_->got_some()) got_response_bytes_ = true;
-  if (ec) return fail(ec);
-  if (!parser_->is_done()) return read_some();
-  const unsigned status = parser_->get().result_int();
-  if (status >= 100 && status < 200 && status != 101) {
-    // An interim response (e.g. 100 Continue): the final one follows on the same connection.
-    start_parser();
-    return read_some();
+  counters_.response_reads++;
+  buffer_.commit(bytes);
+  if (bytes > 0 || buffer_.size() > 0) got_response_bytes_ = true;
+  if (ec == asio::error::eof) {
+    // The end of a body that runs until the server closes; else the response is cut short.
+    if (!parser_->got_some()) return fail(bhttp::error::end_of_stream);
+    ec = {};
+    parser_->put_eof(ec);
+    if (ec) return fail(ec);
+    return complete();
   }
-  complete();
+  if (ec) return fail(ec);
+  parse_buffered();
+}
+
+// The parser is eager: one put() takes the header and all the body bytes the buffer holds.
+void connection::parse_buffered() {
+  while (buffer_.size() > 0) {
+    error_code ec;
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == bhttp::error::need_more) break;
+    if (ec) return fail(ec);
+    if (!parser_->is_done()) {
+      if (used == 0) break;
+      continue;
+    }
+    const int status = parser_->response().status;
+    if (status < 100 || status >= 200 || status == 101) return complete();
+    // An interim response (e.g. 100 Continue): the final one follows on the same connection,
+    // maybe in the same read.
+    start_parser();
+  }
+  read_some();
 }
 
 void connection::complete() {
   const bool keep_alive = parser_->keep_alive();
   disarm();
   auto ex = std::move(ex_);
-  http_response response = to_http_response(parser_->release());
+  http_response response = std::move(parser_->response());
   parser_.reset();
   ++exchanges_done_;
   if (!keep_alive) close_socket();  // the server said Connection: close (or spoke HTTP/1.0)

@@ -11,13 +11,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "providers/http/exchange.hpp"
+#include "providers/http/response_reader.hpp"
 
 namespace tixsync::providers::http::detail {
 
@@ -65,6 +65,9 @@ class connection : public std::enable_shared_from_this<connection> {
   void start_parser();
   void read_some();
   void on_read(error_code ec, std::size_t bytes);
+  /// Feeds what the buffer holds to the parser: completes the exchange once the final response
+  /// is whole, else reads on.
+  void parse_buffered();
   void complete();
 
   /// Sets the deadline of the next step: `limit` or the exchange's deadline, whichever comes
@@ -105,7 +108,7 @@ class connection : public std::enable_shared_from_this<connection> {
   std::optional<boost::beast::tcp_stream> plain_;
   std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+  std::optional<response_reader> parser_;
 
   std::shared_ptr<exchange> ex_;
   step step_ = step::resolve;

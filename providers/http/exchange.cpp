@@ -1,5 +1,5 @@
 // One request on its way (see exchange.hpp): building the request's wire bytes with their
-// checks, converting the Beast response back, and the exactly-once completion with the counters.
+// checks, and the exactly-once completion with the counters.
 #include "providers/http/exchange.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -62,6 +62,7 @@ client_stats client_counters::snapshot() const {
   const std::uint64_t left = left_queue.load();
   stats.queued = exchanges_created.load() - left;
   stats.stale_retries = stale_retries.load();
+  stats.response_reads = response_reads.load();
   return stats;
 }
 
@@ -110,16 +111,6 @@ request_wire build_request_wire(const http_request& request, const parsed_url& u
   }
   out.append("\r\n").append(request.body);
   return wire;
-}
-
-http_response to_http_response(response_message&& message) {
-  http_response response;
-  response.status = static_cast<int>(message.result_int());
-  for (const auto& field : message) {
-    response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
-  response.body = std::move(message.body());
-  return response;
 }
 
 std::string endpoint_text(const parsed_url& url) {

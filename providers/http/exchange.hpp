@@ -4,8 +4,6 @@
 #pragma once
 
 #include <atomic>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -16,7 +14,6 @@
 namespace tixsync::providers::http::detail {
 
 using steady_time = std::chrono::steady_clock::time_point;
-using response_message = boost::beast::http::response<boost::beast::http::string_body>;
 
 /// The client's counters; stats() copies them. The counters a sending thread writes are on a
 /// cache line of their own, apart from those of the I/O thread, so that a request does not move
@@ -34,6 +31,7 @@ struct client_counters {
   std::atomic<std::uint64_t> in_flight{0};
   std::atomic<std::uint64_t> left_queue{0};  ///< exchanges that began, or ended before that
   std::atomic<std::uint64_t> stale_retries{0};
+  std::atomic<std::uint64_t> response_reads{0};
   /// Requests by outcome; set by the client before any request, never null then.
   request_tally* tally = nullptr;
 
@@ -53,9 +51,6 @@ struct request_wire {
 /// sent as is.
 request_wire build_request_wire(const http_request& request, const parsed_url& url,
                                 const std::string& user_agent);
-
-/// The response as the client hands it out: status, headers in order, body.
-http_response to_http_response(response_message&& message);
 
 /// "host:port" ("[v6]:port" for IPv6), how error messages name where a request went.
 std::string endpoint_text(const parsed_url& url);

@@ -108,6 +108,9 @@ struct client_stats {
   /// Requests resent on a new connection because a reused keep-alive connection turned out to
   /// be closed by the server before any response byte arrived.
   std::uint64_t stale_retries = 0;
+  /// Reads from the network that responses took: a response that arrives in one piece takes
+  /// one, however many segments the server wrote it in meanwhile.
+  std::uint64_t response_reads = 0;
 };
 
 /// The interface the providers use, so a test can put a scripted transport in its place.

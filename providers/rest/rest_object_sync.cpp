@@ -10,6 +10,7 @@
 
 #include "mapping/assign_properties.hpp"
 #include "providers/rest/associations.hpp"
+#include "providers/rest/json_path_scan.hpp"
 #include "providers/rest/object_merge.hpp"
 #include "providers/rest/object_placeholders.hpp"
 
@@ -247,10 +248,13 @@ std::string rest_object_sync::idempotency_key() const {
 
 void rest_object_sync::on_created(const http_call& call, http::http_result result) {
   const http::http_response& response = *result.response;
-  auto body = parse_body(call, response);
-  if (!body) return;
-  const json* id = object_.create.id.find(*body);
-  const auto text = id ? external_id_text(*id) : std::nullopt;
+  // Only the id is needed, and APIs often echo the whole object: scanned, not parsed whole.
+  const scanned_value id = scan_value_at(response.body, object_.create.id);
+  if (!id.is_json) {
+    fail(bad_response_error(call, response, "the body is not JSON"));
+    return;
+  }
+  const auto text = id.value ? external_id_text(*id.value) : std::nullopt;
   if (!text) {
     fail(bad_response_error(call, response,
                             "no external id (string or integer) at \"" + object_.create.id.text() +

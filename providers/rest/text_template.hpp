@@ -113,6 +113,8 @@ class json_path {
   /// The value at the path, or nullptr when a segment is missing or the type does not fit.
   const json* find(const json& document) const;
   const std::string& text() const { return text_; }
+  /// The keys and indexes, in order ("" has none).
+  const std::vector<std::string>& segments() const { return segments_; }
 
  private:
   std::string text_;

@@ -127,6 +127,8 @@ class server_session : public std::enable_shared_from_this<server_session<Stream
         raw_ =
             "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(reply_.body.size()) + "\r\n\r\n";
         return trickle(0);
+      case reply_action::segments:
+        return write_segment(0);
     }
   }
 
@@ -170,6 +172,22 @@ class server_session : public std::enable_shared_from_this<server_session<Stream
                         self->timer_.expires_after(self->reply_.delay);
                         self->timer_.async_wait([self, next](beast::error_code ec) {
                           if (!ec) self->trickle(next + 1);
+                        });
+                      });
+  }
+
+  // Writes segment `next` of reply_.segments, then the following one after reply_.delay; reads
+  // the next request after the last one.
+  void write_segment(std::size_t next) {
+    if (next >= reply_.segments.size()) return read_request();
+    raw_ = reply_.segments[next];
+    asio::async_write(stream_, asio::buffer(raw_),
+                      [self = this->shared_from_this(), next](beast::error_code ec, std::size_t) {
+                        if (ec) return;
+                        if (next + 1 >= self->reply_.segments.size()) return self->read_request();
+                        self->timer_.expires_after(self->reply_.delay);
+                        self->timer_.async_wait([self, next](beast::error_code ec) {
+                          if (!ec) self->write_segment(next + 1);
                         });
                       });
   }

@@ -38,6 +38,8 @@ enum class reply_action {
   drop,          ///< close the connection without answering
   raw,           ///< send `body` as is (not HTTP unless it says so), then close
   trickle,       ///< send the headers, then the body one byte per `delay`
+  segments,      ///< send `segments` as they are (a whole response), `delay` apart, and keep
+                 ///< the connection for the next request
 };
 
 struct scripted_reply {
@@ -48,6 +50,8 @@ struct scripted_reply {
   std::chrono::milliseconds delay{0};
   /// false: answer with "Connection: close" and close after the response.
   bool keep_alive = true;
+  /// For reply_action::segments: the raw response, one write per element.
+  std::vector<std::string> segments;
 };
 
 struct server_tls_files {
@@ -85,6 +89,5 @@ class loopback_server {
   bool tls_ = false;
   std::thread thread_;
 };
-
 
 }  // namespace tixsync::testing
