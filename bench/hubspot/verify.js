@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // One run of the quota benchmark, checked and measured: every object `tixsync preview` expects
 // (expected.jsonl) must be in the stand-in's dump exactly once, found by its id property, with
-// the expected values and, where records carry associations, associated with a record of its
-// own order only. Prints one JSON line: drain time, calls per object written, 429s, latencies
+// the expected values and the associations the config writes (HubSpot association items or a
+// property holding the associated records' ids) to records of its own order, none other. Prints one JSON line: drain time, calls per object written, 429s, latencies
 // from the audit logs (first "enqueued" to first "synced" per order) and the verification.
 //
 // usage: node verify.js --name N --config FILE --nodes K --orders N --drained true|false
@@ -13,6 +13,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
+const { readAssociations } = require('./config-associations.js');
 
 const args = {};
 for (let i = 2; i + 1 < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
@@ -49,11 +50,45 @@ const same = (want, got) => {
 };
 const problems = [];
 const note = (text) => { if (problems.length < 20) problems.push(text); };
-let objects = 0, found = 0, duplicated = 0, missing = 0, wrongValues = 0, wrongAssociations = 0;
+let objects = 0, found = 0, duplicated = 0, missing = 0, wrongValues = 0, wrongAssociations = 0, unassociated = 0;
 const associatedTypes = new Set();
 const typeRecords = new Map();  // type -> records expected of it
+// Associations as the config writes them (config-associations.js), per record of an order:
+// HubSpot association items (`into = "associations"`) to exactly the records of the named mapping
+// that the object sees (its own position's and the order's), and none where the config writes
+// none; a field association's property holding those records' ids.
+const { byType, joiner, nativeLists } = readAssociations(args.config);
+const visibleIds = (mine, object, mapping) => mine
+  .filter((m) => m.object.mapping_id === mapping && (object.position_id === null ||
+    m.object.position_id === null || m.object.position_id === object.position_id))
+  .map((m) => String(m.record.id));
+const checkAssociations = (order, mine) => {
+  for (const { object, type, record } of mine) {
+    const configured = byType[object.external_object_type] || [];
+    const want = new Set(configured.filter((a) => a.into === 'associations').flatMap((a) => visibleIds(mine, object, a.mapping)));
+    const got = (record.associations || []).map((a) => String(a.toObjectId));
+    if (got.length) associatedTypes.add(type);
+    for (const id of got.filter((id) => !want.has(id))) {
+      wrongAssociations++;
+      note(`${order}: record ${record.id} is associated with ${id}, not a record the config associates it with`);
+    }
+    for (const id of [...want].filter((id) => !got.includes(id))) {
+      unassociated++;
+      note(`${order}: record ${record.id} is not associated with ${id}`);
+    }
+    for (const a of configured.filter((a) => a.into === 'field')) {
+      const ids = visibleIds(mine, object, a.mapping);
+      const value = (record.properties || {})[a.key];
+      const ok = a.value !== 'external_id' ? ids.length === 0 || !same('', value)
+        : nativeLists ? JSON.stringify(value) === JSON.stringify(ids) : same(ids.join(joiner), value);
+      if (!ok) {
+        wrongAssociations++;
+        note(`${order}: record ${record.id}: ${a.key} is ${JSON.stringify(value)}, expected the ${a.value} of ${ids.join(joiner) || 'nothing'}`);
+      }
+    }
+  }
+};
 for (const order of expected) {
-  const ids = new Set();  // this order's records
   const mine = [];
   for (const object of order.objects) {
     if (object.skipped) continue;
@@ -64,32 +99,14 @@ for (const order of expected) {
     found++;
     const { type, record } = hits[0];
     typeRecords.set(type, (typeRecords.get(type) || 0) + 1);
-    ids.add(record.id);
-    mine.push({ type, record });
+    mine.push({ object, type, record });
     const wrong = object.properties.filter((p) => !same(p.value, (record.properties || {})[p.external_field]));
     if (wrong.length) {
       wrongValues++;
       note(`${order.order}: ${object.id_value}: ${wrong.map((p) => `${p.external_field} is ${JSON.stringify((record.properties || {})[p.external_field])}, expected ${JSON.stringify(p.value)}`).join('; ')}`);
     }
   }
-  for (const { type, record } of mine) {
-    const associations = record.associations || [];
-    if (associations.length) associatedTypes.add(type);
-    for (const a of associations) {
-      if (!ids.has(String(a.toObjectId))) {
-        wrongAssociations++;
-        note(`${order.order}: record ${record.id} is associated with ${a.toObjectId}, not a record of its order`);
-      }
-    }
-  }
-}
-// A type whose records carry associations carries them on every record.
-let unassociated = 0;
-for (const list of Object.entries(dump).filter(([t]) => associatedTypes.has(t)).map(([, l]) => l)) {
-  for (const r of list.filter((r) => !(r.associations || []).length)) {
-    unassociated++;
-    note(`record ${r.id} has no association, unlike the others of its type`);
-  }
+  checkAssociations(order.order, mine);
 }
 
 // Latencies and the drain from the audit logs.
