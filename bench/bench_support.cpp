@@ -1,9 +1,11 @@
-// Realistic orders, CPU time and percentiles for the node benchmarks.
+// Realistic orders, CPU time, percentiles and the end of option parsing for the node benchmarks.
 #include "bench/bench_support.hpp"
 
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -67,6 +69,15 @@ double percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
   return values[std::min(values.size() - 1,
                          static_cast<std::size_t>(p * (values.size() - 1) + 0.5))];
+}
+
+void help_or_unknown_option(const char* program, const std::string& arg, const char* usage) {
+  if (arg == "--help" || arg == "-h") {
+    std::fputs(usage, stdout);
+    std::exit(0);
+  }
+  std::fprintf(stderr, "%s: unknown option %s\n%s", program, arg.c_str(), usage);
+  std::exit(2);
 }
 
 }  // namespace tixsync::bench

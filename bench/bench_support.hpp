@@ -1,6 +1,7 @@
 // What the node benchmarks (node_bench, http_bench, scale_bench) share: deterministic realistic
 // orders (the fixture's paid order with an invoice address and a position with three answers, its
-// position repeated, under new codes), this process's CPU time, and percentiles.
+// position repeated, under new codes), this process's CPU time, percentiles, and the end of their
+// option parsing.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +35,12 @@ double self_cpu_seconds();
 
 /// The p-quantile (0..1) of `values` by nearest rank; 0 for none.
 double percentile(std::vector<double> values, double p);
+
+/// The end of a benchmark's option parsing for an argument it does not know: "--help" and "-h"
+/// print `usage` on stdout and exit 0; anything else prints "<program>: unknown option <arg>" and
+/// `usage` on stderr and exits 2, so a mistyped option never starts a long run with defaults.
+[[noreturn]] void help_or_unknown_option(const char* program, const std::string& arg,
+                                         const char* usage);
 
 /// The median of one figure over several runs of a benchmark.
 template <class Run>

@@ -1,7 +1,7 @@
 // Throughput of one sync_node (actors/) syncing over real HTTP: N synthetic orders of 2 positions
-// (node_bench's generator: realistic 2-position orders with new codes) through the REST provider, built by
-// the provider factory from a config like examples/crm.toml (Order -> order, OrderPosition ->
-// ticket; concurrency 1000 with room for every call to wait, no rate limit, no circuit breaker),
+// (node_bench's generator: realistic 2-position orders with new codes) through the REST provider,
+// built by the provider factory from a config like examples/crm.toml (Order -> order, OrderPosition
+// -> ticket; concurrency 1000 with room for every call to wait, no rate limit, no circuit breaker),
 // into `tixsync mock-crm` running as a child with latency L, the queue in a local redis-server.
 // Verifies the mock's object counts and prints one JSON line and a table: orders/s, HTTP
 // requests/s (from the mock's stats), p50/p99 enqueue-to-synced, and CPU ms per order of the
@@ -354,6 +354,11 @@ figures run_once(const bench_config& cfg, const testing::redis_server& redis) {
   return f;
 }
 
+const char* const http_bench_usage =
+    "usage: http_bench [--orders N] [--latency-ms L] [--concurrency C] [--runs K]\n"
+    "                  [--mock-threads T] [--scheduler-threads S] [--store-threads R]\n"
+    "                  [--idle-poll-ms P] [--max-connections M]\n";
+
 bench_config parse(int argc, char** argv) {
   bench_config c;
   for (int i = 1; i < argc; ++i) {
@@ -377,13 +382,8 @@ bench_config parse(int argc, char** argv) {
       c.max_connections = std::max<std::size_t>(1, std::stoul(next()));
     else if (a == "--idle-poll-ms")
       c.idle_poll_ms = std::max(1, std::stoi(next()));
-    else {
-      std::fprintf(stderr,
-                   "usage: http_bench [--orders N] [--latency-ms L] [--concurrency C] [--runs K] "
-                   "[--mock-threads T] [--scheduler-threads S] [--store-threads R] "
-                   "[--idle-poll-ms P] [--max-connections M]\n");
-      std::exit(2);
-    }
+    else
+      bench::help_or_unknown_option("http_bench", a, http_bench_usage);
   }
   return c;
 }

@@ -340,6 +340,10 @@ double run_baseline(const bench_config& cfg) {
   return cfg.baseline / std::chrono::duration<double>(steady::now() - start).count();
 }
 
+const char* const node_bench_usage =
+    "usage: node_bench [--orders N] [--baseline M] [--latency-ms L] [--concurrency C]\n"
+    "                  [--batch B] [--rate R] [--fsync always|everysec] [--unix] [--runs K]\n";
+
 bench_config parse(int argc, char** argv) {
   bench_config c;
   for (int i = 1; i < argc; ++i) {
@@ -363,6 +367,8 @@ bench_config parse(int argc, char** argv) {
       c.unix_socket = true;
     else if (a == "--runs")
       c.runs = std::max<std::size_t>(1, std::stoul(next()));
+    else
+      bench::help_or_unknown_option("node_bench", a, node_bench_usage);
   }
   return c;
 }

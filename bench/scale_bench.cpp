@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench/bench_support.hpp"
 #include "bench/scale/report.hpp"
 #include "bench/scale/scenarios.hpp"
 
@@ -124,11 +125,8 @@ command_line parse(int argc, char** argv) {
     else if (a == "--compare") {
       c.compare.push_back(value());
       c.compare.push_back(value());
-    } else if (a == "--help" || a == "-h") {
-      std::fputs(usage, stdout);
-      std::exit(0);
     } else {
-      bad("unknown option '" + a + "'");
+      tixsync::bench::help_or_unknown_option("scale_bench", a, usage);
     }
   }
   // --quick: small numbers for a smoke run, unless given explicitly.
