@@ -24,7 +24,7 @@ namespace tixsync::providers::rest {
 
 /// How a section is read.
 struct build_options {
-  /// `{key_path, env}` as before the request tally existed, e.g. {"providers[0]", env}.
+  /// `{key_path, env}` without a request tally, e.g. {"providers[0]", env}.
   build_options(std::string key_path = {}, env_lookup env = process_environment)
       : key_path(std::move(key_path)), env(std::move(env)) {}
 

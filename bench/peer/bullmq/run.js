@@ -3,7 +3,7 @@
 //
 // This copy of the baseline also reads pretix orders (ORDERS_FILE, EVENT_FILE: the peer benchmark
 // of bench/peer) and maps them as bench/peer/mappings.json maps them for tixsync, so both systems
-// send the same objects; without ORDERS_FILE it generates its synthetic orders as before.
+// send the same objects; without ORDERS_FILE it generates seeded synthetic orders (genOrders).
 //
 // One parent job ("order", queue "orders") per order, one child job ("sync",
 // queue "sync") per object to sync: mapping 1 = one "ticketorders" object per
