@@ -1,5 +1,6 @@
 // The classification of HTTP results into success, not found and sync errors, with messages that
-// name the call without its query string and carry a short body excerpt.
+// name the call without its query string (a secret URL by its origin only) and carry a short body
+// excerpt.
 #include "providers/rest/response_classification.hpp"
 
 #include <chrono>
@@ -67,7 +68,16 @@ sync_error transport_failure(const http::transport_error& failure, const http_ca
     kind = sync_error_kind::unrecoverable;
   }
   std::string what = transport_signature(failure.kind);
-  if (!failure.message.empty()) what += " (" + failure.message + ")";
+  std::string message = failure.message;
+  // A bad_url message quotes the URL: a secret one is replaced by its shown form.
+  if (call.url_is_secret && !call.url.empty()) {
+    const std::string shown = describe(call).substr(call.method.size() + 1);
+    for (auto at = message.find(call.url); at != std::string::npos;
+         at = message.find(call.url, at + shown.size())) {
+      message.replace(at, call.url.size(), shown);
+    }
+  }
+  if (!message.empty()) what += " (" + message + ")";
   return make_error(kind, call, what, {}, transport_signature(failure.kind));
 }
 
@@ -93,11 +103,22 @@ std::string url_without_query(const std::string& url) {
   return url.substr(0, url.find_first_of("?#"));
 }
 
+std::string url_origin(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto start = scheme == std::string::npos ? 0 : scheme + 3;
+  const auto end = std::min(url.find_first_of("/?#", start), url.size());
+  const auto at = url.rfind('@', end);
+  const auto host = at == std::string::npos || at < start ? start : at + 1;
+  return url.substr(0, start) + url.substr(host, end - host);
+}
+
 std::string describe(const http_call& call) {
+  if (call.url_is_secret) return call.method + " " + url_origin(call.url) + "/\u2026";
   return call.method + " " + url_without_query(call.url);
 }
 
 std::string describe_for_log(const http_call& call) {
+  if (call.url_is_secret) return describe(call);
   // A path may carry an id value (HubSpot reads a contact at /contacts/{email}?idProperty=email):
   // a segment holding an e-mail address is left out.
   const std::string url = url_without_query(call.url);

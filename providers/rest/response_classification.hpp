@@ -21,6 +21,9 @@ struct http_call {
   bool not_found_is_answer = false;
   /// Whether the call creates an object (a 409 then means it exists already).
   bool is_create = false;
+  /// Whether the URL path is a secret (a webhook's, like Slack's /services/T000/B000/XXXX):
+  /// messages and log lines then show the URL's origin only.
+  bool url_is_secret = false;
 };
 
 enum class response_kind { success, not_found, failed };
@@ -51,7 +54,11 @@ std::string url_without_query(const std::string& url);
 /// result, including a trailing "...", has at most `limit` bytes.
 std::string body_excerpt(const std::string& body, std::size_t limit = 300);
 
-/// "POST http://crm/api/contact" (without the query string).
+/// "scheme://host[:port]" of `url`, without userinfo, path, query and fragment.
+std::string url_origin(const std::string& url);
+
+/// "POST http://crm/api/contact" (without the query string); with url_is_secret
+/// "POST https://hooks.example.com/…" (the origin only).
 std::string describe(const http_call& call);
 /// describe() for log lines: path segments holding an e-mail address read "{e-mail}".
 std::string describe_for_log(const http_call& call);

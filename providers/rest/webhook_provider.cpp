@@ -96,7 +96,8 @@ void webhook_provider::sync_object(object_request request, object_completion don
           webhook_signature(c->settings.secret.reveal(), now.count(), delivery.body));
     }
     delivery.timeout = c->settings.connection.request_timeout;
-    call = {delivery.method, delivery.url, false};
+    // The URL path of chat and automation webhooks is their secret.
+    call = {delivery.method, delivery.url, false, false, true};
   } catch (...) {
     done(object_result::failed(to_sync_error(std::current_exception())));
     return;

@@ -112,6 +112,15 @@ TEST(response_classification, messages_name_the_call_without_its_query) {
   EXPECT_EQ(url_without_query("http://a/b#e"), "http://a/b");
 }
 
+TEST(response_classification, a_secret_url_is_shown_by_its_origin_only) {
+  EXPECT_EQ(url_origin("https://u@hooks.test:8443/services/T0/XXXX?a=b"),
+            "https://hooks.test:8443");
+  EXPECT_EQ(url_origin("http://hooks.test"), "http://hooks.test");
+  const http_call call{"POST", "https://hooks.test/hooks/catch/123/abc/", false, false, true};
+  EXPECT_EQ(describe(call), "POST https://hooks.test/\u2026");
+  EXPECT_EQ(describe_for_log(call), "POST https://hooks.test/\u2026");
+}
+
 TEST(response_classification, the_log_text_holds_neither_the_answer_nor_an_email_in_the_path) {
   const http_call get{
       "GET", "http://crm.test/crm/v3/objects/contacts/anna%40example.org?idProperty=email", false};

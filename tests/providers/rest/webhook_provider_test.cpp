@@ -221,9 +221,7 @@ TEST(webhook_provider, failures_are_classified_and_secrets_stay_hidden) {
                       : status == 429 ? sync_error_kind::rate_limited
                                       : sync_error_kind::unrecoverable);
     EXPECT_EQ(e.messages.at(0),
-              "POST https://hooks.test/tixsync/nordlicht/ndd25/ABC12 failed: "
-              "HTTP " +
-                  std::to_string(status));
+              "POST https://hooks.test/\u2026 failed: HTTP " + std::to_string(status));
     EXPECT_EQ(e.messages.at(1), "Response: bad token *** / secret ***");
     output += testing::all_text(done.result);
   }
@@ -232,6 +230,59 @@ TEST(webhook_provider, failures_are_classified_and_secrets_stay_hidden) {
             std::string::npos);
   EXPECT_EQ(output.find(testing::crm_token), std::string::npos) << output;
   EXPECT_EQ(output.find(hook_secret), std::string::npos) << output;
+}
+
+TEST(webhook_provider, the_url_path_is_a_secret_logged_by_origin_only) {
+  // Chat and automation services carry their secret in the path (Slack's /services/T/B/XXXX).
+  const std::string path_token = "t0k3n-Zq81";
+  webhook_fixture f(
+      json{{"url", "https://hooks.test:8443/services/T000/" + path_token + "/{order_code}?t=1"}});
+  f.reply = "invalid_payload";
+  std::string output;
+  for (int status : {204, 400, 503}) {
+    f.status = status;
+    const auto done = testing::sync_object_and_wait(*f.provider, f.request({}));
+    output += testing::all_text(done.result);
+    if (status == 204) continue;
+    ASSERT_FALSE(done.result.ok());
+    const sync_error& e = *done.result.error;
+    EXPECT_EQ(e.log_text,
+              "POST https://hooks.test:8443/\u2026 failed: HTTP " + std::to_string(status));
+    EXPECT_EQ(e.messages.at(0), e.log_text);
+    EXPECT_NE(e.full_message.find("Response body: invalid_payload"), std::string::npos);
+  }
+  EXPECT_EQ(f.transport->requests().at(0).url,
+            "https://hooks.test:8443/services/T000/" + path_token + "/ABC12?t=1");
+  const auto lines = f.log.lines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0],
+            "debug webhook provider \"hook\": POST https://hooks.test:8443/\u2026 -> 204 (order "
+            "ABC12 mapping 4)");
+  for (const auto& line : lines) output += line + "\n";
+  EXPECT_EQ(output.find(path_token), std::string::npos) << output;
+  EXPECT_EQ(output.find("/services"), std::string::npos) << output;
+}
+
+TEST(webhook_provider, a_bad_url_message_does_not_repeat_the_secret_path) {
+  auto transport = std::make_shared<testing::scripted_transport>([](const http::http_request& r) {
+    return testing::transport_failure(http::transport_error_kind::bad_url,
+                                      "invalid URL '" + r.url + "': bad character");
+  });
+  auto section =
+      testing::make_section("webhook", {{"url", "https://hooks.test/hooks/catch/123/abc-SECRET/"}},
+                            {ticket_mapping()}, "hook");
+  testing::log_lines log;
+  auto provider = build_webhook_provider(section, transport, log.sink(), {"providers[1]", {}});
+  webhook_fixture requests(hook_settings());
+  const auto done = testing::sync_object_and_wait(*provider, requests.request({}));
+  ASSERT_FALSE(done.result.ok());
+  EXPECT_EQ(done.result.error->log_text,
+            "POST https://hooks.test/\u2026 failed: bad-url (invalid URL "
+            "'https://hooks.test/\u2026': bad character)");
+  std::string output = testing::all_text(done.result);
+  for (const auto& line : log.lines()) output += line + "\n";
+  EXPECT_EQ(output.find("abc-SECRET"), std::string::npos) << output;
+  EXPECT_TRUE(transport->wait_idle());
 }
 
 TEST(webhook_provider, transport_failures_are_recoverable) {
