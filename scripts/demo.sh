@@ -30,6 +30,9 @@ export CRM_TOKEN="demo-token-$$" HOOK_SECRET="demo-secret-$$"
 echo
 echo "== The mock CRM (tixsync mock-crm, 5 ms latency per request) =="
 rm -rf "$build/demo" && mkdir -p "$build/demo"
+# The file exists before the mock starts: the loop below may read it before the background
+# process has opened it.
+: > "$build/demo/mock-crm.out"
 "$build/tixsync" mock-crm --port 0 --latency-ms 5 --token-env CRM_TOKEN --hook-secret-env HOOK_SECRET \
   > "$build/demo/mock-crm.out" 2>&1 &
 mock_pid=$!
