@@ -145,6 +145,10 @@ class guarded_provider::state : public std::enable_shared_from_this<state> {
   call admit_locked(object_request request, object_completion done, bool takes_token);
   sync_error circuit_error_locked();
   sync_error rate_error_locked(const std::string& why, guard_duration wait);
+  /// The refusal of a caller that would wait at `position` for `wait`: too many wait already
+  /// ("N <callers> already wait"), or the wait exceeds max_wait ("<expected>X exceeds ...").
+  std::optional<sync_error> wait_refusal_locked(std::size_t position, guard_duration wait,
+                                                const char* callers, const char* expected);
   void fetch_tokens(std::unique_lock<std::mutex>& lock);
   void expire_locked(std::vector<answer>& out);
   void arm_timer_locked(std::optional<guard_duration> token_wait);
@@ -204,15 +208,9 @@ void guarded_provider::state::submit(object_request request, object_completion d
     } else {
       const std::size_t position = waiting_.size();
       const guard_duration wait = takes_token ? next_token_wait_locked() : guard_duration{};
-      if (position >= limits.max_waiting) {
+      refusal = wait_refusal_locked(position, wait, "calls", "the expected wait of ");
+      if (refusal) {
         ++rejected_rate_;
-        refusal = rate_error_locked(std::to_string(position) + " calls already wait (max_waiting)",
-                                    std::max<guard_duration>(wait, limits.max_wait));
-      } else if (wait > limits.max_wait) {
-        ++rejected_rate_;
-        refusal = rate_error_locked("the expected wait of " + describe_duration(whole_ms(wait)) +
-                                        " exceeds max_wait " + describe_duration(limits.max_wait),
-                                    wait);
       } else {
         waiting_.push_back({std::move(request), done, clock_() + limits.max_wait, takes_token});
         if (takes_token) ++token_waiters_;
@@ -237,18 +235,9 @@ void guarded_provider::state::pace(call_go go) {
     } else if (position == 0 && try_token_locked()) {
       ++paced_;
       now = true;
-    } else if (const guard_duration wait = estimate_locked(position);
-               position >= limits.max_waiting) {
+    } else if ((refusal = wait_refusal_locked(position, estimate_locked(position), "batch calls",
+                                              "the batch call's expected wait for a token of "))) {
       ++rejected_paced_;
-      refusal =
-          rate_error_locked(std::to_string(position) + " batch calls already wait (max_waiting)",
-                            std::max<guard_duration>(wait, limits.max_wait));
-    } else if (wait > limits.max_wait) {
-      ++rejected_paced_;
-      refusal = rate_error_locked("the batch call's expected wait for a token of " +
-                                      describe_duration(whole_ms(wait)) + " exceeds max_wait " +
-                                      describe_duration(limits.max_wait),
-                                  wait);
     } else {
       paced_waiting_.push_back({std::move(go), clock_() + limits.max_wait});
       post_pump_locked();
@@ -256,6 +245,24 @@ void guarded_provider::state::pace(call_go go) {
   }
   if (refusal) go(std::move(refusal));
   if (now) go(std::nullopt);
+}
+
+std::optional<sync_error> guarded_provider::state::wait_refusal_locked(std::size_t position,
+                                                                       guard_duration wait,
+                                                                       const char* callers,
+                                                                       const char* expected) {
+  const auto& limits = options_.limits;
+  if (position >= limits.max_waiting) {
+    return rate_error_locked(
+        std::to_string(position) + " " + callers + " already wait (max_waiting)",
+        std::max<guard_duration>(wait, limits.max_wait));
+  }
+  if (wait > limits.max_wait) {
+    return rate_error_locked(std::string(expected) + describe_duration(whole_ms(wait)) +
+                                 " exceeds max_wait " + describe_duration(limits.max_wait),
+                             wait);
+  }
+  return std::nullopt;
 }
 
 bool guarded_provider::state::try_token_locked() {
