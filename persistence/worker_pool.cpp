@@ -11,13 +11,12 @@ namespace tixsync::persistence {
 
 worker_pool_core::worker_pool_core(worker_pool_options options, state_factory make_state)
     : options_(std::move(options)), make_state_(std::move(make_state)) {
-  policy_ = options_.on_stop;
   const std::size_t threads = options_.threads == 0 ? 1 : options_.threads;
   for (std::size_t i = 0; i < threads; ++i) {
     threads_.emplace_back([this, i] {
       const std::string name = (options_.name + "-" + std::to_string(i)).substr(0, 15);
       pthread_setname_np(pthread_self(), name.c_str());
-      run(i);
+      run();
     });
   }
 }
@@ -44,7 +43,6 @@ void worker_pool_core::stop(drain_policy policy, const std::string& reason) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ && threads_.empty()) return;
     stopping_ = true;
-    policy_ = policy;
     if (policy == drain_policy::abandon_queued) dropped.swap(jobs_);
   }
   wake_.notify_all();
@@ -77,7 +75,7 @@ void worker_pool_core::run_job(const erased_job& work, void* state) {
   failures_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void worker_pool_core::run(std::size_t) {
+void worker_pool_core::run() {
   std::shared_ptr<void> state;
   try {
     state = make_state_();

@@ -56,7 +56,7 @@ class worker_pool_core {
   void run_job(const erased_job& work, void* state);
 
  private:
-  void run(std::size_t index);
+  void run();
   void log(const std::string& line) const;
 
   worker_pool_options options_;
@@ -66,7 +66,6 @@ class worker_pool_core {
   std::deque<erased_job> jobs_;
   std::size_t running_ = 0;
   bool stopping_ = false;
-  drain_policy policy_ = drain_policy::run_queued;
   std::mutex stop_mutex_;  // serialises concurrent stop() calls
   std::vector<std::thread> threads_;
   std::atomic<std::uint64_t> failures_{0};
