@@ -301,15 +301,21 @@ struct node_run {
   /// at once, or the embedded redis-server is gone.
   void serve(const sigset_t& signals) {
     auto log_error = [this](const std::string& message) { log(actors::log_level::error, message); };
+    // The loop wakes every 200 ms; every 20 ms while the node drains and on an
+    // --exit-when-drained run, so that the end of a short run is noticed within milliseconds
+    // instead of up to two ticks later. A tick reads the node's counters; it asks Redis only
+    // once nothing is in flight.
     const timespec tick{0, 200 * 1000 * 1000};
+    const timespec short_tick{0, 20 * 1000 * 1000};
     for (;;) {
+      const bool ending = stopping || options.exit_when_drained;
       if (embedded && !embedded->keep_alive(log_error)) {
         redis_lost = true;
         if (http) http->stop_accepting();
         worker.hard_stop();  // leases run out; the next start resumes the work
         break;
       }
-      if (sigtimedwait(&signals, nullptr, &tick) > 0) {
+      if (sigtimedwait(&signals, nullptr, ending ? &short_tick : &tick) > 0) {
         if (stopping) {
           std::cerr << "\nsecond signal: stopping at once; leases expire and other nodes resume\n";
           worker.hard_stop();
@@ -324,8 +330,8 @@ struct node_run {
         continue;
       }
       print_progress(worker.stats(), fed, false);
-      if (options.exit_when_drained && pending_items(queue, config) == 0 &&
-          worker.stats().in_flight == 0) {
+      if (options.exit_when_drained && worker.stats().in_flight == 0 &&
+          pending_items(queue, config) == 0) {
         begin_stop();
       }
     }

@@ -56,7 +56,7 @@ bool is_http_error(const boost::system::error_code& ec) {
 
 }  // namespace
 
-connection::connection(pool_executor executor, asio::ssl::context& tls_context, parsed_url origin,
+connection::connection(pool_executor executor, asio::ssl::context* tls_context, parsed_url origin,
                        const client_options& options, client_counters& counters,
                        std::shared_ptr<host_pool> pool)
     : executor_(executor),
@@ -68,7 +68,7 @@ connection::connection(pool_executor executor, asio::ssl::context& tls_context, 
       resolver_(executor),
       deadline_timer_(executor) {
   if (origin_.tls) {
-    tls_.emplace(executor, tls_context);
+    tls_.emplace(executor, *tls_context);
   } else {
     plain_.emplace(executor);
   }
@@ -143,6 +143,18 @@ void connection::start_resolve() {
   step_ = step::resolve;
   connect_limit_ = std::chrono::steady_clock::now() + options_.connect_timeout;
   arm(connect_limit_);  // resolve, connect and TLS handshake, together
+  // An address literal (a CRM on loopback or a service address) needs no lookup; skipping the
+  // resolver saves each new connection a round trip through Asio's resolver thread.
+  error_code literal;
+  const auto address = asio::ip::make_address(origin_.host, literal);
+  if (!literal) {
+    step_ = step::connect;
+    const asio::ip::tcp::endpoint endpoint(address, origin_.port);
+    lowest().async_connect(endpoint, [self = shared_from_this(), endpoint](error_code ec) {
+      self->on_connect(ec, endpoint);
+    });
+    return;
+  }
   resolver_.async_resolve(origin_.host, std::to_string(origin_.port),
                           asio::ip::tcp::resolver::numeric_service,
                           beast::bind_front_handler(&connection::on_resolve, shared_from_this()));

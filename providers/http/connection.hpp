@@ -31,7 +31,8 @@ using pool_executor = boost::asio::any_io_executor;
 /// the pool to be resent once on a new connection.
 class connection : public std::enable_shared_from_this<connection> {
  public:
-  connection(pool_executor executor, boost::asio::ssl::context& tls_context, parsed_url origin,
+  /// `tls_context` is used, and must be set, only for an https origin.
+  connection(pool_executor executor, boost::asio::ssl::context* tls_context, parsed_url origin,
              const client_options& options, client_counters& counters,
              std::shared_ptr<host_pool> pool);
   connection(const connection&) = delete;

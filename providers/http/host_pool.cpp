@@ -9,7 +9,7 @@
 namespace tixsync::providers::http::detail {
 
 host_pool::host_pool(pool_executor executor, parsed_url origin,
-                     boost::asio::ssl::context& tls_context, const client_options& options,
+                     boost::asio::ssl::context* tls_context, const client_options& options,
                      client_counters& counters)
     : executor_(std::move(executor)),
       origin_(std::move(origin)),

@@ -22,7 +22,7 @@ namespace tixsync::providers::http::detail {
 
 class host_pool : public std::enable_shared_from_this<host_pool> {
  public:
-  host_pool(pool_executor executor, parsed_url origin, boost::asio::ssl::context& tls_context,
+  host_pool(pool_executor executor, parsed_url origin, boost::asio::ssl::context* tls_context,
             const client_options& options, client_counters& counters);
   host_pool(const host_pool&) = delete;
   host_pool& operator=(const host_pool&) = delete;
@@ -72,7 +72,7 @@ class host_pool : public std::enable_shared_from_this<host_pool> {
 
   pool_executor executor_;
   parsed_url origin_;
-  boost::asio::ssl::context& tls_context_;
+  boost::asio::ssl::context* tls_context_;  // null for a plain-HTTP origin
   const client_options& options_;
   client_counters& counters_;
   std::size_t limit_;

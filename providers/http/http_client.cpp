@@ -1,6 +1,11 @@
 // http_client: owns the I/O threads, the TLS context and one keep-alive pool per (scheme, host,
 // port); send() checks the request and hands it to its pool, stop() fails what is pending and
 // joins the threads. Also the small value helpers of http_client.hpp.
+//
+// The TLS context is built when the first https pool opens: loading the system's CA store costs
+// tens of milliseconds of CPU, which a node that speaks plain HTTP (a loopback CRM, a mock) or a
+// short `run --exit-when-drained` should not pay at every start. A configured CA file is still
+// loaded by the constructor, so a wrong path is refused at once.
 #include "providers/http/http_client.hpp"
 
 #include <openssl/ssl.h>
@@ -14,6 +19,7 @@
 #include <cctype>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -86,10 +92,16 @@ struct http_client::impl {
   explicit impl(client_options opts)
       : options(std::move(opts)),
         tally(options.tally ? options.tally : std::make_shared<request_tally>()),
-        tls_context(make_tls_context(options)),
         io(std::max(1, options.threads)),
         work(boost::asio::make_work_guard(io)) {
     counters.tally = tally.get();
+    if (!options.ca_file.empty()) tls_context.emplace(make_tls_context(options));
+  }
+
+  /// The TLS context, built on first use. Called under `mutex`.
+  boost::asio::ssl::context& tls() {
+    if (!tls_context) tls_context.emplace(make_tls_context(options));
+    return *tls_context;
   }
 
   void run_io() {
@@ -121,7 +133,7 @@ struct http_client::impl {
   client_options options;
   std::shared_ptr<request_tally> tally;
   detail::client_counters counters;
-  boost::asio::ssl::context tls_context;
+  std::optional<boost::asio::ssl::context> tls_context;  // see tls()
   boost::asio::io_context io;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
 
@@ -186,8 +198,10 @@ void http_client::send(http_request request, callback done) {
     if (!impl_->stopped) {
       auto& pool = impl_->pools[key];
       if (!pool) {
-        pool = std::make_shared<detail::host_pool>(impl_->pool_executor(), url, impl_->tls_context,
-                                                   impl_->options, impl_->counters);
+        // A plain-HTTP pool never touches the TLS context; it gets one only if one exists.
+        auto* tls = url.tls ? &impl_->tls() : nullptr;
+        pool = std::make_shared<detail::host_pool>(impl_->pool_executor(), url, tls, impl_->options,
+                                                   impl_->counters);
       }
       // Submitted under the lock: stop() cannot slip in between and miss this request.
       pool->submit(std::make_shared<detail::exchange>(

@@ -282,6 +282,22 @@ TEST(http_client, keeps_one_pool_per_host_and_port) {
   EXPECT_EQ(client.stats().connections_opened, 2u);
 }
 
+// An address literal is connected to directly, a name goes through the resolver: both reach the
+// server, each in a pool of its own (their Host headers differ).
+TEST(http_client, reaches_a_server_by_address_literal_and_by_name) {
+  loopback_server server(
+      [](const received_request& request) { return ok("host " + request.header("Host")); });
+  http_client client;
+  const std::string port = std::to_string(server.port());
+  const http_result by_address = send_and_wait(client, get("http://127.0.0.1:" + port + "/"));
+  const http_result by_name = send_and_wait(client, get("http://localhost:" + port + "/"));
+  ASSERT_TRUE(by_address.ok()) << by_address.error->message;
+  ASSERT_TRUE(by_name.ok()) << by_name.error->message;
+  EXPECT_EQ(by_address.response->body, "host 127.0.0.1:" + port);
+  EXPECT_EQ(by_name.response->body, "host localhost:" + port);
+  EXPECT_EQ(client.stats().connections_opened, 2u);
+}
+
 TEST(http_client, closes_idle_connections_after_the_idle_timeout) {
   loopback_server server([](const received_request&) { return ok("ok"); });
   client_options options;
