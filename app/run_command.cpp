@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -97,37 +98,52 @@ actors::redis_endpoint endpoint_of(const config::redis_section& redis,
   return endpoint;
 }
 
-/// Stores the event snapshot and enqueues every order for every provider that takes it, the
-/// file checked whole first, then read in chunks (order_feed.hpp). Returns the number of queue
-/// items.
-std::size_t feed_orders(const run_options& options, const config::tixsync_config& config,
-                        persistence::redis_connection& connection,
-                        const persistence::key_space& keys) {
+/// What `--feed` enqueues: the file checked whole and the providers that take its orders.
+struct checked_feed {
+  explicit checked_feed(const std::string& path) : file(path) {}
+  order_file file;
+  std::size_t orders = 0;
+  feed_target target;
+};
+
+/// Checks the fed file whole and stores the event snapshot, before the node starts: a bad file
+/// changes nothing. Null when no provider takes the event's orders on this trigger.
+std::unique_ptr<checked_feed> check_feed(const run_options& options,
+                                         const config::tixsync_config& config,
+                                         persistence::redis_connection& connection,
+                                         const persistence::key_space& keys) {
   auto event = load_event_bundle(options.feed_event);
   const std::string event_id = event.organizer + "/" + event.slug;
-  order_file file(options.feed_orders);
-  const std::size_t total = check_order_file(file, event_id);
+  auto feed = std::make_unique<checked_feed>(options.feed_orders);
+  feed->target = {{}, event_id, options.trigger, std::nullopt};
+  feed->orders = check_order_file(feed->file, event_id);
   persistence::snapshot_store snapshots(connection, keys);
   auto stored = snapshots.put_event(event_id, read_file(options.feed_event));
   if (!stored.ok()) fail(stored, "storing the event snapshot");
-
-  feed_target target{{}, event_id, options.trigger, std::nullopt};
   for (const auto& provider : config.providers) {
     if (provider.enabled && takes_event(provider, event_id) &&
         takes_trigger(provider, options.trigger)) {
-      target.providers.push_back(provider.id);
+      feed->target.providers.push_back(provider.id);
     }
   }
-  if (target.providers.empty()) return 0;
+  if (feed->target.providers.empty()) return nullptr;
+  return feed;
+}
+
+/// Enqueues the checked feed in chunks (order_feed.hpp) while the node already syncs the first
+/// ones, so a backfill starts at once instead of after the whole file is queued; the node beats
+/// between chunks. Returns the number of queue items.
+std::size_t enqueue_feed(checked_feed& feed, persistence::queue_store& queue, heartbeat& beat,
+                         const actors::sync_node& worker) {
   feed_callbacks callbacks;
-  if (total > feed_chunk_orders) {
-    callbacks.progress = [total](std::size_t done) {
-      std::cerr << fmt::format("fed {} of {} orders\n", done, total);
-    };
-  }
-  persistence::queue_store queue(connection, persistence::queue_options{keys});
-  enqueue_order_file(file, target, queue, now_ms(), callbacks);
-  return total * target.providers.size();
+  callbacks.progress = [&feed, &beat, &worker](std::size_t done) {
+    if (feed.orders > feed_chunk_orders) {
+      std::cerr << fmt::format("fed {} of {} orders\n", done, feed.orders);
+    }
+    beat.tick(worker.stats());
+  };
+  enqueue_order_file(feed.file, feed.target, queue, now_ms(), callbacks);
+  return feed.orders * feed.target.providers.size();
 }
 
 /// Items that will still run without a person: due, following up or in flight.
@@ -374,8 +390,7 @@ void run_node(const run_options& options) {
   }
   persistence::key_space keys(node.redis.prefix);
   persistence::queue_store queue(connection, persistence::queue_options{keys});
-  const std::size_t fed =
-      options.feed_orders.empty() ? 0 : feed_orders(options, config, connection, keys);
+  auto feed = options.feed_orders.empty() ? nullptr : check_feed(options, config, connection, keys);
 
   // The node's sync events and Redis round trips go to the API's metrics once it listens.
   auto metrics = std::make_shared<api_sync_observer>();
@@ -397,6 +412,18 @@ void run_node(const run_options& options) {
   heartbeat beat(
       actors::connection_of(node.redis), keys, heartbeat_of(config, node, http.get()),
       [log = node.log](const std::string& message) { log(actors::log_level::warning, message); });
+  std::size_t fed = 0;
+  if (feed) {
+    try {
+      fed = enqueue_feed(*feed, queue, beat, worker);
+    } catch (...) {
+      // What was enqueued stays queued (acknowledged); the node drains what it took and stops.
+      if (http) http->stop();
+      worker.stop();
+      beat.leave();
+      throw;
+    }
+  }
   node_run run{options,        config, worker, http.get(), beat,
                embedded.get(), phase,  queue,  fed,        node.log};
   run.serve(signals);
