@@ -76,11 +76,18 @@ void cycle(dispatcher_ptr self) {
   ++st.cycles_out;
   st.wanted_out += request.want;
   const std::size_t wanted = request.want;
+  // Held here as well: a refused job is dropped unrun, and its completions must not go with it.
+  auto req = std::make_shared<cycle_request>(std::move(request));
   auto rt = st.rt;
-  const bool posted =
-      rt->store->post([rt, me = handle_of(self), req = std::move(request)](
-                          store_worker& w) mutable { run_cycle(w, *rt, std::move(req), me); });
-  if (!posted) --st.cycles_out, st.wanted_out -= wanted;
+  const bool posted = rt->store->post(
+      [rt, me = handle_of(self), req](store_worker& w) { run_cycle(w, *rt, std::move(*req), me); });
+  if (!posted) {
+    // No store thread takes jobs (the pool logged why): the completions wait for the next
+    // cycle, as after a round trip that failed.
+    --st.cycles_out;
+    st.wanted_out -= wanted;
+    st.pending = std::move(req->done);
+  }
 }
 
 void on_completed(dispatcher_ptr self, complete_request& c, const persistence::status& s,
@@ -162,9 +169,10 @@ dispatcher_actor::behavior_type dispatcher_behavior(dispatcher_ptr self, runtime
         auto leases = leases_to_renew(st);
         if (!leases.empty()) {
           auto rt = st.rt;
-          rt->store->post([rt, me = handle_of(self), leases](store_worker& w) {
+          const bool posted = rt->store->post([rt, me = handle_of(self), leases](store_worker& w) {
             run_renew(w, *rt, leases, me);
           });
+          if (!posted) store_refused(*rt, std::to_string(leases.size()) + " lease(s) not renewed");
         }
         self->delayed_send(handle_of(self), st.rt->options.renew_interval, renew_atom::value);
       },

@@ -170,6 +170,11 @@ std::string cause_of(const providers::sync_error& e) {
 
 }  // namespace
 
+void store_refused(runtime& rt, const std::string& what) {
+  rt.counters.store_errors.fetch_add(1, std::memory_order_relaxed);
+  rt.log(log_level::error, what + ": no store thread takes jobs (stopped, or none could set up)");
+}
+
 void run_failure(store_worker& worker, runtime& rt, const failure_request& request,
                  const dispatcher_actor& reply_to) {
   const std::int64_t now = now_ms();

@@ -34,6 +34,10 @@ void run_renew(store_worker& worker, runtime& rt, const std::vector<persistence:
 std::size_t run_give_back(store_worker& worker, runtime& rt,
                           const std::vector<persistence::lease>& leases);
 
+/// Counts a store job no store thread took (stopped, or none could set up) as a store error and
+/// logs `what` did not happen.
+void store_refused(runtime& rt, const std::string& what);
+
 /// A failed order's one transition, decided by the supervisor.
 struct failure_request {
   std::string key;

@@ -58,9 +58,15 @@ void fail(supervisor_ptr self, const std::string& key, const running_order& o,
                           std::move(error), std::move(results)};
   auto rt = st.rt;
   auto dispatcher = st.dispatcher;
-  rt->store->post([rt, dispatcher, request = std::move(request)](store_worker& w) {
-    run_failure(w, *rt, request, dispatcher);
-  });
+  const bool posted =
+      rt->store->post([rt, dispatcher, request = std::move(request)](store_worker& w) {
+        run_failure(w, *rt, request, dispatcher);
+      });
+  if (!posted) {
+    // Not stored: its lease runs out and the order is claimed again, as after a hard stop.
+    store_refused(*rt, key + " not rescheduled nor parked");
+    self->send(dispatcher, slot_freed{key});
+  }
 }
 
 void on_loaded(supervisor_ptr self, loaded_order& loaded) {

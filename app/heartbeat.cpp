@@ -47,11 +47,18 @@ void heartbeat::tick(const actors::node_stats& stats) {
 }
 
 void heartbeat::leave() {
-  pool_.post([name = beat_.name, log = log_](beat_writer& w) {
+  const bool posted = pool_.post([name = beat_.name, log = log_](beat_writer& w) {
     if (auto s = w.nodes.leave(name); !s.ok() && log) {
       log("heartbeat not removed: " + s.to_string());
     }
   });
+  if (!posted && log_) {
+    // A beat still waits for Redis (or the thread could not start): the leave is not queued.
+    log_(
+        "heartbeat not removed: its Redis thread takes no more work; the node shows as gone "
+        "when the heartbeat expires (" +
+        std::to_string(ttl.count() / 1000) + " s)");
+  }
   pool_.stop(persistence::drain_policy::run_queued, "");
 }
 

@@ -1,5 +1,5 @@
 // worker_pool_core: a mutex-guarded FIFO and named threads, each with its state; failures and
-// abandoned jobs are counted and logged.
+// abandoned jobs are counted and logged; a pool left without threads refuses and abandons jobs.
 #include "persistence/worker_pool.hpp"
 
 #include <pthread.h>
@@ -12,6 +12,7 @@ namespace tixsync::persistence {
 worker_pool_core::worker_pool_core(worker_pool_options options, state_factory make_state)
     : options_(std::move(options)), make_state_(std::move(make_state)) {
   const std::size_t threads = options_.threads == 0 ? 1 : options_.threads;
+  setting_up_ = threads;
   for (std::size_t i = 0; i < threads; ++i) {
     threads_.emplace_back([this, i] {
       const std::string name = (options_.name + "-" + std::to_string(i)).substr(0, 15);
@@ -28,7 +29,7 @@ worker_pool_core::~worker_pool_core() {
 bool worker_pool_core::post(erased_job work) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_) return false;
+    if (stopping_ || no_thread_) return false;
     if (options_.max_queued > 0 && jobs_.size() >= options_.max_queued) return false;
     jobs_.push_back(std::move(work));
   }
@@ -46,12 +47,7 @@ void worker_pool_core::stop(drain_policy policy, const std::string& reason) {
     if (policy == drain_policy::abandon_queued) dropped.swap(jobs_);
   }
   wake_.notify_all();
-  if (!dropped.empty()) {
-    abandoned_.fetch_add(dropped.size(), std::memory_order_relaxed);
-    log(options_.name + ": " + std::to_string(dropped.size()) +
-        " queued job(s) abandoned unrun: " + reason);
-  }
-  dropped.clear();  // outside the lock: a job's captures may post elsewhere when destroyed
+  abandon(dropped, reason);
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
@@ -75,16 +71,47 @@ void worker_pool_core::run_job(const erased_job& work, void* state) {
   failures_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void worker_pool_core::run() {
-  std::shared_ptr<void> state;
+bool worker_pool_core::set_up(std::shared_ptr<void>& state) {
+  std::string error;
   try {
     state = make_state_();
   } catch (const std::exception& e) {
-    // Without its state the thread cannot run a job: it ends, the other threads carry on.
-    failures_.fetch_add(1, std::memory_order_relaxed);
-    log(options_.name + ": a thread could not set up: " + e.what());
-    return;
+    error = e.what();
+  } catch (...) {
+    error = "an unknown exception";
   }
+  std::deque<erased_job> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --setting_up_;
+    if (error.empty()) {
+      ++live_;
+      return true;
+    }
+    // The last thread to fail while none runs: nothing will ever run what waits or comes.
+    if (setting_up_ == 0 && live_ == 0) {
+      no_thread_ = true;
+      dropped.swap(jobs_);
+    }
+  }
+  // Without its state the thread cannot run a job: it ends, the other threads carry on.
+  failures_.fetch_add(1, std::memory_order_relaxed);
+  log(options_.name + ": a thread could not set up: " + error);
+  abandon(dropped, "no thread of the pool could set up");
+  return false;
+}
+
+void worker_pool_core::abandon(std::deque<erased_job>& dropped, const std::string& reason) {
+  if (dropped.empty()) return;
+  abandoned_.fetch_add(dropped.size(), std::memory_order_relaxed);
+  log(options_.name + ": " + std::to_string(dropped.size()) +
+      " queued job(s) abandoned unrun: " + reason);
+  dropped.clear();  // outside the lock: a job's captures may post elsewhere when destroyed
+}
+
+void worker_pool_core::run() {
+  std::shared_ptr<void> state;
+  if (!set_up(state)) return;
   for (;;) {
     erased_job work;
     {

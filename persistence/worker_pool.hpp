@@ -2,6 +2,10 @@
 // own built on that thread by a factory (its Redis connection and what its user keeps over it:
 // hiredis contexts are not thread-safe). A job's exception is caught, counted and logged; at stop
 // the queued jobs run or are abandoned with a reason, as the pool's drain policy says.
+// A factory is not retried: the states connect lazily, so Redis being down at start fails the
+// jobs (each reconnects on its next command), not the factory; a factory that throws is broken.
+// When no thread could set up, the pool refuses new jobs and abandons the queued ones (counted,
+// logged with the reason), so no caller waits for a thread that will never come.
 #pragma once
 
 #include <atomic>
@@ -57,6 +61,8 @@ class worker_pool_core {
 
  private:
   void run();
+  bool set_up(std::shared_ptr<void>& state);
+  void abandon(std::deque<erased_job>& dropped, const std::string& reason);
   void log(const std::string& line) const;
 
   worker_pool_options options_;
@@ -65,16 +71,19 @@ class worker_pool_core {
   std::condition_variable wake_;
   std::deque<erased_job> jobs_;
   std::size_t running_ = 0;
+  std::size_t setting_up_ = 0;  // threads still making their state
+  std::size_t live_ = 0;        // threads holding a state
   bool stopping_ = false;
-  std::mutex stop_mutex_;  // serialises concurrent stop() calls
+  bool no_thread_ = false;  // every thread failed to set up: jobs are refused
+  std::mutex stop_mutex_;   // serialises concurrent stop() calls
   std::vector<std::thread> threads_;
   std::atomic<std::uint64_t> failures_{0};
   std::atomic<std::uint64_t> abandoned_{0};
 };
 
 /// A worker pool whose threads each own a `State` made by the factory (on the thread, before its
-/// first job; a thread whose factory throws logs it and ends). Thread-safe; jobs start in
-/// posting order.
+/// first job; a thread whose factory throws logs it and ends; when none is left, the pool refuses
+/// jobs and abandons the queued ones). Thread-safe; jobs start in posting order.
 template <class State>
 class worker_pool {
  public:
@@ -88,7 +97,8 @@ class worker_pool {
   /// stop() with the pool's policy.
   ~worker_pool() = default;
 
-  /// Queues `work`; false (and `work` dropped unrun) when max_queued jobs wait or after stop.
+  /// Queues `work`; false (and `work` dropped unrun) when max_queued jobs wait, after stop, or
+  /// when no thread could set up.
   bool post(job work) {
     return core_.post([work = std::move(work)](void* s) { work(*static_cast<State*>(s)); });
   }
@@ -107,7 +117,7 @@ class worker_pool {
   std::size_t pending() const { return core_.pending(); }
   /// Jobs that threw.
   std::uint64_t failures() const { return core_.failures(); }
-  /// Jobs dropped unrun at stop.
+  /// Jobs dropped unrun: at stop, or because no thread could set up.
   std::uint64_t abandoned() const { return core_.abandoned(); }
 
  private:

@@ -73,8 +73,8 @@ namespace {
 
 using grant_or_error = persistence::status_or<persistence::token_grant>;
 
-/// Runs `take` on the Redis thread and waits for its answer (a job that throws, or a stopped
-/// pool, answers as a lost connection).
+/// Runs `take` on the Redis thread and waits for its answer (a job that throws or is abandoned,
+/// or a pool that takes no jobs, answers as a lost connection).
 grant_or_error take_on(persistence::worker_pool<fleet_redis_caller>& redis,
                        std::function<grant_or_error(persistence::rate_limit_store&)> take) {
   auto answer = std::make_shared<std::promise<grant_or_error>>();

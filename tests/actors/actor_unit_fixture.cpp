@@ -17,7 +17,7 @@ manual_store::manual_store(std::unique_ptr<persistence::queue_port> port)
     : worker_(std::move(port), events_) {}
 
 bool manual_store::post(job work) {
-  if (stopped_) return false;
+  if (stopped_ || refusing) return false;
   jobs_.push_back(std::move(work));
   return true;
 }

@@ -38,6 +38,8 @@ class manual_store final : public store_executor {
   /// Runs the job at `index` (0: the oldest); false when there is none.
   bool run(std::size_t index = 0);
   std::size_t waiting() const { return jobs_.size(); }
+  /// While true, post() drops the job and returns false, as a pool with no thread does.
+  bool refusing = false;
 
  private:
   event_cache events_;

@@ -142,6 +142,47 @@ TEST_F(actor_unit, stop_lets_running_orders_end_and_gives_back_the_rest) {
   EXPECT_FALSE(queue->holds("example2", "dummy", "1AAA"));
 }
 
+TEST_F(actor_unit, a_completion_the_store_threads_refuse_waits_for_the_next_cycle) {
+  queue->add_due("example2", "dummy", "2EEE");
+  start();
+  ASSERT_TRUE(provider->answer_object());
+  settle();
+  ASSERT_EQ(store->waiting(), 0u);
+  store->refusing = true;  // no store thread takes jobs
+  ASSERT_TRUE(provider->answer_object());
+  run_actors();
+  EXPECT_TRUE(queue->completed.empty());
+  store->refusing = false;
+  caf::anon_send(dispatcher, tick_atom::value);
+  settle();
+  ASSERT_EQ(queue->completed.size(), 1u);
+  EXPECT_EQ(queue->completed[0].held.ref.order, "2EEE");
+  EXPECT_EQ(stats().orders_synced, 1u);
+}
+
+TEST_F(actor_unit, a_renewal_the_store_threads_refuse_is_counted_and_logged) {
+  queue->add_due("example2", "dummy", "2EEE");
+  start();
+  store->refusing = true;
+  advance(options.renew_interval);
+  run_actors();
+  EXPECT_TRUE(logged("1 lease(s) not renewed: no store thread takes jobs"));
+  EXPECT_EQ(stats().store_errors, 1u);
+}
+
+TEST_F(actor_unit, a_failure_the_store_threads_refuse_frees_its_slot_with_a_store_error) {
+  queue->add_due("example2", "dummy", "2EEE");
+  start();
+  store->refusing = true;
+  ASSERT_TRUE(provider->answer_object(providers::object_result::failed(providers::make_sync_error(
+      sync_error_kind::recoverable, "CRM said no", "details", "crm-no"))));
+  run_actors();
+  EXPECT_TRUE(queue->rescheduled.empty());
+  EXPECT_TRUE(logged("not rescheduled nor parked: no store thread takes jobs"));
+  EXPECT_EQ(stats().store_errors, 1u);
+  EXPECT_EQ(stats().in_flight, 0u);  // no longer renewed: its lease runs out
+}
+
 /// Claims 2EEE (after `attempts` failures) and fails its first object with an error of `kind`.
 class retry_decisions : public actor_unit {
  protected:

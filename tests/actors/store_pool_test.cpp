@@ -1,6 +1,7 @@
 // Tests for the node's store threads over an in-memory queue port: named `tx-store-N` with a port
 // each, a job that throws is logged through the node's log (not swallowed) and the thread goes on,
-// and a hard stop abandons the queued jobs with a reason.
+// a hard stop abandons the queued jobs with a reason, and threads that cannot make their port
+// leave a pool that refuses jobs.
 #include "actors/store_pool.hpp"
 
 #include <gtest/gtest.h>
@@ -91,6 +92,23 @@ TEST(store_pool, a_hard_stop_abandons_queued_jobs_with_a_reason) {
             "tx-store: 2 queued job(s) abandoned unrun: the node stopped at once; the leases of "
             "their orders run out");
   EXPECT_FALSE(pool.post([](store_worker&) {}));
+}
+
+TEST(store_pool, threads_that_cannot_make_their_port_leave_a_pool_that_refuses_jobs) {
+  captured_log log;
+  store_pool pool(
+      []() -> std::unique_ptr<persistence::queue_port> {
+        throw std::runtime_error("no port today");
+      },
+      2, log.sink());
+  // A dispatcher's job is refused at once rather than queued for no thread.
+  ASSERT_TRUE(eventually([&] { return !pool.post([](store_worker&) {}); }));
+  const auto lines = log.lines();
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "tx-store: a thread could not set up: no port today");
+  EXPECT_EQ(lines[1], "tx-store: a thread could not set up: no port today");
+  EXPECT_EQ(pool.pending(), 0u);
+  pool.stop(true);
 }
 
 }  // namespace

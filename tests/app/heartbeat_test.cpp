@@ -1,22 +1,27 @@
 // The running node's heartbeat against a real redis-server: a tick writes the beat with the node's
-// counters on the heartbeat's own Redis thread, a tick within the interval writes nothing, and
-// leave() marks the node gone.
+// counters on the heartbeat's own Redis thread, a tick within the interval writes nothing,
+// leave() marks the node gone, and a leave its thread cannot take (a beat still waits on a stalled
+// Redis) is logged, not dropped silently.
 #include "app/heartbeat.hpp"
 
 #include <gtest/gtest.h>
 #include <pthread.h>
 
+#include <csignal>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "app/queue_access.hpp"
+#include "tests/support/captured_log.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/redis_server.hpp"
 
 namespace tixsync::app {
 namespace {
 
+using tixsync::testing::captured_log;
 using tixsync::testing::eventually;
 
 class heartbeat_test : public ::testing::Test {
@@ -84,6 +89,50 @@ TEST_F(heartbeat_test, a_tick_beats_on_its_own_thread_and_leave_marks_the_node_g
   EXPECT_GT(round_trips(), 0);
   std::lock_guard<std::mutex> lock(mutex_);
   EXPECT_EQ(threads_, std::set<std::string>{"tx-beat-0"});
+}
+
+/// Holds a redis-server stopped (SIGSTOP by PID) until resumed or destroyed: its commands wait.
+class stalled_redis {
+ public:
+  explicit stalled_redis(pid_t pid) : pid_(pid) { ::kill(pid_, SIGSTOP); }
+  ~stalled_redis() { resume(); }
+  void resume() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_;
+};
+
+TEST_F(heartbeat_test, a_leave_behind_a_waiting_beat_is_logged_and_the_beat_expires) {
+  options_.command_timeout = std::chrono::seconds(30);  // a beat waits as long as Redis stalls
+  persistence::node_heartbeat beat;
+  beat.name = "node-a";
+  captured_log log;
+  heartbeat h(options_, persistence::key_space("hb"), beat, log.sink());
+  actors::node_stats stats;
+  h.tick(stats);
+  ASSERT_TRUE(eventually([&] { return !listed().empty(); }));  // connected
+  stalled_redis stalled(redis_.pid());
+  std::this_thread::sleep_for(heartbeat::interval);
+  h.tick(stats);  // written by the thread, waiting for the stalled Redis
+  std::this_thread::sleep_for(heartbeat::interval);
+  h.tick(stats);  // queued behind it: the queue (one beat) is full
+  std::thread resumer([&] {
+    eventually([&] { return !log.lines().empty(); });
+    stalled.resume();
+  });
+  h.leave();
+  resumer.join();
+  const auto lines = log.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0],
+            "heartbeat not removed: its Redis thread takes no more work; the node shows as gone "
+            "when the heartbeat expires (10 s)");
+  const auto entries = listed();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_TRUE(entries[0].alive);  // until its time-to-live passes
 }
 
 }  // namespace

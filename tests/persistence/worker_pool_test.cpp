@@ -1,6 +1,6 @@
 // Tests for persistence::worker_pool without Redis: per-thread state made once on each thread,
-// named threads, the bounded queue refusing when full, both drain policies at stop, and a
-// throwing job counted and logged while its thread carries on.
+// named threads, the bounded queue refusing when full, both drain policies at stop, a throwing
+// job counted and logged while its thread carries on, and a pool where no thread could set up.
 #include "persistence/worker_pool.hpp"
 
 #include <gtest/gtest.h>
@@ -175,6 +175,39 @@ TEST(worker_pool, a_thread_whose_state_cannot_be_made_logs_it_and_the_others_wor
   const auto lines = log.lines();
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0], "tx-test: a thread could not set up: cannot set up");
+}
+
+TEST(worker_pool, a_pool_where_no_thread_could_set_up_refuses_jobs_and_abandons_the_queued) {
+  captured_log log;
+  gate setting_up;  // the factories throw once it opens, after the jobs below are queued
+  worker_pool<thread_state> pool(options_of(2, 0, drain_policy::run_queued, log), [&setting_up] {
+    setting_up.wait_for.wait_for(std::chrono::seconds(30));
+    throw std::runtime_error("cannot set up");
+    return std::unique_ptr<thread_state>();
+  });
+  // Each queued job holds a promise its caller waits on, as a user's job does.
+  std::vector<std::future<void>> answers;
+  for (int i = 0; i < 3; ++i) {
+    auto answer = std::make_shared<std::promise<void>>();
+    answers.push_back(answer->get_future());
+    ASSERT_TRUE(pool.post([answer](thread_state&) { answer->set_value(); }));
+  }
+  setting_up.open();
+  ASSERT_TRUE(eventually([&] { return log.lines().size() == 3; }));
+  EXPECT_FALSE(pool.post([](thread_state&) {}));
+  EXPECT_EQ(pool.abandoned(), 3u);
+  EXPECT_EQ(pool.failures(), 2u);
+  for (auto& answer : answers) {
+    ASSERT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    EXPECT_THROW(answer.get(), std::future_error);  // abandoned unrun: the promise is broken
+  }
+  pool.stop();
+  const auto lines = log.lines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "tx-test: a thread could not set up: cannot set up");
+  EXPECT_EQ(lines[1], "tx-test: a thread could not set up: cannot set up");
+  EXPECT_EQ(lines[2],
+            "tx-test: 3 queued job(s) abandoned unrun: no thread of the pool could set up");
 }
 
 }  // namespace
