@@ -27,11 +27,13 @@ heartbeat::beat_writer::beat_writer(const persistence::connection_options& redis
 
 heartbeat::heartbeat(persistence::connection_options redis, persistence::key_space keys,
                      persistence::node_heartbeat beat, std::function<void(const std::string&)> log)
-    : beat_(std::move(beat)),
+    : redis_(std::move(redis)),
+      keys_(std::move(keys)),
+      beat_(std::move(beat)),
       log_(log),
-      pool_(beat_pool_options(log), [redis = std::move(redis), keys = std::move(keys)] {
-        return std::make_unique<beat_writer>(redis, keys);
-      }) {}
+      pool_(beat_pool_options(log),
+            [redis = redis_, keys = keys_] { return std::make_unique<beat_writer>(redis, keys); }) {
+}
 
 void heartbeat::tick(const actors::node_stats& stats) {
   const std::int64_t now = now_ms();
@@ -47,19 +49,15 @@ void heartbeat::tick(const actors::node_stats& stats) {
 }
 
 void heartbeat::leave() {
-  const bool posted = pool_.post([name = beat_.name, log = log_](beat_writer& w) {
-    if (auto s = w.nodes.leave(name); !s.ok() && log) {
-      log("heartbeat not removed: " + s.to_string());
-    }
-  });
-  if (!posted && log_) {
-    // A beat still waits for Redis (or the thread could not start): the leave is not queued.
-    log_(
-        "heartbeat not removed: its Redis thread takes no more work; the node shows as gone "
-        "when the heartbeat expires (" +
-        std::to_string(ttl.count() / 1000) + " s)");
-  }
+  // The leave goes after every posted beat, so that no late beat lists the node again, and not
+  // through the one-beat queue, which refuses work while a beat waits for a slow Redis: the node
+  // would then show as live until its heartbeat expired.
   pool_.stop(persistence::drain_policy::run_queued, "");
+  beat_writer writer(redis_, keys_);
+  if (auto s = writer.nodes.leave(beat_.name); !s.ok() && log_) {
+    log_("heartbeat not removed: " + s.to_string() + "; the node shows as gone when it expires (" +
+         std::to_string(ttl.count() / 1000) + " s)");
+  }
 }
 
 void heartbeat::stop() {

@@ -31,7 +31,8 @@ class heartbeat {
   /// Posts a beat with the node's current counters when one is due. A beat still waiting for
   /// Redis is not doubled: the due one is skipped.
   void tick(const actors::node_stats& stats);
-  /// Removes the node's heartbeat (a graceful stop) and stops the thread once it is written.
+  /// Removes the node's heartbeat (a graceful stop): the beats already posted are written first,
+  /// then the leave, on the calling thread, waiting for Redis at most its command timeout.
   void leave();
   /// Stops the thread after the beat it is writing, leaving the heartbeat to expire.
   void stop();
@@ -43,6 +44,8 @@ class heartbeat {
     persistence::node_registry nodes;
   };
 
+  persistence::connection_options redis_;
+  persistence::key_space keys_;
   persistence::node_heartbeat beat_;
   std::function<void(const std::string&)> log_;
   std::int64_t next_beat_ms_ = 0;

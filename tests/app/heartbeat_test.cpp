@@ -81,14 +81,17 @@ TEST_F(heartbeat_test, a_tick_beats_on_its_own_thread_and_leave_marks_the_node_g
   const auto first_beat_ms = entries[0].heartbeat.beat_ms;
   stats.orders_synced = 13;
   h.tick(stats);  // within the interval: nothing is written
+  EXPECT_GT(round_trips(), 0);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    EXPECT_EQ(threads_,
+              std::set<std::string>{"tx-beat-0"});  // the beats; the leave is the caller's
+  }
   h.leave();
   entries = listed();
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_FALSE(entries[0].alive);
   EXPECT_EQ(entries[0].heartbeat.beat_ms, first_beat_ms);
-  EXPECT_GT(round_trips(), 0);
-  std::lock_guard<std::mutex> lock(mutex_);
-  EXPECT_EQ(threads_, std::set<std::string>{"tx-beat-0"});
 }
 
 /// Holds a redis-server stopped (SIGSTOP by PID) until resumed or destroyed: its commands wait.
@@ -105,7 +108,9 @@ class stalled_redis {
   pid_t pid_;
 };
 
-TEST_F(heartbeat_test, a_leave_behind_a_waiting_beat_is_logged_and_the_beat_expires) {
+// A slow Redis fills the one-beat queue; the leave still goes out, after the beats, once Redis
+// answers again, and the node is listed as gone.
+TEST_F(heartbeat_test, a_leave_behind_waiting_beats_is_written_after_them) {
   options_.command_timeout = std::chrono::seconds(30);  // a beat waits as long as Redis stalls
   persistence::node_heartbeat beat;
   beat.name = "node-a";
@@ -120,19 +125,15 @@ TEST_F(heartbeat_test, a_leave_behind_a_waiting_beat_is_logged_and_the_beat_expi
   std::this_thread::sleep_for(heartbeat::interval);
   h.tick(stats);  // queued behind it: the queue (one beat) is full
   std::thread resumer([&] {
-    eventually([&] { return !log.lines().empty(); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // leave() is waiting by now
     stalled.resume();
   });
   h.leave();
   resumer.join();
-  const auto lines = log.lines();
-  ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0],
-            "heartbeat not removed: its Redis thread takes no more work; the node shows as gone "
-            "when the heartbeat expires (10 s)");
+  EXPECT_TRUE(log.lines().empty()) << log.lines().front();
   const auto entries = listed();
   ASSERT_EQ(entries.size(), 1u);
-  EXPECT_TRUE(entries[0].alive);  // until its time-to-live passes
+  EXPECT_FALSE(entries[0].alive);
 }
 
 }  // namespace
