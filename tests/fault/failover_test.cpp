@@ -87,9 +87,11 @@ void sync_through_a_failover(bool kill) {
   enqueue_client client(f, n, batch, batches);
   wait_acknowledged(client, 2, batches);
   if (kill) {
-    ASSERT_TRUE(f.sentinels().kill_master(seconds(60))) << "the sentinels promoted no replica";
+    const auto killed = f.sentinels().kill_master(seconds(60));
+    ASSERT_TRUE(killed) << "the sentinels promoted no replica: " << killed.failure;
   } else {
-    ASSERT_TRUE(f.sentinels().fail_over(seconds(60))) << "SENTINEL FAILOVER did not finish";
+    const auto failed_over = f.sentinels().fail_over(seconds(60));
+    ASSERT_TRUE(failed_over) << "SENTINEL FAILOVER did not finish: " << failed_over.failure;
   }
   const std::size_t before = client.acknowledged().size();
   wait_acknowledged(client, before + 3, batches);
@@ -132,6 +134,19 @@ TEST(fault_failover, a_sentinel_failover_in_the_middle_of_a_sync_loses_nothing_a
 
 TEST(fault_failover, a_killed_master_is_replaced_and_every_order_is_synced_once) {
   sync_through_a_failover(true);
+}
+
+TEST(fault_failover, a_failover_that_cannot_happen_names_the_step_that_ran_out_and_the_logs) {
+  redis_sentinel_group group;
+  group.server(1).kill();  // no replica left to promote
+  const auto killed = group.kill_master(seconds(15));
+  ASSERT_FALSE(killed);
+  std::printf("%s\n", killed.failure.c_str());
+  EXPECT_NE(killed.failure.find("step '"), std::string::npos) << killed.failure;
+  EXPECT_NE(killed.failure.find("sentinel 2 (port"), std::string::npos) << killed.failure;
+  EXPECT_NE(killed.failure.find("server 1 (port"), std::string::npos) << killed.failure;
+  EXPECT_NE(killed.failure.find("--- last 40 lines of sentinel 0's log"), std::string::npos)
+      << killed.failure;
 }
 
 }  // namespace
