@@ -111,6 +111,7 @@ class redis_sentinel_group::steps {
     failed_at_ = seconds();
     return false;
   }
+  const std::string& reached() const { return reached_; }
   std::string text() const {
     return "step '" + failed_ + "' not reached after " + failed_at_ + " (limit " +
            std::to_string(limit_.count() / 1000) +
@@ -149,18 +150,18 @@ redis_sentinel_group::redis_sentinel_group(sentinel_group_options options)
       std::to_string(options_.down_after.count()) + "\n" + "sentinel failover-timeout " + name +
       " " + std::to_string(options_.failover_timeout.count()) + "\n" + "sentinel parallel-syncs " +
       name + " 1\n";
-  for (int i = 0; i < 3; ++i) sentinels_.push_back(std::make_unique<redis_server>(sentinel));
-  const bool peers = eventually(
-      [&] {
-        auto quorum = ask(0, {"SENTINEL", "CKQUORUM", name});
-        return quorum.str.find("3 usable") != std::string::npos;
-      },
-      30s, 100ms);
-  if (!peers) {
-    throw std::runtime_error("the sentinels did not learn of each other\n" + report());
+  for (int i = 0; i < 3; ++i) {
+    sentinels_.push_back(std::make_unique<redis_server>(sentinel));
+    auto set =
+        ask(i, {"SENTINEL", "DEBUG", "tilt-period", std::to_string(options_.tilt_period.count())});
+    if (set.str != "OK") {
+      throw std::runtime_error("SENTINEL DEBUG tilt-period answered " + render(set));
+    }
   }
-  if (auto known = wait_replica_known(1, 30s); !known) {
-    throw std::runtime_error("the sentinels did not learn of the replica: " + known.failure);
+  steps done(30s);
+  if (!done.wait("every sentinel is ready to replace server 0 by server 1",
+                 [&] { return ready_to_fail_over(0, 1); })) {
+    throw std::runtime_error("the sentinels did not get ready: " + failed(done).failure);
   }
 }
 
@@ -206,6 +207,12 @@ bool redis_sentinel_group::is_master(int i) {
   return role.is_array() && !role.elements.empty() && role.elements[0].str == "master";
 }
 
+bool redis_sentinel_group::link_up(int replica) {
+  if (!servers_.at(replica)->running()) return false;
+  auto role = run(servers_[replica]->port(), {"ROLE"});
+  return role.elements.size() > 3 && role.elements[3].str == "connected";
+}
+
 bool redis_sentinel_group::replica_known(int replica) {
   const std::string port = std::to_string(servers_.at(replica)->port());
   // Known to the sentinels as a connected replica, and in sync (it answers ROLE as a replica
@@ -213,11 +220,43 @@ bool redis_sentinel_group::replica_known(int replica) {
   auto replicas = ask(0, {"SENTINEL", "REPLICAS", options_.master_name});
   for (const auto& r : replicas.elements) {
     auto f = fields(r);
-    if (f["port"] != port || f["flags"] != "slave") continue;
-    auto role = run(servers_[replica]->port(), {"ROLE"});
-    return role.elements.size() > 3 && role.elements[3].str == "connected";
+    if (f["port"] == port && f["flags"] == "slave") return link_up(replica);
   }
   return false;
+}
+
+bool redis_sentinel_group::names(int sentinel, int server) {
+  auto addr = ask(sentinel, {"SENTINEL", "get-master-addr-by-name", options_.master_name});
+  return addr.elements.size() == 2 &&
+         addr.elements[1].str == std::to_string(servers_.at(server)->port());
+}
+
+bool redis_sentinel_group::sentinel_ready(int s, int master, int replica) {
+  const std::string& name = options_.master_name;
+  if (!names(s, master)) return false;
+  if (info_field(ask(s, {"INFO", "sentinel"}).str, "sentinel_tilt") != "0") return false;
+  auto m = fields(ask(s, {"SENTINEL", "MASTER", name}));
+  if (m["flags"] != "master" || m["num-other-sentinels"] != "2") return false;
+  const std::string port = std::to_string(servers_.at(replica)->port());
+  for (const auto& r : ask(s, {"SENTINEL", "REPLICAS", name}).elements) {
+    auto f = fields(r);
+    if (f["port"] == port) return f["flags"] == "slave" && f["master-link-status"] == "ok";
+  }
+  return false;
+}
+
+bool redis_sentinel_group::ready_to_fail_over(int master, int replica) {
+  for (int s = 0; s < static_cast<int>(sentinels_.size()); ++s) {
+    if (!sentinel_ready(s, master, replica)) return false;
+  }
+  return link_up(replica);
+}
+
+bool redis_sentinel_group::all_name(int server) {
+  for (int s = 0; s < static_cast<int>(sentinels_.size()); ++s) {
+    if (!names(s, server)) return false;
+  }
+  return true;
 }
 
 bool redis_sentinel_group::master_moved(int from) {
@@ -234,7 +273,7 @@ bool redis_sentinel_group::master_flagged(const std::string& flag) {
 }
 
 sentinel_wait redis_sentinel_group::failed(const steps& done) {
-  return {done.text() + "\n" + report()};
+  return {done.text() + "\n" + report(), done.reached()};
 }
 
 sentinel_wait redis_sentinel_group::wait_replica_known(int replica, std::chrono::seconds limit) {
@@ -244,50 +283,69 @@ sentinel_wait redis_sentinel_group::wait_replica_known(int replica, std::chrono:
           [&] { return replica_known(replica); })) {
     return failed(done);
   }
-  return {};
+  return {"", done.reached()};
+}
+
+int redis_sentinel_group::wait_ready(steps& done) {
+  int from = -1;
+  if (!done.wait("a sentinel names the master", [&] { return (from = named_master()) >= 0; })) {
+    return -1;
+  }
+  // A sentinel that does not know the replica or the other sentinels yet, or acts on nothing
+  // (TILT), cannot take part in replacing the master.
+  const std::string to = std::to_string(1 - from);
+  if (!done.wait("every sentinel names server " + std::to_string(from) +
+                     ", knows the other sentinels and server " + to +
+                     " as a replica whose link is up, and is not in TILT mode",
+                 [&] { return ready_to_fail_over(from, 1 - from); })) {
+    return -1;
+  }
+  return from;
 }
 
 sentinel_wait redis_sentinel_group::fail_over(std::chrono::seconds limit) {
   steps done(limit);
-  int from = -1;
-  if (!done.wait("a sentinel names the master", [&] { return (from = named_master()) >= 0; })) {
-    return failed(done);
-  }
+  const int from = wait_ready(done);
+  if (from < 0) return failed(done);
   auto reply = ask(0, {"SENTINEL", "FAILOVER", options_.master_name});
   if (reply.str != "OK") {
     done.fail("sentinel 0 accepts SENTINEL FAILOVER (it answered " + render(reply) + ")");
     return failed(done);
   }
-  if (!done.wait("a sentinel names the replica, which answers ROLE master",
-                 [&] { return master_moved(from); })) {
+  if (!done.wait(
+          "a sentinel names server " + std::to_string(1 - from) + ", which answers ROLE master",
+          [&] { return master_moved(from); })) {
     return failed(done);
   }
-  return {};
+  return {"", done.reached()};
 }
 
 sentinel_wait redis_sentinel_group::kill_master(std::chrono::seconds limit) {
   steps done(limit);
-  int from = -1;
-  if (!done.wait("a sentinel names the master", [&] { return (from = named_master()) >= 0; })) {
-    return failed(done);
-  }
+  const int from = wait_ready(done);
+  if (from < 0) return failed(done);
+  const int replica = 1 - from;
+  const std::string f = "server " + std::to_string(from), r = "server " + std::to_string(replica);
   servers_[from]->kill();
   // Each step also counts as reached once the failover is over: it may pass between two polls.
   const auto seen = [&](const std::string& flag) {
     return [this, flag, from] { return master_flagged(flag) || master_moved(from); };
   };
-  const bool moved = done.wait("a sentinel sees the master down (s_down)", seen("s_down")) &&
+  const bool moved = done.wait("a sentinel sees " + f + " down (s_down)", seen("s_down")) &&
                      done.wait("the sentinels agree that it is down (o_down)", seen("o_down")) &&
                      done.wait("a sentinel starts the failover", seen("failover_in_progress")) &&
-                     done.wait("a sentinel names the replica, which answers ROLE master",
-                               [&] { return master_moved(from); });
+                     done.wait("a sentinel names " + r + ", which answers ROLE master",
+                               [&] { return master_moved(from); }) &&
+                     // Restarted earlier, the old master would answer as a master to a sentinel
+                     // that still takes it for one.
+                     done.wait("every sentinel names " + r, [&] { return all_name(replica); });
   if (!moved) return failed(done);
   servers_[from]->start();
-  if (!done.wait("sentinel 0 knows the restarted server as a replica whose link is up",
+  if (!done.wait("sentinel 0 knows the restarted " + f + " as a replica whose link is up",
                  [&] { return replica_known(from); })) {
     return failed(done);
   }
-  return {};
+  return {"", done.reached()};
 }
 
 std::string redis_sentinel_group::report() {
