@@ -76,7 +76,8 @@ TEST(redis_access_cli, CheckConfigAndQueueCommandsFindTheMasterThroughSentinels)
   std::ifstream lines(examples + "/sample-orders.jsonl");
   int orders = 0;
   for (std::string line; std::getline(lines, line);) orders += line.empty() ? 0 : 1;
-  ASSERT_TRUE(group.fail_over(std::chrono::seconds(60)));
+  const auto moved = group.fail_over(std::chrono::seconds(60));
+  ASSERT_TRUE(moved) << moved.failure;
   auto jobs = run_tixsync({"jobs", "--config", config.path(), "--provider", "crm", "--json"});
   ASSERT_EQ(jobs.exit_code, 0) << jobs.err;
   const auto doc = nlohmann::json::parse(jobs.out, nullptr, false);

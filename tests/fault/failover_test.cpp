@@ -1,8 +1,11 @@
 // A Redis failover in the middle of a sync: a `tixsync run` node finds its Redis through three
 // sentinels (a master and a replica, real processes) and syncs orders into `tixsync mock-crm`
 // while a client enqueues more; the master is failed over by SENTINEL FAILOVER or SIGKILLed.
-// Every order ends synced exactly once and no acknowledged enqueue is lost.
+// Every order ends synced exactly once and no acknowledged enqueue is lost. Also the sentinel
+// group alone: a master killed while the machine stalls is replaced, and a failover that cannot
+// happen is reported with the step that ran out.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
 #include <cstdio>
@@ -12,6 +15,7 @@
 
 #include "tests/fault/fleet.hpp"
 #include "tests/fault/fleet_checks.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/redis_sentinel.hpp"
 
 namespace tixsync::testing {
@@ -87,9 +91,13 @@ void sync_through_a_failover(bool kill) {
   enqueue_client client(f, n, batch, batches);
   wait_acknowledged(client, 2, batches);
   if (kill) {
-    ASSERT_TRUE(f.sentinels().kill_master(seconds(60))) << "the sentinels promoted no replica";
+    const auto killed = f.sentinels().kill_master(seconds(60));
+    ASSERT_TRUE(killed) << "the sentinels promoted no replica: " << killed.failure;
+    std::printf("kill_master: %s\n", killed.steps.c_str());
   } else {
-    ASSERT_TRUE(f.sentinels().fail_over(seconds(60))) << "SENTINEL FAILOVER did not finish";
+    const auto failed_over = f.sentinels().fail_over(seconds(60));
+    ASSERT_TRUE(failed_over) << "SENTINEL FAILOVER did not finish: " << failed_over.failure;
+    std::printf("fail_over: %s\n", failed_over.steps.c_str());
   }
   const std::size_t before = client.acknowledged().size();
   wait_acknowledged(client, before + 3, batches);
@@ -132,6 +140,49 @@ TEST(fault_failover, a_sentinel_failover_in_the_middle_of_a_sync_loses_nothing_a
 
 TEST(fault_failover, a_killed_master_is_replaced_and_every_order_is_synced_once) {
   sync_through_a_failover(true);
+}
+
+TEST(fault_failover, a_master_killed_while_the_machine_stalls_is_still_replaced) {
+  using namespace std::chrono_literals;
+  redis_sentinel_group group;
+  const int master_port = group.server(0).port();
+  const std::vector<pid_t> stalled = {group.sentinel(0).pid(), group.sentinel(1).pid(),
+                                      group.sentinel(2).pid(), group.server(1).pid()};
+  // Once the master is gone, every other process stops for 3 s as on a stalled machine: each
+  // sentinel's timer runs late by more than 2 s, which puts it into TILT mode.
+  std::thread stall([&] {
+    eventually([&] { return !redis_server::ping("127.0.0.1", master_port, 500ms); }, 60s, 10ms);
+    for (pid_t pid : stalled) ::kill(pid, SIGSTOP);
+    std::this_thread::sleep_for(3s);
+    for (pid_t pid : stalled) ::kill(pid, SIGCONT);
+  });
+  const auto killed = group.kill_master(seconds(60));
+  stall.join();
+  ASSERT_TRUE(killed) << "the sentinels promoted no replica: " << killed.failure;
+  std::printf("kill_master: %s\n", killed.steps.c_str());
+}
+
+TEST(fault_failover, a_failover_that_cannot_happen_names_the_step_that_ran_out_and_the_logs) {
+  redis_sentinel_group group;
+  group.server(1).kill();  // no replica left to promote
+  const auto killed = group.kill_master(seconds(10));
+  ASSERT_FALSE(killed);
+  EXPECT_TRUE(group.server(0).running()) << "a master the sentinels cannot replace is not killed";
+  EXPECT_EQ(killed.failure.rfind("step 'every sentinel names server 0, knows the other sentinels "
+                                 "and server 1 as a replica whose link is up",
+                                 0),
+            0u)
+      << killed.failure;
+  const std::string replica = "replica port=" + std::to_string(group.server(1).port());
+  EXPECT_NE(killed.failure.find(replica + " flags=s_down,slave"), std::string::npos)
+      << killed.failure;
+  EXPECT_NE(killed.failure.find("server 1 (port " + std::to_string(group.server(1).port()) +
+                                "): not running"),
+            std::string::npos)
+      << killed.failure;
+  EXPECT_NE(killed.failure.find("--- last 40 lines of sentinel 2's log:"), std::string::npos)
+      << killed.failure;
+  EXPECT_NE(killed.failure.find("+sdown slave"), std::string::npos) << killed.failure;
 }
 
 }  // namespace

@@ -78,9 +78,11 @@ TEST_F(RedisFailover, EnqueuesFollowTheMasterAfterSentinelFailoverAndScriptsAreR
   redis_connection c(options());
   queue_store queue(c, queue_options{});
   ASSERT_TRUE(queue.enqueue({ref("A1"), "order_placed", std::nullopt, std::nullopt}, t0).ok());
-  ASSERT_TRUE(group_.fail_over(30s));
+  const auto moved = group_.fail_over(30s);
+  ASSERT_TRUE(moved) << moved.failure;
   ASSERT_EQ(group_.named_master(), 1);
-  ASSERT_TRUE(group_.wait_replica_known(0, 30s)) << "the old master did not become a replica";
+  const auto demoted = group_.wait_replica_known(0, 30s);
+  ASSERT_TRUE(demoted) << "the old master did not become a replica: " << demoted.failure;
   // The same connection: the old master closed it when it was demoted; the call finds the new
   // master, which never saw SCRIPT LOAD, and runs there.
   auto second = queue.enqueue({ref("A2"), "order_placed", std::nullopt, std::nullopt}, t0);
@@ -106,7 +108,8 @@ TEST_F(RedisFailover, CallsWaitForANewMasterAfterTheMasterWasKilled) {
   auto alone = queue.enqueue({ref("K2"), "order_placed", std::nullopt, std::nullopt}, t0);
   EXPECT_EQ(alone.code(), make_error_code(persistence_errc::timeout));
   group_.server(0).start();
-  ASSERT_TRUE(group_.wait_replica_known(0, 30s));
+  const auto known = group_.wait_replica_known(0, 30s);
+  ASSERT_TRUE(known) << known.failure;
   auto again = queue.enqueue({ref("K2"), "order_placed", std::nullopt, std::nullopt}, t0);
   ASSERT_TRUE(again.ok()) << again.error().to_string();
   EXPECT_EQ(due_on(group_, 1), 2);
@@ -127,7 +130,8 @@ TEST_F(RedisFailover, AWriteNoReplicaConfirmedIsNotAcknowledged) {
   // Reads and lease bookkeeping need no replica.
   EXPECT_TRUE(queue.count("crm", t0).ok());
   group_.server(1).start();
-  ASSERT_TRUE(group_.wait_replica_known(1, 30s));
+  const auto known = group_.wait_replica_known(1, 30s);
+  ASSERT_TRUE(known) << known.failure;
   auto confirmed = queue.enqueue({ref("L2"), "order_placed", std::nullopt, std::nullopt}, t0);
   EXPECT_TRUE(confirmed.ok()) << confirmed.error().to_string();
 }
@@ -161,7 +165,8 @@ TEST_F(RedisFailover, APauseOrResumeNoReplicaConfirmedIsNotAcknowledged) {
       << unconfirmed_resume.error().message();
 
   group_.server(1).start();
-  ASSERT_TRUE(group_.wait_replica_known(1, 30s));
+  const auto known = group_.wait_replica_known(1, 30s);
+  ASSERT_TRUE(known) << known.failure;
   auto paused = pauses.pause("crm", "CRM maintenance", "cli", t0);
   ASSERT_TRUE(paused.ok()) << paused.to_string();
   // Acknowledged: the replica has it.
