@@ -130,9 +130,23 @@ std::unique_ptr<checked_feed> check_feed(const run_options& options,
   return feed;
 }
 
+/// A SIGINT or SIGTERM waiting to be taken: they are blocked, and the signal loop takes them.
+bool stop_signal_pending() {
+  sigset_t pending;
+  sigemptyset(&pending);
+  if (sigpending(&pending) != 0) return false;
+  return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1;
+}
+
+/// A stop signal came while the feed was enqueued: `orders` of the file are queued.
+struct feed_stopped {
+  std::size_t orders;
+};
+
 /// Enqueues the checked feed in chunks (order_feed.hpp) while the node already syncs the first
 /// ones, so a backfill starts at once instead of after the whole file is queued; the node beats
-/// between chunks. Returns the number of queue items.
+/// between chunks. A stop signal ends the feed after the chunk in progress (feed_stopped) and is
+/// left pending for the signal loop, which drains the node. Returns the number of queue items.
 std::size_t enqueue_feed(checked_feed& feed, persistence::queue_store& queue, heartbeat& beat,
                          const actors::sync_node& worker) {
   feed_callbacks callbacks;
@@ -141,6 +155,7 @@ std::size_t enqueue_feed(checked_feed& feed, persistence::queue_store& queue, he
       std::cerr << fmt::format("fed {} of {} orders\n", done, feed.orders);
     }
     beat.tick(worker.stats());
+    if (done < feed.orders && stop_signal_pending()) throw feed_stopped{done};
   };
   enqueue_order_file(feed.file, feed.target, queue, now_ms(), callbacks);
   return feed.orders * feed.target.providers.size();
@@ -416,6 +431,11 @@ void run_node(const run_options& options) {
   if (feed) {
     try {
       fed = enqueue_feed(*feed, queue, beat, worker);
+    } catch (const feed_stopped& stopped) {
+      fed = stopped.orders * feed->target.providers.size();
+      std::cerr << fmt::format(
+          "feed stopped by a signal after {} of {} orders; the rest of {} is not enqueued\n",
+          stopped.orders, feed->orders, options.feed_orders);
     } catch (...) {
       // What was enqueued stays queued (acknowledged); the node drains what it took and stops.
       if (http) http->stop();

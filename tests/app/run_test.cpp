@@ -1,20 +1,19 @@
 // End-to-end tests of `tixsync run` on its embedded redis-server: the sample orders are fed and
 // synced, the node exits when drained, SIGTERM drains and exits 0, and no redis-server is left
 // behind after a clean exit, a SIGTERM or a SIGKILL of the node. Invalid configs are refused.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <thread>
-
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/support/command.hpp"
 #include "tests/support/node_child.hpp"
@@ -30,10 +29,11 @@ const std::string examples = std::string(TIXSYNC_TEST_DATA_DIR) + "/../../exampl
 class run_test : public node_child_test {
  protected:
   std::vector<std::string> run_args(bool drained) const {
-    std::vector<std::string> args = {TIXSYNC_BINARY, "run", "--config", examples + "/demo.toml",
-                                     "--data-dir", dir_ + "/data", "--feed",
-                                     examples + "/sample-orders.jsonl", "--feed-event",
-                                     examples + "/sample-event.json"};
+    std::vector<std::string> args = {TIXSYNC_BINARY, "run",
+                                     "--config",     examples + "/demo.toml",
+                                     "--data-dir",   dir_ + "/data",
+                                     "--feed",       examples + "/sample-orders.jsonl",
+                                     "--feed-event", examples + "/sample-event.json"};
     if (drained) args.push_back("--exit-when-drained");
     return args;
   }
@@ -58,7 +58,6 @@ class run_test : public node_child_test {
     }
     return false;
   }
-
 };
 
 TEST_F(run_test, feeds_the_sample_orders_syncs_them_and_exits_when_drained) {
@@ -71,7 +70,48 @@ TEST_F(run_test, feeds_the_sample_orders_syncs_them_and_exits_when_drained) {
   ASSERT_TRUE(std::regex_search(r.err, m, line)) << r.err;
   EXPECT_TRUE(gone_within(static_cast<pid_t>(std::stoi(m[1])), std::chrono::seconds(5)));
   // The AOF is in the data folder: what was acknowledged is durable.
-  EXPECT_TRUE(fs::exists(dir_ + "/data/appendonlydir") || fs::exists(dir_ + "/data/appendonly.aof"));
+  EXPECT_TRUE(fs::exists(dir_ + "/data/appendonlydir") ||
+              fs::exists(dir_ + "/data/appendonly.aof"));
+}
+
+// SIGTERM while a long feed is enqueued: the feed stops after the chunk in progress, the node
+// drains what it took and exits 0, and the rest of the file is not enqueued.
+TEST_F(run_test, a_signal_during_a_long_feed_stops_the_feed_and_the_node_drains) {
+  std::ifstream samples(examples + "/sample-orders.jsonl");
+  std::string first_line;
+  std::getline(samples, first_line);
+  const nlohmann::json sample = nlohmann::json::parse(first_line);
+  const int total = 5000;  // 10 chunks of 500
+  const std::string orders = dir_ + "/many-orders.jsonl";
+  {
+    std::ofstream out(orders);
+    for (int i = 1; i <= total; ++i) {
+      nlohmann::json order = sample;
+      order["code"] = "FEED" + std::to_string(10000 + i);
+      out << order.dump() << "\n";
+    }
+  }
+  std::vector<std::string> args = run_args(false);
+  args[std::find(args.begin(), args.end(), "--feed") - args.begin() + 1] = orders;
+  spawn(args);
+  // The embedded redis-server's line comes after the node blocked its stop signals, and before
+  // the file is checked and enqueued.
+  ASSERT_GT(redis_pid(), 0) << file("stderr");
+  ASSERT_EQ(kill(child_, SIGTERM), 0);
+  EXPECT_EQ(wait_child(std::chrono::seconds(120)), 0) << file("stderr");
+
+  const std::regex stopped("feed stopped by a signal after ([0-9]+) of 5000 orders; the rest of " +
+                           orders + " is not enqueued");
+  std::smatch m;
+  const std::string err = file("stderr");
+  ASSERT_TRUE(std::regex_search(err, m, stopped)) << err;
+  const int fed = std::stoi(m[1]);
+  EXPECT_GE(fed, 500);
+  EXPECT_LT(fed, total);
+  const std::regex summary("orders synced ([0-9]+),");
+  const std::string out = file("stdout");
+  ASSERT_TRUE(std::regex_search(out, m, summary)) << out;
+  EXPECT_LE(std::stoi(m[1]), fed);
 }
 
 TEST_F(run_test, sigterm_drains_exits_zero_and_stops_the_embedded_redis) {
