@@ -355,14 +355,14 @@ struct node_run {
         std::cerr << "\nstopping: draining for up to " << config.node.grace.count() << " ms\n";
         begin_stop();
       }
-      beat.tick(worker.stats());
+      const actors::node_stats stats = worker.stats();  // one snapshot per tick
+      beat.tick(stats);
       if (stopping) {
-        if (worker.stats().in_flight == 0 && stopper.joinable()) break;
+        if (stats.in_flight == 0 && stopper.joinable()) break;
         continue;
       }
-      print_progress(worker.stats(), fed, false);
-      if (options.exit_when_drained && worker.stats().in_flight == 0 &&
-          pending_items(queue, config) == 0) {
+      print_progress(stats, fed, false);
+      if (options.exit_when_drained && stats.in_flight == 0 && pending_items(queue, config) == 0) {
         begin_stop();
       }
     }
