@@ -22,22 +22,29 @@ namespace {
 
 constexpr std::size_t backlog_sample = 1000;
 
+/// A counter family with one sample, labelled with the node.
+void node_counter(prometheus_text& out, const metric_labels& node, const char* name,
+                  const char* help, std::uint64_t value) {
+  out.family(name, "counter", help);
+  out.sample(name, node, static_cast<double>(value));
+}
+
 void node_families(node_api::impl& api, prometheus_text& out) {
   const auto c = api.counters();
   const metric_labels node{{"node", api.options.node_name}};
-  auto counter = [&](const char* name, const char* help, std::uint64_t value) {
-    out.family(name, "counter", help);
-    out.sample(name, node, static_cast<double>(value));
-  };
-  counter("tixsync_node_orders_claimed_total", "Orders this node claimed (all providers).", c.orders_claimed);
-  counter("tixsync_node_orders_synced_total", "Orders this node synced (all providers).", c.orders_synced);
-  counter("tixsync_node_orders_skipped_total", "Orders this node skipped (all providers).", c.orders_skipped);
-  counter("tixsync_node_orders_retried_total",
-          "Orders this node rescheduled after a recoverable failure (all providers).",
-          c.orders_rescheduled);
-  counter("tixsync_node_orders_parked_total", "Orders this node parked for a person (all providers).",
-          c.orders_parked);
-  counter("tixsync_node_store_errors_total", "Redis calls of this node that failed.", c.store_errors);
+  node_counter(out, node, "tixsync_node_orders_claimed_total",
+               "Orders this node claimed (all providers).", c.orders_claimed);
+  node_counter(out, node, "tixsync_node_orders_synced_total",
+               "Orders this node synced (all providers).", c.orders_synced);
+  node_counter(out, node, "tixsync_node_orders_skipped_total",
+               "Orders this node skipped (all providers).", c.orders_skipped);
+  node_counter(out, node, "tixsync_node_orders_retried_total",
+               "Orders this node rescheduled after a recoverable failure (all providers).",
+               c.orders_rescheduled);
+  node_counter(out, node, "tixsync_node_orders_parked_total",
+               "Orders this node parked for a person (all providers).", c.orders_parked);
+  node_counter(out, node, "tixsync_node_store_errors_total",
+               "Redis calls of this node that failed.", c.store_errors);
   out.family("tixsync_node_objects_total", "counter",
              "Objects this node handled, by what happened (all providers).");
   for (const auto& [action, value] : {std::pair<const char*, std::uint64_t>{"synced", c.objects_synced},
@@ -158,18 +165,16 @@ void alert_families(node_api::impl& api, prometheus_text& out) {
   if (!read) return;
   const auto s = read();
   const metric_labels node{{"node", api.options.node_name}};
-  auto counter = [&](const char* name, const char* help, std::uint64_t value) {
-    out.family(name, "counter", help);
-    out.sample(name, node, static_cast<double>(value));
-  };
-  counter("tixsync_alerts_sent_total", "Alert messages the receiver answered with 2xx.", s.sent);
-  counter("tixsync_alerts_failed_total",
-          "Alert messages not delivered (no answer or another status); never resent.", s.failed);
-  counter("tixsync_alerts_suppressed_total",
-          "Alert events held back by [alerts] min_interval, summed up in a later message.",
-          s.suppressed);
-  counter("tixsync_alerts_dropped_total", "Alert events dropped beyond the cap on alert groups.",
-          s.dropped);
+  node_counter(out, node, "tixsync_alerts_sent_total",
+               "Alert messages the receiver answered with 2xx.", s.sent);
+  node_counter(out, node, "tixsync_alerts_failed_total",
+               "Alert messages not delivered (no answer or another status); never resent.",
+               s.failed);
+  node_counter(out, node, "tixsync_alerts_suppressed_total",
+               "Alert events held back by [alerts] min_interval, summed up in a later message.",
+               s.suppressed);
+  node_counter(out, node, "tixsync_alerts_dropped_total",
+               "Alert events dropped beyond the cap on alert groups.", s.dropped);
 }
 
 /// The shop client's requests to pretix by outcome, and the fetches that failed by reason.
