@@ -14,6 +14,7 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
+#include <optional>
 
 #include "providers/http/host_pool.hpp"
 
@@ -36,10 +37,12 @@ std::string ms(std::chrono::milliseconds value) {
   return std::to_string(value.count()) + " ms";
 }
 
-bool is_ip_address(const std::string& host) {
+/// The address `host` spells, when it is an address literal rather than a name.
+std::optional<asio::ip::address> address_literal(const std::string& host) {
   boost::system::error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return std::nullopt;
+  return address;
 }
 
 /// The server closed or reset the connection.
@@ -145,11 +148,9 @@ void connection::start_resolve() {
   arm(connect_limit_);  // resolve, connect and TLS handshake, together
   // An address literal (a CRM on loopback or a service address) needs no lookup; skipping the
   // resolver saves each new connection a round trip through Asio's resolver thread.
-  error_code literal;
-  const auto address = asio::ip::make_address(origin_.host, literal);
-  if (!literal) {
+  if (const auto address = address_literal(origin_.host)) {
     step_ = step::connect;
-    const asio::ip::tcp::endpoint endpoint(address, origin_.port);
+    const asio::ip::tcp::endpoint endpoint(*address, origin_.port);
     lowest().async_connect(endpoint, [self = shared_from_this(), endpoint](error_code ec) {
       self->on_connect(ec, endpoint);
     });
@@ -185,7 +186,7 @@ void connection::on_connect(error_code ec, const asio::ip::tcp::endpoint&) {
 void connection::start_handshake() {
   step_ = step::handshake;
   SSL* ssl = tls_->native_handle();
-  const bool ip = is_ip_address(origin_.host);
+  const bool ip = address_literal(origin_.host).has_value();
   // SNI carries host names only, never address literals (RFC 6066).
   if (!ip && SSL_set_tlsext_host_name(ssl, origin_.host.c_str()) != 1) {
     return fail({transport_error_kind::tls, "cannot set the TLS server name for " + where_}, false);
