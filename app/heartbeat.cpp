@@ -1,4 +1,4 @@
-// heartbeat: the beats and the leave of a running node, written on the heartbeat's own thread.
+// heartbeat: the beats of a running node, written on the heartbeat's own thread, and its leave.
 #include "app/heartbeat.hpp"
 
 #include <memory>

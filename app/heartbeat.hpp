@@ -1,6 +1,7 @@
 // The node's heartbeat for `tixsync run`: `tixsync jobs --nodes` (and redis-cli) tell live nodes
-// from gone ones by it. Its Redis writes run on a worker pool of one thread (`tx-beat-0`), so the
-// signal loop that ticks it never waits on Redis.
+// from gone ones by it. Its beats are written on a worker pool of one thread (`tx-beat-0`), so the
+// signal loop that ticks it never waits on Redis; the leave at a graceful stop is written by the
+// stopping thread, after the beats.
 #pragma once
 
 #include <chrono>
