@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
+#include "mapping/json_text.hpp"
+
 namespace tixsync::persistence {
 namespace {
 
@@ -20,26 +22,6 @@ std::vector<std::string> string_list(const json& j) {
   return out;
 }
 
-// Length of the UTF-8 sequence starting at text[i], or 0 when it is not valid there.
-std::size_t utf8_sequence(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char c = byte(i);
-  std::size_t n = c < 0x80           ? 1
-                  : (c >> 5) == 0x6  ? 2
-                  : (c >> 4) == 0xe  ? 3
-                  : (c >> 3) == 0x1e ? 4
-                                     : 0;
-  if (n == 0 || i + n > text.size() || (n == 2 && c < 0xc2)) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-  }
-  if (n == 3 && ((c == 0xe0 && byte(i + 1) < 0xa0) || (c == 0xed && byte(i + 1) >= 0xa0))) return 0;
-  if (n == 4 &&
-      ((c == 0xf0 && byte(i + 1) < 0x90) || c > 0xf4 || (c == 0xf4 && byte(i + 1) >= 0x90))) {
-    return 0;
-  }
-  return n;
-}
 
 /// Reads the item JSON the scripts' cjson writes in the common case: one flat object whose
 /// values are integers or strings without escapes (and an empty errors list). False for
@@ -245,20 +227,12 @@ status_or<queue_item> decode_item(const item_ref& ref, std::string_view text,
   return item;
 }
 
-bool is_valid_utf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    std::size_t n = utf8_sequence(text, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
 
 std::string valid_utf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
-    std::size_t n = utf8_sequence(text, i);
+    std::size_t n = mapping::utf8_sequence_length(text, i);
     if (n == 0)
       out.push_back('?'), n = 1;
     else

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mapping/json_text.hpp"
 #include "persistence/queue_types.hpp"
 
 namespace tixsync::persistence {
@@ -28,8 +29,8 @@ std::string error_signature(const std::vector<std::string>& errors);
 
 /// `text` with every byte that is not part of a valid UTF-8 sequence replaced by '?'.
 std::string valid_utf8(std::string_view text);
-/// True when `text` is valid UTF-8.
-bool is_valid_utf8(std::string_view text);
+/// True when `text` is valid UTF-8 (json_text.hpp).
+using mapping::is_valid_utf8;
 
 /// Makes a caller-given cause safe for the index ("state:cause|id"): at most 80 printable chars,
 /// no '|', valid UTF-8.

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "mapping/json_text.hpp"
 #include "persistence/queue_codec.hpp"
 
 namespace tixsync::persistence {
@@ -15,52 +16,6 @@ namespace {
 
 using json = nlohmann::json;
 
-/// Appends `value` as dump() writes it; floats and binary values go through dump() itself.
-void append_dump(std::string& out, const json& value) {
-  switch (value.type()) {
-    case json::value_t::null:
-      out += "null";
-      return;
-    case json::value_t::boolean:
-      out += value.get<bool>() ? "true" : "false";
-      return;
-    case json::value_t::number_integer:
-      out += std::to_string(value.get<std::int64_t>());
-      return;
-    case json::value_t::number_unsigned:
-      out += std::to_string(value.get<std::uint64_t>());
-      return;
-    case json::value_t::string:
-      append_json_string(out, value.get_ref<const std::string&>());
-      return;
-    case json::value_t::object: {
-      out += '{';
-      bool first = true;
-      for (auto it = value.cbegin(); it != value.cend(); ++it) {
-        if (!first) out += ',';
-        first = false;
-        append_json_string(out, it.key());
-        out += ':';
-        append_dump(out, it.value());
-      }
-      out += '}';
-      return;
-    }
-    case json::value_t::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& element : value) {
-        if (!first) out += ',';
-        first = false;
-        append_dump(out, element);
-      }
-      out += ']';
-      return;
-    }
-    default:
-      out += value.dump(-1, ' ', false, json::error_handler_t::replace);
-  }
-}
 
 void append_key(std::string& out, std::string_view key) {
   out += '"';
@@ -120,7 +75,7 @@ void append_result_dict(std::string& out, const sync_result& r) {
       comma();
       append_json_string(out, info.key());
       out += ':';
-      append_dump(out, info.value());
+      mapping::append_json(out, info.value());
     }
     if (info != extra.cend() && info.key() == f.key) continue;  // sync_info wins
     comma();
@@ -131,65 +86,13 @@ void append_result_dict(std::string& out, const sync_result& r) {
     comma();
     append_json_string(out, info.key());
     out += ':';
-    append_dump(out, info.value());
+    mapping::append_json(out, info.value());
   }
   out += '}';
 }
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view text) {
-  bool plain = true, ascii = true;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x80) ascii = false;
-    if (u < 0x20 || c == '"' || c == '\\') plain = false;
-  }
-  if (!ascii && !is_valid_utf8(text)) {  // nlohmann's replacement rules, not copied here
-    out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
-    return;
-  }
-  out += '"';
-  if (plain) {
-    out.append(text.data(), text.size());
-  } else {
-    for (char c : text) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            static const char hex[] = "0123456789abcdef";
-            out += "\\u00";
-            out += hex[(c >> 4) & 0xf];
-            out += hex[c & 0xf];
-          } else {
-            out += c;
-          }
-      }
-    }
-  }
-  out += '"';
-}
 
 stored_result store_form(const sync_result& r) {
   stored_result s;
@@ -220,7 +123,7 @@ stored_result store_form(const sync_result& r) {
   o += ",\"provider\":";
   append_json_string(o, r.provider);
   o += ",\"sync_info\":";
-  append_dump(o, r.sync_info);
+  mapping::append_json(o, r.sync_info);
   o += ",\"transmitted_ms\":";
   o += std::to_string(r.transmitted_ms);
   o += '}';

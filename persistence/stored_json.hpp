@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "mapping/json_text.hpp"
 #include "mapping/sync_result.hpp"
 #include "persistence/sync_result.hpp"
 
@@ -21,9 +22,8 @@ struct stored_result {
 /// The stored form of `result`: the same field and text as result_field and encode_result.
 stored_result store_form(const sync_result& result);
 
-/// Appends `text` as a JSON string literal exactly as nlohmann::json dumps it (UTF-8 kept,
-/// control characters escaped, invalid UTF-8 replaced by U+FFFD).
-void append_json_string(std::string& out, std::string_view text);
+/// Appends `text` as a JSON string literal exactly as nlohmann::json dumps it (json_text.hpp).
+using mapping::append_json_string;
 
 /// The success log's "objects" as JSON text: the dump of mapping::to_log_objects(mapped).
 std::string log_objects_json(const mapping::mapped_objects& mapped);

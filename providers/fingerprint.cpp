@@ -1,43 +1,58 @@
-// The change-detection fingerprint: FNV-1a 64 over a length-prefixed canonical serialisation.
+// The change-detection fingerprint: FNV-1a 64 over a length-prefixed canonical serialisation,
+// hashed as it is produced.
 #include "providers/fingerprint.hpp"
 
+#include <charconv>
 #include <cstdio>
+#include <string_view>
+
+#include "mapping/json_text.hpp"
 
 namespace tixsync::providers {
 namespace {
 
-/// Appends "<length>:<bytes>", which keeps field boundaries unambiguous.
-void append_part(std::string& out, const std::string& part) {
-  out += std::to_string(part.size());
-  out += ':';
-  out += part;
-}
+constexpr std::uint64_t fnv_offset_basis = 0xcbf29ce484222325ULL;
+constexpr std::uint64_t fnv_prime = 0x100000001b3ULL;
 
-/// Whether dump() writes `text` as it is between quotes: printable ASCII without '"' or '\\'.
-bool plain_ascii(const std::string& text) {
-  for (const char c : text) {
-    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+/// FNV-1a fed part by part: the hash of the canonical serialisation without writing it out, as
+/// this runs for every object synced.
+class canonical_hash {
+ public:
+  std::uint64_t value() const { return hash_; }
+
+  /// "<length>:<bytes>", which keeps field boundaries unambiguous.
+  void part(std::string_view text) {
+    length(text.size());
+    bytes(text);
   }
-  return true;
-}
 
-/// Appends the JSON text of a value as a part. Invalid UTF-8 is replaced rather than thrown on,
-/// as a fingerprint must never fail a sync (two values differing only in invalid bytes may then
-/// collide). Most values are plain strings: their text is written here, the same bytes dump()
-/// would give, without building it first.
-void append_json_part(std::string& out, const json& value) {
-  if (value.is_string()) {
-    const auto& text = value.get_ref<const std::string&>();
-    if (plain_ascii(text)) {
-      out += std::to_string(text.size() + 2);
-      out += ":\"";
-      out += text;
-      out += '"';
-      return;
+  /// The JSON text of a value as a part: the bytes dump() gives, written by json_text.hpp.
+  /// Invalid UTF-8 is replaced rather than thrown on, as a fingerprint must never fail a sync
+  /// (two values differing only in invalid bytes may then collide).
+  void json_part(const json& value) {
+    text_.clear();
+    mapping::append_json(text_, value);
+    part(text_);
+  }
+
+ private:
+  void bytes(std::string_view text) {
+    for (const char c : text) {
+      hash_ ^= static_cast<unsigned char>(c);
+      hash_ *= fnv_prime;
     }
   }
-  append_part(out, value.dump(-1, ' ', false, json::error_handler_t::replace));
-}
+
+  void length(std::size_t n) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    bytes({digits, static_cast<std::size_t>(end - digits)});
+    bytes(":");
+  }
+
+  std::uint64_t hash_ = fnv_offset_basis;
+  std::string text_;  ///< json_part's buffer, reused
+};
 
 /// Bump when the serialisation changes, so old fingerprints stop matching instead of lying.
 constexpr const char* format_version = "tixsync-fp-1";
@@ -45,30 +60,31 @@ constexpr const char* format_version = "tixsync-fp-1";
 }  // namespace
 
 std::uint64_t fnv1a_64(const std::string& bytes) {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  std::uint64_t hash = fnv_offset_basis;
   for (const char c : bytes) {
     hash ^= static_cast<unsigned char>(c);
-    hash *= 0x100000001b3ULL;
+    hash *= fnv_prime;
   }
   return hash;
 }
 
 std::string fingerprint(const mapping::evaluated_object& object) {
-  std::string canonical;
-  canonical.reserve(256);
-  append_part(canonical, format_version);
-  append_part(canonical, object.external_object_type);
-  append_part(canonical, object.external_id_field);
+  canonical_hash hash;
+  hash.part(format_version);
+  hash.part(object.external_object_type);
+  hash.part(object.external_id_field);
   // nlohmann dumps objects with sorted keys and numbers in a fixed form: a canonical text.
-  append_json_part(canonical, object.id_value);
-  append_part(canonical, std::to_string(object.properties.size()));
+  hash.json_part(object.id_value);
+  char count[24];
+  const auto end = std::to_chars(count, count + sizeof count, object.properties.size()).ptr;
+  hash.part({count, static_cast<std::size_t>(end - count)});
   for (const auto& property : object.properties) {
-    append_part(canonical, property.external_field);
-    append_json_part(canonical, property.value);
-    append_part(canonical, property.mode);
+    hash.part(property.external_field);
+    hash.json_part(property.value);
+    hash.part(property.mode);
   }
   char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a_64(canonical)));
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash.value()));
   return hex;
 }
 

@@ -1,9 +1,15 @@
-// scan_value_at (see json_path_scan.hpp): nlohmann's SAX parser with a handler that follows the
-// path through the open containers and keeps only the value where the path ends.
+// scan_value_at (see json_path_scan.hpp): simdjson's validating parser and a walk along the path
+// for the common answer; nlohmann's SAX parser, with a handler that follows the path through the
+// open containers, for every text simdjson refuses or whose value there is a float, so that
+// nlohmann's verdict and number types stay the rule (the two parsers differ only at such edges:
+// integers beyond 64 bits, a leading byte-order mark, "-0", nesting deeper than 1,024).
 #include "providers/rest/json_path_scan.hpp"
+
+#include <simdjson.h>
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
 #include <vector>
 
 namespace tixsync::providers::rest {
@@ -95,13 +101,95 @@ class path_scanner : public nlohmann::json_sax<json> {
   std::vector<frame> frames_;
 };
 
-}  // namespace
-
-scanned_value scan_value_at(const std::string& text, const json_path& path) {
+scanned_value scan_with_nlohmann(const std::string& text, const json_path& path) {
   path_scanner scanner(path.segments());
   scanned_value out;
   out.is_json = json::sax_parse(text, &scanner);
   if (out.is_json) out.value = std::move(scanner.value);
+  return out;
+}
+
+/// As json_path::find: a segment of fewer than 10 digits is an index into an array.
+std::optional<std::size_t> array_index(const std::string& segment) {
+  if (segment.empty() || segment.size() >= 10) return std::nullopt;
+  std::size_t index = 0;
+  for (const char c : segment) {
+    if (c < '0' || c > '9') return std::nullopt;
+    index = index * 10 + static_cast<std::size_t>(c - '0');
+  }
+  return index;
+}
+
+/// The element at `path` below `at` (the last of repeated keys, as nlohmann keeps), or false.
+bool walk(simdjson::dom::element& at, const std::vector<std::string>& segments) {
+  for (const auto& segment : segments) {
+    if (at.is_object()) {
+      bool found = false;
+      for (auto field : simdjson::dom::object(at)) {
+        if (field.key == segment) {
+          at = field.value;
+          found = true;  // and on: a later repeat of the key wins
+        }
+      }
+      if (!found) return false;
+    } else if (at.is_array()) {
+      const auto index = array_index(segment);
+      if (!index) return false;
+      simdjson::dom::element element;
+      if (simdjson::dom::array(at).at(*index).get(element) != simdjson::SUCCESS) return false;
+      at = element;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Answers of up to this size are parsed by the I/O thread's reused parser; a larger one gets a
+/// parser of its own, so one huge answer does not keep its memory for the thread's life.
+constexpr std::size_t reused_parser_limit = 64 * 1024;
+
+}  // namespace
+
+scanned_value scan_value_at(const std::string& text, const json_path& path) {
+  thread_local simdjson::dom::parser reused;
+  simdjson::dom::parser own;
+  simdjson::dom::parser& parser = text.size() <= reused_parser_limit ? reused : own;
+  simdjson::dom::element at;
+  if (parser.parse(text).get(at) != simdjson::SUCCESS) return scan_with_nlohmann(text, path);
+  scanned_value out;
+  out.is_json = true;
+  if (!walk(at, path.segments())) return out;
+  switch (at.type()) {
+    case simdjson::dom::element_type::STRING:
+      out.value = json(std::string(std::string_view(at)));
+      break;
+    case simdjson::dom::element_type::INT64: {
+      // nlohmann reads a non-negative integer as unsigned, and "-0" as signed: a zero, which
+      // simdjson reads alike either way, is left to nlohmann.
+      const std::int64_t v = int64_t(at);
+      if (v == 0) return scan_with_nlohmann(text, path);
+      out.value = v < 0 ? json(v) : json(static_cast<std::uint64_t>(v));
+      break;
+    }
+    case simdjson::dom::element_type::UINT64:
+      out.value = json(uint64_t(at));
+      break;
+    case simdjson::dom::element_type::BOOL:
+      out.value = json(bool(at));
+      break;
+    case simdjson::dom::element_type::NULL_VALUE:
+      out.value = json();
+      break;
+    case simdjson::dom::element_type::OBJECT:
+      out.value = json::object();
+      break;
+    case simdjson::dom::element_type::ARRAY:
+      out.value = json::array();
+      break;
+    case simdjson::dom::element_type::DOUBLE:
+      return scan_with_nlohmann(text, path);  // "-0" is an integer to nlohmann
+  }
   return out;
 }
 

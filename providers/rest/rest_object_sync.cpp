@@ -9,6 +9,7 @@
 #include <set>
 
 #include "mapping/assign_properties.hpp"
+#include "mapping/json_text.hpp"
 #include "providers/rest/associations.hpp"
 #include "providers/rest/json_path_scan.hpp"
 #include "providers/rest/object_merge.hpp"
@@ -16,10 +17,6 @@
 
 namespace tixsync::providers::rest {
 namespace {
-
-std::string dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 /// A header value from a template: control characters (line breaks) become spaces.
 std::string header_value(std::string text) {
@@ -224,9 +221,9 @@ void rest_object_sync::write() {
 
 std::string rest_object_sync::body_of(const endpoint& call, bool writes) const {
   if (call.body) {
-    return dump(call.body->expand([this](placeholder p) { return placeholder_json(p); }));
+    return mapping::json_text(call.body->expand([this](placeholder p) { return placeholder_json(p); }));
   }
-  return writes ? dump(record_) : std::string();  // the flat shape: the merged fields as they are
+  return writes ? mapping::json_text(record_) : std::string();  // the flat shape: the merged fields as they are
 }
 
 json rest_object_sync::placeholder_json(placeholder name) const {

@@ -117,9 +117,15 @@ TEST(fingerprint, every_kind_of_value_gives_the_bytes_of_its_definition) {
                                     std::string("del \x7f"),
                                     42,
                                     -7,
+                                    0,
+                                    std::uint64_t{18446744073709551615ULL},
+                                    std::int64_t{-9223372036854775807LL - 1},
                                     3.5,
+                                    -0.0,
+                                    1e300,
                                     nullptr,
                                     true,
+                                    false,
                                     json::array({"a", "b"}),
                                     json::parse(R"({"k": "v", "n": 1})")};
   for (const auto& value : values) {

@@ -75,6 +75,47 @@ TEST(json_path_scan, keeps_the_last_of_repeated_keys_as_parsing_does) {
   EXPECT_EQ(expected_at(text, path_of("id")), json("new"));
 }
 
+TEST(json_path_scan, agrees_with_parsing_on_number_types_and_at_the_edges_of_the_fast_parser) {
+  std::string deep = R"({"id":)";
+  for (int i = 0; i < 1100; ++i) deep += "[";
+  deep += "1";
+  for (int i = 0; i < 1100; ++i) deep += "]";
+  deep += "}";
+  const std::vector<std::string> texts = {
+      R"({"id":-12})",
+      R"({"id":0})",
+      R"({"id":-0})",
+      R"({"id":1.5})",
+      R"({"id":1e2})",
+      R"({"id":9223372036854775807})",
+      R"({"id":18446744073709551615})",
+      R"({"id":123456789012345678901234})",
+      R"({"id":"\u00e9\ud83d\ude00 \"quoted\" \\ \/"})",
+      "\xEF\xBB\xBF{\"id\":\"after a byte-order mark\"}",
+      R"({"id":true,"id":false})",
+      R"({"id":null})",
+      deep,
+  };
+  const json_path path = path_of("id");
+  for (const auto& text : texts) {
+    const bool parses = !json::parse(text, nullptr, false).is_discarded();
+    const scanned_value scanned = scan_value_at(text, path);
+    EXPECT_EQ(scanned.is_json, parses) << text.substr(0, 60);
+    if (!parses) continue;
+    const auto expected = expected_at(text, path);
+    ASSERT_EQ(scanned.value.has_value(), expected.has_value()) << text.substr(0, 60);
+    if (!expected) continue;
+    EXPECT_EQ(*scanned.value, *expected) << text.substr(0, 60);
+    EXPECT_EQ(scanned.value->type(), expected->type()) << text.substr(0, 60);
+  }
+}
+
+TEST(json_path_scan, reads_an_answer_larger_than_the_reused_parser_takes) {
+  std::string text = R"({"padding":")" + std::string(200 * 1024, 'x') + R"(","id":"big"})";
+  EXPECT_EQ(scan_value_at(text, path_of("id")).value, json("big"));
+  EXPECT_EQ(scan_value_at(R"({"id":"small"})", path_of("id")).value, json("small"));
+}
+
 TEST(json_path_scan, says_not_json_for_what_the_parser_refuses) {
   for (const std::string text : {"", "{", R"({"id":"1"} trailing)", R"({"id":"1",})",
                                  "<html>201</html>", "{\"id\":\"\x01\"}"}) {

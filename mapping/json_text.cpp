@@ -1,0 +1,142 @@
+// json_text.hpp: direct JSON writing that matches nlohmann's compact dump byte for byte.
+#include "mapping/json_text.hpp"
+
+namespace tixsync::mapping {
+
+using json = nlohmann::json;
+
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = byte(i);
+  std::size_t n = c < 0x80           ? 1
+                  : (c >> 5) == 0x6  ? 2
+                  : (c >> 4) == 0xe  ? 3
+                  : (c >> 3) == 0x1e ? 4
+                                     : 0;
+  if (n == 0 || i + n > text.size() || (n == 2 && c < 0xc2)) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xc0) != 0x80) return 0;
+  }
+  if (n == 3 && ((c == 0xe0 && byte(i + 1) < 0xa0) || (c == 0xed && byte(i + 1) >= 0xa0))) return 0;
+  if (n == 4 &&
+      ((c == 0xf0 && byte(i + 1) < 0x90) || c > 0xf4 || (c == 0xf4 && byte(i + 1) >= 0x90))) {
+    return 0;
+  }
+  return n;
+}
+
+bool is_valid_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t n = utf8_sequence_length(text, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  bool plain = true, ascii = true;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) ascii = false;
+    if (u < 0x20 || c == '"' || c == '\\') plain = false;
+  }
+  if (!ascii && !is_valid_utf8(text)) {  // nlohmann's replacement rules, not copied here
+    out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  if (plain) {
+    out.append(text.data(), text.size());
+  } else {
+    for (char c : text) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += hex[(c >> 4) & 0xf];
+            out += hex[c & 0xf];
+          } else {
+            out += c;
+          }
+      }
+    }
+  }
+  out += '"';
+}
+
+void append_json(std::string& out, const json& value) {
+  switch (value.type()) {
+    case json::value_t::null:
+      out += "null";
+      return;
+    case json::value_t::boolean:
+      out += value.get<bool>() ? "true" : "false";
+      return;
+    case json::value_t::number_integer:
+      out += std::to_string(value.get<std::int64_t>());
+      return;
+    case json::value_t::number_unsigned:
+      out += std::to_string(value.get<std::uint64_t>());
+      return;
+    case json::value_t::string:
+      append_json_string(out, value.get_ref<const std::string&>());
+      return;
+    case json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (auto it = value.cbegin(); it != value.cend(); ++it) {
+        if (!first) out += ',';
+        first = false;
+        append_json_string(out, it.key());
+        out += ':';
+        append_json(out, it.value());
+      }
+      out += '}';
+      return;
+    }
+    case json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& element : value) {
+        if (!first) out += ',';
+        first = false;
+        append_json(out, element);
+      }
+      out += ']';
+      return;
+    }
+    default:
+      out += value.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+}
+
+std::string json_text(const json& value) {
+  std::string out;
+  append_json(out, value);
+  return out;
+}
+
+}  // namespace tixsync::mapping
