@@ -16,11 +16,14 @@ template <class Result>
 class completion {
  public:
   using callback = std::function<void(Result)>;
+  /// Makes the result of a dropped handle; called only then (the common path builds nothing).
+  using dropped_result = Result (*)();
 
-  /// `on_result` receives the result exactly once: the first delivered one, or `if_dropped` when
-  /// every copy of the handle is gone without a call (on the thread that drops the last copy).
-  completion(callback on_result, Result if_dropped)
-      : state_(std::make_shared<state>(std::move(on_result), std::move(if_dropped))) {}
+  /// `on_result` receives the result exactly once: the first delivered one, or if_dropped()'s
+  /// when every copy of the handle is gone without a call (on the thread that drops the last
+  /// copy).
+  completion(callback on_result, dropped_result if_dropped)
+      : state_(std::make_shared<state>(std::move(on_result), if_dropped)) {}
 
   /// Delivers `result`; returns false (and does nothing) when a result was delivered before.
   bool operator()(Result result) const { return state_ && state_->deliver(std::move(result)); }
@@ -30,7 +33,7 @@ class completion {
 
  private:
   struct state {
-    state(callback cb, Result dropped) : on_result(std::move(cb)), if_dropped(std::move(dropped)) {}
+    state(callback cb, dropped_result dropped) : on_result(std::move(cb)), if_dropped(dropped) {}
     state(const state&) = delete;
     state& operator=(const state&) = delete;
 
@@ -44,13 +47,13 @@ class completion {
       if (delivered.exchange(true)) return;
       // A destructor must not throw; a throwing callback loses only its own report.
       try {
-        on_result(std::move(if_dropped));
+        on_result(if_dropped());
       } catch (...) {
       }
     }
 
     callback on_result;
-    Result if_dropped;
+    dropped_result if_dropped;
     std::atomic<bool> delivered{false};
   };
 

@@ -20,12 +20,14 @@ const mapping::position* object_request::position() const {
 }
 
 object_completion make_object_completion(object_completion::callback on_result) {
-  return object_completion(std::move(on_result), object_result::failed(dropped("sync_object")));
+  return object_completion(std::move(on_result),
+                           [] { return object_result::failed(dropped("sync_object")); });
 }
 
 finalize_completion make_finalize_completion(finalize_completion::callback on_result) {
-  return finalize_completion(std::move(on_result),
-                             finalize_result::failed(dropped("finalize_sync_order")));
+  return finalize_completion(std::move(on_result), [] {
+    return finalize_result::failed(dropped("finalize_sync_order"));
+  });
 }
 
 }  // namespace tixsync::providers

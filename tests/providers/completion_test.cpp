@@ -15,13 +15,13 @@ namespace {
 
 TEST(completion, delivers_the_first_result_only) {
   std::vector<int> seen;
-  completion<int> done([&](int v) { seen.push_back(v); }, -1);
+  completion<int> done([&](int v) { seen.push_back(v); }, [] { return -1; });
   completion<int> copy = done;
   EXPECT_FALSE(done.delivered());
   EXPECT_TRUE(copy(1));
   EXPECT_FALSE(done(2));
   EXPECT_TRUE(done.delivered());
-  done = completion<int>([](int) {}, 0);  // dropping the old copies reports nothing more
+  done = completion<int>([](int) {}, [] { return 0; });  // dropping the old copies reports nothing more
   copy = done;
   EXPECT_EQ(seen, std::vector<int>{1});
 }
@@ -29,7 +29,7 @@ TEST(completion, delivers_the_first_result_only) {
 TEST(completion, a_dropped_handle_reports_its_fallback) {
   std::vector<int> seen;
   {
-    completion<int> done([&](int v) { seen.push_back(v); }, -1);
+    completion<int> done([&](int v) { seen.push_back(v); }, [] { return -1; });
     completion<int> copy = done;
   }
   EXPECT_EQ(seen, std::vector<int>{-1});
@@ -39,7 +39,7 @@ TEST(completion, racing_calls_deliver_exactly_once) {
   for (int round = 0; round < 50; ++round) {
     std::atomic<int> calls{0};
     {
-      completion<int> done([&](int) { ++calls; }, -1);
+      completion<int> done([&](int) { ++calls; }, [] { return -1; });
       std::vector<std::thread> threads;
       for (int t = 0; t < 4; ++t) threads.emplace_back([done, t] { done(t); });
       for (auto& thread : threads) thread.join();
