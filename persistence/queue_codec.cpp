@@ -22,7 +22,6 @@ std::vector<std::string> string_list(const json& j) {
   return out;
 }
 
-
 /// Reads the item JSON the scripts' cjson writes in the common case: one flat object whose
 /// values are integers or strings without escapes (and an empty errors list). False for
 /// anything else, which the caller then parses with nlohmann::json. Claims decode an item per
@@ -226,7 +225,6 @@ status_or<queue_item> decode_item(const item_ref& ref, std::string_view text,
   }
   return item;
 }
-
 
 std::string valid_utf8(std::string_view text) {
   std::string out;

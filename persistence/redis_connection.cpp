@@ -9,11 +9,11 @@
 #include <sys/time.h>
 
 #include <algorithm>
-#include <charconv>
-#include <string_view>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <string_view>
 #include <thread>
 #include <unordered_set>
 

@@ -16,7 +16,6 @@ namespace {
 
 using json = nlohmann::json;
 
-
 void append_key(std::string& out, std::string_view key) {
   out += '"';
   out.append(key.data(), key.size());
@@ -92,7 +91,6 @@ void append_result_dict(std::string& out, const sync_result& r) {
 }
 
 }  // namespace
-
 
 stored_result store_form(const sync_result& r) {
   stored_result s;

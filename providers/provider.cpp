@@ -25,9 +25,8 @@ object_completion make_object_completion(object_completion::callback on_result) 
 }
 
 finalize_completion make_finalize_completion(finalize_completion::callback on_result) {
-  return finalize_completion(std::move(on_result), [] {
-    return finalize_result::failed(dropped("finalize_sync_order"));
-  });
+  return finalize_completion(
+      std::move(on_result), [] { return finalize_result::failed(dropped("finalize_sync_order")); });
 }
 
 }  // namespace tixsync::providers

@@ -221,9 +221,11 @@ void rest_object_sync::write() {
 
 std::string rest_object_sync::body_of(const endpoint& call, bool writes) const {
   if (call.body) {
-    return mapping::json_text(call.body->expand([this](placeholder p) { return placeholder_json(p); }));
+    return mapping::json_text(
+        call.body->expand([this](placeholder p) { return placeholder_json(p); }));
   }
-  return writes ? mapping::json_text(record_) : std::string();  // the flat shape: the merged fields as they are
+  return writes ? mapping::json_text(record_)
+                : std::string();  // the flat shape: the merged fields as they are
 }
 
 json rest_object_sync::placeholder_json(placeholder name) const {

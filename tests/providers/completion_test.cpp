@@ -21,7 +21,8 @@ TEST(completion, delivers_the_first_result_only) {
   EXPECT_TRUE(copy(1));
   EXPECT_FALSE(done(2));
   EXPECT_TRUE(done.delivered());
-  done = completion<int>([](int) {}, [] { return 0; });  // dropping the old copies reports nothing more
+  done = completion<int>([](int) {},
+                         [] { return 0; });  // dropping the old copies reports nothing more
   copy = done;
   EXPECT_EQ(seen, std::vector<int>{1});
 }
