@@ -1,7 +1,7 @@
 // The merge step of the REST provider (see object_merge.hpp).
 #include "providers/rest/object_merge.hpp"
 
-#include <set>
+#include <algorithm>
 #include <vector>
 
 #include "mapping/assign_properties.hpp"
@@ -11,10 +11,14 @@ namespace tixsync::providers::rest {
 
 json merged_record(const object_request& request, const object_settings& object,
                    const std::optional<json>& existing, const std::optional<std::string>& joiner) {
-  auto properties = request.properties();
-  for (auto& association : association_properties(object, request.mapped_objects, joiner)) {
-    properties.push_back(std::move(association));
+  // The request's properties are copied only when associations are added to them.
+  auto associations = association_properties(object, request.mapped_objects, joiner);
+  std::vector<mapping::property_value> combined;
+  if (!associations.empty()) {
+    combined = request.properties();
+    for (auto& association : associations) combined.push_back(std::move(association));
   }
+  const auto& properties = associations.empty() ? request.properties() : combined;
   json record =
       mapping::assign_properties(properties, existing.value_or(json::object()), !existing, joiner);
   record[request.external_id_field()] = request.id_value();
@@ -32,9 +36,9 @@ bool changes_nothing(const json& record, const json& existing) {
 std::vector<std::string> property_names(const object_request& request,
                                         const object_settings& object) {
   std::vector<std::string> names;
-  std::set<std::string> seen;
+  // A handful of names: a look through the list beats a set's allocations.
   auto add = [&](const std::string& name) {
-    if (seen.insert(name).second) names.push_back(name);
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   };
   for (const auto& property : request.properties()) add(property.external_field);
   for (const auto& association : object.associations) {

@@ -85,9 +85,10 @@ rest_object_sync::rest_object_sync(std::shared_ptr<const rest_context> context,
       done_(std::move(done)),
       object_(object),
       values_(placeholders_for(request_, context_->settings.base_url)) {
-  for (const auto& name : property_names(request_, object_)) {
-    values_.property_names += (values_.property_names.empty() ? "" : ",") + name;
-    property_names_.push_back(name);
+  property_names_ = property_names(request_, object_);
+  for (const auto& name : property_names_) {
+    if (!values_.property_names.empty()) values_.property_names += ',';
+    values_.property_names += name;
   }
 }
 
@@ -295,8 +296,10 @@ void rest_object_sync::succeed(const std::string& action) {
   if (object_.display_name) {
     outcome.external_link_display_name = object_.display_name->expand(values_, false);
   }
-  outcome.sync_info = {
-      {"action", action}, {"external_id", values_.external_id}, {"object_type", object_.type}};
+  auto& info = outcome.sync_info.get_ref<json::object_t&>();  // an empty object to begin with
+  info.emplace("action", action);
+  info.emplace("external_id", values_.external_id);
+  info.emplace("object_type", object_.type);
   if (lookup_matches_) outcome.sync_info["lookup_matches"] = *lookup_matches_;
   if (conflict_seen_) outcome.sync_info["conflict"] = true;
   done_(object_result::synced(std::move(outcome)));
