@@ -1,6 +1,9 @@
 // json_text.hpp: direct JSON writing that matches nlohmann's compact dump byte for byte.
 #include "mapping/json_text.hpp"
 
+#include <array>
+#include <charconv>
+
 namespace tixsync::mapping {
 
 using json = nlohmann::json;
@@ -34,14 +37,32 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
+namespace {
+
+/// What a byte asks of a JSON string: nothing, an escape, or a UTF-8 check (non-ASCII).
+constexpr unsigned char needs_escape = 1, non_ascii = 2;
+constexpr std::array<unsigned char, 256> byte_kinds = [] {
+  std::array<unsigned char, 256> kinds{};
+  for (int c = 0; c < 0x20; ++c) kinds[c] = needs_escape;
+  kinds['"'] = kinds['\\'] = needs_escape;
+  for (int c = 0x80; c < 0x100; ++c) kinds[c] = non_ascii;
+  return kinds;
+}();
+
+template <typename Integer>
+void append_integer(std::string& out, Integer n) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view text) {
-  bool plain = true, ascii = true;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x80) ascii = false;
-    if (u < 0x20 || c == '"' || c == '\\') plain = false;
-  }
-  if (!ascii && !is_valid_utf8(text)) {  // nlohmann's replacement rules, not copied here
+  unsigned char seen = 0;  // every kind of byte in the text, in one pass without branches
+  for (const char c : text) seen |= byte_kinds[static_cast<unsigned char>(c)];
+  const bool plain = (seen & needs_escape) == 0;
+  if ((seen & non_ascii) != 0 && !is_valid_utf8(text)) {  // nlohmann's replacement rules
     out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
     return;
   }
@@ -96,11 +117,9 @@ void append_json(std::string& out, const json& value) {
       out += value.get<bool>() ? "true" : "false";
       return;
     case json::value_t::number_integer:
-      out += std::to_string(value.get<std::int64_t>());
-      return;
+      return append_integer(out, value.get<std::int64_t>());
     case json::value_t::number_unsigned:
-      out += std::to_string(value.get<std::uint64_t>());
-      return;
+      return append_integer(out, value.get<std::uint64_t>());
     case json::value_t::string:
       append_json_string(out, value.get_ref<const std::string&>());
       return;
