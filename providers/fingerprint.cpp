@@ -14,6 +14,15 @@ namespace {
 constexpr std::uint64_t fnv_offset_basis = 0xcbf29ce484222325ULL;
 constexpr std::uint64_t fnv_prime = 0x100000001b3ULL;
 
+/// FNV-1a over `bytes`, going on from `hash`.
+std::uint64_t fnv1a_more(std::uint64_t hash, std::string_view bytes) {
+  for (const char c : bytes) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= fnv_prime;
+  }
+  return hash;
+}
+
 /// FNV-1a fed part by part: the hash of the canonical serialisation without writing it out, as
 /// this runs for every object synced.
 class canonical_hash {
@@ -22,8 +31,16 @@ class canonical_hash {
 
   /// "<length>:<bytes>", which keeps field boundaries unambiguous.
   void part(std::string_view text) {
-    length(text.size());
-    bytes(text);
+    char digits[24];
+    hash_ = fnv1a_more(hash_, decimal(digits, text.size()));
+    hash_ = fnv1a_more(hash_, ":");
+    hash_ = fnv1a_more(hash_, text);
+  }
+
+  /// A count as a part, in decimal.
+  void number_part(std::size_t n) {
+    char digits[24];
+    part(decimal(digits, n));
   }
 
   /// The JSON text of a value as a part: the bytes dump() gives, written by json_text.hpp.
@@ -36,18 +53,9 @@ class canonical_hash {
   }
 
  private:
-  void bytes(std::string_view text) {
-    for (const char c : text) {
-      hash_ ^= static_cast<unsigned char>(c);
-      hash_ *= fnv_prime;
-    }
-  }
-
-  void length(std::size_t n) {
-    char digits[24];
+  static std::string_view decimal(char (&digits)[24], std::size_t n) {
     const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-    bytes({digits, static_cast<std::size_t>(end - digits)});
-    bytes(":");
+    return {digits, static_cast<std::size_t>(end - digits)};
   }
 
   std::uint64_t hash_ = fnv_offset_basis;
@@ -60,12 +68,7 @@ constexpr const char* format_version = "tixsync-fp-1";
 }  // namespace
 
 std::uint64_t fnv1a_64(const std::string& bytes) {
-  std::uint64_t hash = fnv_offset_basis;
-  for (const char c : bytes) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= fnv_prime;
-  }
-  return hash;
+  return fnv1a_more(fnv_offset_basis, bytes);
 }
 
 std::string fingerprint(const mapping::evaluated_object& object) {
@@ -75,9 +78,7 @@ std::string fingerprint(const mapping::evaluated_object& object) {
   hash.part(object.external_id_field);
   // nlohmann dumps objects with sorted keys and numbers in a fixed form: a canonical text.
   hash.json_part(object.id_value);
-  char count[24];
-  const auto end = std::to_chars(count, count + sizeof count, object.properties.size()).ptr;
-  hash.part({count, static_cast<std::size_t>(end - count)});
+  hash.number_part(object.properties.size());
   for (const auto& property : object.properties) {
     hash.part(property.external_field);
     hash.json_part(property.value);

@@ -18,6 +18,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 . "$root/bench/common.sh"
+. "$here/common.sh"
 orders=1000 positions=2 latency=0 top=25
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -47,18 +48,15 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 bench_start_redis "$redis_port"
-node "$here/mockcrm/server.js" --port "$crm_port" >"$out/mockcrm.log" 2>&1 &
-crm_pid=$!
+peer_start_node_mock "$crm_port"
 for _ in $(seq 100); do  # bounded: 10 s
-  redis-cli -p "$redis_port" ping >/dev/null 2>&1 && curl -fs "$crm/stats" >/dev/null 2>&1 && break
+  redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
   sleep 0.1
 done
-curl -fs "$crm/stats" >/dev/null || { echo "instructions.sh: the mock CRM did not start ($out/mockcrm.log)" >&2; exit 1; }
+redis-cli -p "$redis_port" ping >/dev/null || { echo "instructions.sh: redis-server did not start ($out/redis.log)" >&2; exit 1; }
 
 event="$root/examples/sample-event.json"
-cp "$here/mappings.json" "$out/"
-sed -e "s#@REDIS_URL@#redis://127.0.0.1:$redis_port/0#" -e "s#@CRM_URL@#$crm#" \
-  -e "s#@CONCURRENCY@#2000#" -e "s#@CONNECTIONS@#1000#" "$here/tixsync.toml.in" >"$out/tixsync.toml"
+peer_config "$redis_port" "$crm" 2000 1000
 
 # count N: enqueues N orders, then counts the instructions of `run` syncing them; prints the total.
 count() {

@@ -23,6 +23,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 . "$root/bench/common.sh"
+. "$here/common.sh"
 orders=5000 positions=2 rounds=3 latencies=0,20 bullmq_concurrency=100 concurrency=2000 connections=1000
 systems_list=bullmq,feed,split,cpp
 while [ $# -gt 0 ]; do
@@ -67,27 +68,21 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 bench_start_redis "$redis_port"
-node "$here/mockcrm/server.js" --port "$crm_port" >"$out/mockcrm.log" 2>&1 &
-crm_pid=$!
 # The same requests against tixsync's own mock CRM: what the node's HTTP client costs against a
 # server that writes its answers differently.
 "$tixsync" mock-crm --port "$cpp_port" >"$out/cpp-mockcrm.log" 2>&1 &
 cpp_pid=$!
+peer_start_node_mock "$crm_port"
 for _ in $(seq 100); do  # bounded: 10 s
-  redis-cli -p "$redis_port" ping >/dev/null 2>&1 && curl -fs "$crm/stats" >/dev/null 2>&1 &&
-    curl -fs "$cpp_crm/_mock/stats" >/dev/null 2>&1 && break
+  redis-cli -p "$redis_port" ping >/dev/null 2>&1 && curl -fs "$cpp_crm/_mock/stats" >/dev/null 2>&1 && break
   sleep 0.1
 done
 curl -fs "$cpp_crm/_mock/stats" >/dev/null || { echo "run.sh: tixsync mock-crm did not start ($out/cpp-mockcrm.log)" >&2; exit 1; }
 redis-cli -p "$redis_port" ping >/dev/null || { echo "run.sh: redis-server did not start ($out/redis.log)" >&2; exit 1; }
-curl -fs "$crm/stats" >/dev/null || { echo "run.sh: the mock CRM did not start ($out/mockcrm.log)" >&2; exit 1; }
 
 event="$root/examples/sample-event.json"
 node "$here/make-orders.js" "$root/examples/sample-orders.jsonl" "$orders" "$positions" >"$out/orders.jsonl"
-cp "$here/mappings.json" "$out/"
-sed -e "s#@REDIS_URL@#redis://127.0.0.1:$redis_port/0#" -e "s#@CRM_URL@#$crm#" \
-  -e "s#@CONCURRENCY@#$concurrency#" -e "s#@CONNECTIONS@#$connections#" \
-  "$here/tixsync.toml.in" >"$out/tixsync.toml"
+peer_config "$redis_port" "$crm" "$concurrency" "$connections"
 # tixsync mock-crm answers a lookup with {"results": [...]}, the Node mock with the object itself.
 sed -e "s#$crm#$cpp_crm#" -e 's#not_found = "404" }#not_found = "404", results = "results" }#' \
   "$out/tixsync.toml" >"$out/tixsync-cpp.toml"

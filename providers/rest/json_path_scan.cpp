@@ -7,8 +7,6 @@
 
 #include <simdjson.h>
 
-#include <algorithm>
-#include <cctype>
 #include <string_view>
 #include <vector>
 
@@ -85,16 +83,11 @@ class path_scanner : public nlohmann::json_sax<json> {
     return true;
   }
 
-  // As json_path::find: a segment of fewer than 10 digits is an index.
+  // As json_path::find: the next element is on the path when the segment names its index.
   void index_matches() {
     frame& f = frames_.back();
     if (!f.on_path) return;
-    const std::string& segment = segments_[frames_.size() - 1];
-    const bool digits = !segment.empty() && segment.size() < 10 &&
-                        std::all_of(segment.begin(), segment.end(), [](char c) {
-                          return std::isdigit(static_cast<unsigned char>(c));
-                        });
-    f.next_on_path = digits && std::stoul(segment) == f.index;
+    f.next_on_path = json_path::array_index(segments_[frames_.size() - 1]) == f.index;
   }
 
   const std::vector<std::string>& segments_;
@@ -107,17 +100,6 @@ scanned_value scan_with_nlohmann(const std::string& text, const json_path& path)
   out.is_json = json::sax_parse(text, &scanner);
   if (out.is_json) out.value = std::move(scanner.value);
   return out;
-}
-
-/// As json_path::find: a segment of fewer than 10 digits is an index into an array.
-std::optional<std::size_t> array_index(const std::string& segment) {
-  if (segment.empty() || segment.size() >= 10) return std::nullopt;
-  std::size_t index = 0;
-  for (const char c : segment) {
-    if (c < '0' || c > '9') return std::nullopt;
-    index = index * 10 + static_cast<std::size_t>(c - '0');
-  }
-  return index;
 }
 
 /// The element at `path` below `at` (the last of repeated keys, as nlohmann keeps), or false.
@@ -133,7 +115,7 @@ bool walk(simdjson::dom::element& at, const std::vector<std::string>& segments) 
       }
       if (!found) return false;
     } else if (at.is_array()) {
-      const auto index = array_index(segment);
+      const auto index = json_path::array_index(segment);
       if (!index) return false;
       simdjson::dom::element element;
       if (simdjson::dom::array(at).at(*index).get(element) != simdjson::SUCCESS) return false;

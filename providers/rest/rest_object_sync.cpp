@@ -6,7 +6,6 @@
 #include <openssl/evp.h>
 
 #include <cctype>
-#include <set>
 
 #include "mapping/assign_properties.hpp"
 #include "mapping/json_text.hpp"
@@ -225,8 +224,8 @@ std::string rest_object_sync::body_of(const endpoint& call, bool writes) const {
     return mapping::json_text(
         call.body->expand([this](placeholder p) { return placeholder_json(p); }));
   }
-  return writes ? mapping::json_text(record_)
-                : std::string();  // the flat shape: the merged fields as they are
+  // The flat shape: the merged fields as they are.
+  return writes ? mapping::json_text(record_) : std::string();
 }
 
 json rest_object_sync::placeholder_json(placeholder name) const {

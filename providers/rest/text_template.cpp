@@ -22,11 +22,6 @@ std::optional<placeholder> placeholder_named(const std::string& name) {
   return std::nullopt;
 }
 
-bool all_digits(const std::string& text) {
-  return !text.empty() &&
-         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 }  // namespace
 
 const std::vector<placeholder>& object_placeholders() {
@@ -227,6 +222,16 @@ json_path json_path::parse(const std::string& text, std::vector<std::string>& pr
   return path;
 }
 
+std::optional<std::size_t> json_path::array_index(const std::string& segment) {
+  if (segment.empty() || segment.size() >= 10) return std::nullopt;
+  std::size_t index = 0;
+  for (const char c : segment) {
+    if (c < '0' || c > '9') return std::nullopt;
+    index = index * 10 + static_cast<std::size_t>(c - '0');
+  }
+  return index;
+}
+
 const json* json_path::find(const json& document) const {
   const json* at = &document;
   for (const auto& segment : segments_) {
@@ -234,10 +239,9 @@ const json* json_path::find(const json& document) const {
       auto it = at->find(segment);
       if (it == at->end()) return nullptr;
       at = &*it;
-    } else if (at->is_array() && all_digits(segment) && segment.size() < 10) {
-      const auto index = std::stoul(segment);
-      if (index >= at->size()) return nullptr;
-      at = &(*at)[index];
+    } else if (const auto index = at->is_array() ? array_index(segment) : std::nullopt) {
+      if (*index >= at->size()) return nullptr;
+      at = &(*at)[*index];
     } else {
       return nullptr;
     }

@@ -115,6 +115,9 @@ class json_path {
   const std::string& text() const { return text_; }
   /// The keys and indexes, in order ("" has none).
   const std::vector<std::string>& segments() const { return segments_; }
+  /// The array index a segment names: fewer than 10 digits; nullopt for any other segment (a
+  /// key). The one rule for find() and for the readers that walk a text without a document.
+  static std::optional<std::size_t> array_index(const std::string& segment);
 
  private:
   std::string text_;
