@@ -15,7 +15,7 @@
 //     |   ^   ^                                     | evaluate mapping i, spawn linked
 //     |   |   |                                     v
 //     |   |   |          provider.sync_object <-- sync_actor (one per mapping, all objects at
-//     |   |   |          completion --object_done (weak handle)--> sync_actor    once, timeout)
+//     |   |   |          completions --objects_done (once)--> sync_actor         once, timeout)
 //     |   |   |                                     | mapping_result
 //     |   |   |                                     v
 //     |   |   +------ order_report (failed/skipped) order_actor --spawn linked--> finalize_actor
@@ -27,9 +27,11 @@
 // Exactly one queue transition per claimed item: the supervisor erases its entry at the first
 // report or crash (down_msg of an order actor that did not report) and ignores the rest.
 //
-// Per synced order (1 Order + 1 OrderPosition mapping) that is 11 messages: the loaded_order,
-// one object_done per object, one mapping_result per mapping, finalize_done, the finalizer's
-// exit to the order actor, order_report, complete_request, and usually the order actor's
+// Per synced order (1 Order + 1 OrderPosition mapping) that is 10 messages, however many
+// positions the order has: the loaded_order, one objects_done and one mapping_result per mapping
+// (the provider's threads gather a mapping's outcomes, so the actor thread is woken once per
+// mapping, not once per object), finalize_done, the finalizer's exit to the order actor,
+// order_report, complete_request, and usually the order actor's
 // down_msg (the supervisor stops monitoring at the report, but the actor has mostly ended by
 // then). No exit messages from sync actors: one unlinks itself before it ends normally (a crash
 // still reaches its order actor). Call timeouts come from call_timeouts (canceled when the actor
@@ -118,10 +120,10 @@ struct give_back_request {
   std::shared_ptr<std::promise<std::size_t>> done;
 };
 
-/// provider completion -> sync_actor: one object's outcome.
-struct object_done {
-  std::size_t index = 0;
-  providers::object_sync_outcome outcome;
+/// provider completions -> sync_actor: the outcomes of a mapping's objects, by index, sent once
+/// by the last completion (all set) or the first error (those finished so far).
+struct objects_done {
+  std::vector<std::optional<providers::object_sync_outcome>> outcomes;
 };
 
 /// sync_actor -> order_actor: every object of a mapping, or the first error.
@@ -146,7 +148,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::cycle_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::slot_freed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::renew_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::give_back_request)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::object_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::objects_done)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::mapping_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tixsync::actors::finalize_done)
 
@@ -159,7 +161,7 @@ CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::cycle_result))
 CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::slot_freed))
 CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::renew_result))
 CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::give_back_request))
-CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::object_done))
+CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::objects_done))
 CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::mapping_result))
 CAF_ADD_TYPE_ID(tixsync_actors, (tixsync::actors::finalize_done))
 
@@ -189,7 +191,7 @@ using supervisor_actor =
 using order_actor = caf::typed_actor<caf::reacts_to<mapping_result>>;
 
 /// One mapping's provider calls, all at once, bounded by the call timeout.
-using sync_actor = caf::typed_actor<caf::reacts_to<object_done>, caf::reacts_to<timeout_atom>>;
+using sync_actor = caf::typed_actor<caf::reacts_to<objects_done>, caf::reacts_to<timeout_atom>>;
 
 /// The provider's finalize_sync_order, bounded by the call timeout.
 using finalize_actor =

@@ -1,8 +1,14 @@
 // The sync actor: all provider calls of a mapping in flight together; the first error or the
 // timeout ends the mapping, and completions arriving after that find the actor gone.
+//
+// The calls complete on the provider's threads (the HTTP client's, mostly). Their outcomes are
+// gathered there, in mapping_calls, and reach the actor in one message per mapping - with every
+// outcome, or at the first error - so a mapping of N objects wakes the actor thread once, not N
+// times.
 #include "actors/sync_actor.hpp"
 
 #include <caf/all.hpp>
+#include <mutex>
 #include <utility>
 
 #include "actors/call_deadlines.hpp"
@@ -11,25 +17,59 @@
 namespace tixsync::actors {
 namespace {
 
+/// The outcomes of one mapping's calls, filled in by whichever threads complete them. The last
+/// outcome, or the first error, sends them all to the sync actor; anything after that is dropped.
+class mapping_calls {
+ public:
+  mapping_calls(caf::weak_actor_ptr actor, std::size_t objects)
+      : actor_(std::move(actor)), outstanding_(objects) {
+    done_.outcomes.resize(objects);
+  }
+
+  void complete(std::size_t index, providers::object_sync_outcome outcome) {
+    objects_done message;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (sent_ || index >= done_.outcomes.size() || done_.outcomes[index]) return;
+      const bool failed = outcome.error.has_value();
+      done_.outcomes[index] = std::move(outcome);
+      if (!failed && --outstanding_ > 0) return;
+      sent_ = true;
+      message = std::move(done_);
+    }
+    if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(actor_)) {
+      caf::anon_send(caf::actor_cast<sync_actor>(strong), std::move(message));
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  caf::weak_actor_ptr actor_;
+  objects_done done_;
+  std::size_t outstanding_;
+  bool sent_ = false;
+};
+
 struct sync_state {
   runtime_ptr rt;
   order_actor parent;
   std::size_t mapping_index = 0;
-  std::vector<std::optional<providers::sync_result>> results;
-  std::size_t outstanding = 0;
+  bool ended = false;
   std::uint64_t deadline = 0;  ///< ticket of the call timeout (call_deadlines)
   static inline const char* name = "sync_actor";
 };
 
 using sync_ptr = sync_actor::stateful_pointer<sync_state>;
 
-void finish(sync_ptr self, std::optional<providers::sync_error> error) {
+void finish(sync_ptr self, std::vector<std::optional<providers::sync_result>> results,
+            std::optional<providers::sync_error> error) {
   auto& st = self->state;
+  st.ended = true;
   // A normal end needs no exit message to the order actor, which waits for the result anyway;
   // a crash (an exception in a handler) still reaches it through the link.
   self->unlink_from(st.parent);
   st.rt->deadlines->cancel(st.deadline);
-  self->send(st.parent, mapping_result{st.mapping_index, std::move(st.results), std::move(error)});
+  self->send(st.parent, mapping_result{st.mapping_index, std::move(results), std::move(error)});
   self->quit();
 }
 
@@ -40,9 +80,10 @@ void count(node_counters& c, const providers::object_sync_outcome& out) {
   counter.fetch_add(1, std::memory_order_relaxed);
 }
 
-/// Starts every object's sync; completions come back as object_done via a weak handle.
+/// Starts every object's sync; the outcomes come back together as one objects_done.
 void start_calls(sync_ptr self, providers::provider& target, sync_job& job) {
-  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self->ctrl());
+  auto calls = std::make_shared<mapping_calls>(caf::actor_cast<caf::weak_actor_ptr>(self->ctrl()),
+                                               job.objects.size());
   for (std::size_t i = 0; i < job.objects.size(); ++i) {
     providers::object_request request;
     request.order = job.order;
@@ -54,12 +95,30 @@ void start_calls(sync_ptr self, providers::provider& target, sync_job& job) {
     if (job.force && request.previous) request.previous->fingerprint.clear();
     request.object = std::move(job.objects[i]);
     providers::sync_one_object(
-        target, std::move(request), [weak, i](providers::object_sync_outcome out) {
-          if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak)) {
-            caf::anon_send(caf::actor_cast<sync_actor>(strong), object_done{i, std::move(out)});
-          }
-        });
+        target, std::move(request),
+        [calls, i](providers::object_sync_outcome out) { calls->complete(i, std::move(out)); });
   }
+}
+
+/// Counts the finished objects; the mapping's results, or its first error.
+void on_objects(sync_ptr self, const providers::provider& target, objects_done& d) {
+  auto& st = self->state;
+  if (st.ended) return;
+  std::optional<providers::sync_error> error;
+  std::vector<std::optional<providers::sync_result>> results(d.outcomes.size());
+  for (std::size_t i = 0; i < d.outcomes.size(); ++i) {
+    auto& out = d.outcomes[i];
+    if (!out) continue;
+    if (out->error) {
+      error = std::move(out->error);
+      continue;
+    }
+    // Objects finished before an error count as well: the destination has them.
+    count(st.rt->counters, *out);
+    st.rt->observe_object(target, *out);  // per-provider metrics
+    results[i] = std::move(out->result);
+  }
+  finish(self, std::move(results), std::move(error));
 }
 
 sync_actor::behavior_type sync_behavior(sync_ptr self, runtime_ptr rt, order_actor parent,
@@ -68,32 +127,24 @@ sync_actor::behavior_type sync_behavior(sync_ptr self, runtime_ptr rt, order_act
   st.rt = std::move(rt);
   st.parent = std::move(parent);
   st.mapping_index = job.mapping_index;
-  st.results.resize(job.objects.size());
-  st.outstanding = job.objects.size();
   job.previous.resize(job.objects.size());
-  if (st.outstanding == 0) {
-    finish(self, std::nullopt);  // ends the actor: the behavior below never runs
+  if (job.objects.empty()) {
+    finish(self, {}, std::nullopt);  // ends the actor: the behavior below never runs
   } else {
     st.deadline = st.rt->deadlines->arm(self->address());
     start_calls(self, *target, job);
   }
   return {
-      [=](object_done& d) {
-        auto& st = self->state;
-        if (d.index >= st.results.size() || st.outstanding == 0) return;
-        if (d.outcome.error) return finish(self, std::move(d.outcome.error));
-        count(st.rt->counters, d.outcome);
-        st.rt->observe_object(*target, d.outcome);  // per-provider metrics
-        st.results[d.index] = std::move(d.outcome.result);
-        if (--st.outstanding == 0) finish(self, std::nullopt);
-      },
+      [=](objects_done& d) { on_objects(self, *target, d); },
       [=](timeout_atom) {
-        finish(self, providers::make_sync_error(
-                         providers::sync_error_kind::recoverable, "Provider call timed out",
-                         "no answer within " +
-                             std::to_string(self->state.rt->options.provider_call_timeout.count()) +
-                             " ms",
-                         "timeout"));
+        if (self->state.ended) return;
+        finish(
+            self, {},
+            providers::make_sync_error(
+                providers::sync_error_kind::recoverable, "Provider call timed out",
+                "no answer within " +
+                    std::to_string(self->state.rt->options.provider_call_timeout.count()) + " ms",
+                "timeout"));
       },
   };
 }

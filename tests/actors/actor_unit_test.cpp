@@ -41,22 +41,41 @@ TEST_F(actor_unit, sync_actor_crashing_mid_order_parks_the_order_as_internal) {
   queue->add_due("example2", "dummy", "1AAA");  // two tickets: two calls in the first mapping
   start();
   ASSERT_EQ(provider->objects_waiting(), 2u);
-  observer->throw_on_object = true;  // the sync actor's handler throws at the first answer
+  observer->throw_on_object = true;  // the sync actor's handler throws with the mapping's outcomes
+  ASSERT_TRUE(provider->answer_object());
+  settle();
+  EXPECT_TRUE(queue->parked.empty());  // a mapping's outcomes reach the sync actor together
   ASSERT_TRUE(provider->answer_object());
   settle();
   ASSERT_EQ(queue->parked.size(), 1u);
   EXPECT_EQ(queue->parked[0].state, persistence::park_state::internal);
   EXPECT_EQ(queue->parked[0].cause, "actor-crash");
   EXPECT_TRUE(logged("order actor crashed"));
-  // The second call's answer finds the actors gone: no second transition.
-  ASSERT_TRUE(provider->answer_object());
-  settle();
-  EXPECT_EQ(queue->parked.size(), 1u);
+  EXPECT_EQ(provider->objects_waiting(), 0u);  // the order mapping never started
   EXPECT_TRUE(queue->completed.empty());
   EXPECT_TRUE(queue->rescheduled.empty());
   EXPECT_TRUE(queue->refused.empty());
   EXPECT_EQ(stats().orders_parked, 1u);
   EXPECT_EQ(stats().in_flight, 0u);
+}
+
+TEST_F(actor_unit, an_error_ends_the_mapping_at_once_and_a_late_answer_changes_nothing) {
+  queue->add_due("example2", "dummy", "1AAA");  // two tickets: two calls in the first mapping
+  start();
+  ASSERT_EQ(provider->objects_waiting(), 2u);
+  ASSERT_TRUE(provider->answer_object(providers::object_result::failed(providers::make_sync_error(
+      sync_error_kind::recoverable, "CRM said no", "details", "crm-no"))));
+  settle();
+  ASSERT_EQ(queue->rescheduled.size(), 1u);  // without waiting for the other call
+  EXPECT_EQ(stats().in_flight, 0u);
+  // The other call's answer finds the actors gone: no second transition, no object counted.
+  ASSERT_TRUE(provider->answer_object());
+  settle();
+  EXPECT_EQ(queue->rescheduled.size(), 1u);
+  EXPECT_TRUE(queue->completed.empty());
+  EXPECT_TRUE(queue->parked.empty());
+  EXPECT_EQ(stats().objects_synced, 0u);
+  EXPECT_EQ(observer->objects, 0);
 }
 
 TEST_F(actor_unit, finalize_that_never_answers_is_rescheduled_at_its_deadline) {
