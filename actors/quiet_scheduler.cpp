@@ -4,19 +4,19 @@
 // actors that set a timeout and forwards cancel_timeouts() for those only. Delayed messages
 // (delayed_send) do not go through cancel_timeouts and are unchanged.
 //
-// Its workers are also woken differently: CAF's work-stealing policy signals a sleeping worker's
-// condition variable while it holds the worker's mutex, so the woken worker at once blocks on that
-// mutex and has to be woken a second time when the signaller lets go - two more system calls, and
-// often a second context switch, for every hand-off from the HTTP or store threads to the actors.
-// quiet_work_stealing signals after letting go of the mutex.
+// Its workers also sleep differently: see quiet_work_stealing.
 #include "actors/quiet_scheduler.hpp"
 
 #include <pthread.h>
+#include <semaphore.h>
+#include <time.h>
 
+#include <atomic>
 #include <caf/actor_system_config.hpp>
 #include <caf/detail/thread_safe_actor_clock.hpp>
 #include <caf/policy/work_stealing.hpp>
 #include <caf/scheduler/coordinator.hpp>
+#include <cerrno>
 #include <mutex>
 #include <thread>
 #include <unordered_set>
@@ -65,21 +65,81 @@ class quiet_clock : public caf::detail::thread_safe_actor_clock {
   std::unordered_set<caf::abstract_actor*> with_timeouts_;
 };
 
-/// CAF's work stealing, but a sleeping worker is signalled after the mutex is released. Safe: the
-/// job is in the queue before the mutex is taken, and the worker checks the queue under the mutex
-/// before it sleeps, so it either sees the job or is asleep (`sleeping`) when the signal comes.
+/// CAF's work stealing (the same polling, then sleeping, and stealing every `steal_interval`
+/// naps), but a worker sleeps on a semaphore instead of a condition variable. A condition
+/// variable's wake-up costs system calls twice: CAF signals it while holding the worker's mutex,
+/// so the woken worker blocks on that mutex at once; and glibc takes the mutex back after the wait
+/// in a state that makes its next unlock a system call whether or not anyone waits. The
+/// semaphore is posted only when the worker said it sleeps, and waiting on it takes no mutex.
 class quiet_work_stealing : public caf::policy::work_stealing {
  public:
+  using base = caf::policy::work_stealing;
+
+  struct worker_data : base::worker_data {
+    explicit worker_data(caf::scheduler::abstract_coordinator* parent) : base::worker_data(parent) {
+      sem_init(&wake, 0, 0);
+    }
+    worker_data(const worker_data& other) : base::worker_data(other) { sem_init(&wake, 0, 0); }
+    worker_data& operator=(const worker_data&) = delete;
+    ~worker_data() { sem_destroy(&wake); }
+
+    sem_t wake;                       ///< posted at most once per nap, by whoever ends it
+    std::atomic<bool> asleep{false};  ///< the worker is about to wait, or waits, on `wake`
+  };
+
   template <class Worker>
   void external_enqueue(Worker* self, caf::resumable* job) {
     auto& data = d(self);
     data.queue.append(job);
-    bool wake = false;
-    {
-      std::lock_guard<std::mutex> guard(data.waitdata.lock);
-      wake = data.waitdata.sleeping && !data.queue.empty();
+    // Pairs with the fence in dequeue(): either the worker sees the job before it waits, or
+    // this sees `asleep` and wakes it.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (data.asleep.exchange(false)) sem_post(&data.wake);
+  }
+
+  template <class Worker>
+  caf::resumable* dequeue(Worker* self) {
+    auto& data = d(self);
+    // CAF's aggressive and moderate polling, as configured.
+    for (std::size_t k = 0; k < 2; ++k) {
+      const auto& strategy = data.strategies[k];
+      for (std::size_t i = 0; i < strategy.attempts; i += strategy.step_size) {
+        if (auto* job = data.queue.take_head()) return job;
+        if (i % strategy.steal_interval == 0) {
+          if (auto* job = try_steal(self)) return job;
+        }
+        if (strategy.sleep_duration.count() > 0)
+          std::this_thread::sleep_for(strategy.sleep_duration);
+      }
     }
-    if (wake) data.waitdata.cv.notify_one();
+    const auto& relaxed = data.strategies[2];
+    for (std::size_t i = 1;; ++i) {
+      data.asleep.store(true);
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+      if (auto* job = data.queue.take_head()) {
+        // A post that raced this check wakes the next nap early: one extra look, nothing lost.
+        data.asleep.store(false);
+        return job;
+      }
+      nap(data.wake, relaxed.sleep_duration);
+      data.asleep.store(false);
+      if (auto* job = data.queue.take_head()) return job;
+      if (i % relaxed.steal_interval == 0) {
+        if (auto* job = try_steal(self)) return job;
+      }
+    }
+  }
+
+ private:
+  /// Waits until `wake` is posted or `duration` has passed.
+  static void nap(sem_t& wake, caf::timespan duration) {
+    timespec until{};
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    const auto ns = until.tv_nsec + duration.count();
+    until.tv_sec += static_cast<time_t>(ns / 1000000000);
+    until.tv_nsec = static_cast<long>(ns % 1000000000);
+    while (sem_clockwait(&wake, CLOCK_MONOTONIC, &until) != 0 && errno == EINTR) {
+    }
   }
 };
 
