@@ -42,6 +42,15 @@ class mapping_calls {
     }
   }
 
+  /// The outcomes so far, for the actor that gives up waiting (the timeout); later completions
+  /// are dropped. Empty when they were sent already.
+  objects_done take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (sent_) return {};
+    sent_ = true;
+    return std::move(done_);
+  }
+
  private:
   std::mutex mutex_;
   caf::weak_actor_ptr actor_;
@@ -56,6 +65,7 @@ struct sync_state {
   std::size_t mapping_index = 0;
   bool ended = false;
   std::uint64_t deadline = 0;  ///< ticket of the call timeout (call_deadlines)
+  std::shared_ptr<mapping_calls> calls;
   static inline const char* name = "sync_actor";
 };
 
@@ -84,6 +94,7 @@ void count(node_counters& c, const providers::object_sync_outcome& out) {
 void start_calls(sync_ptr self, providers::provider& target, sync_job& job) {
   auto calls = std::make_shared<mapping_calls>(caf::actor_cast<caf::weak_actor_ptr>(self->ctrl()),
                                                job.objects.size());
+  self->state.calls = calls;
   for (std::size_t i = 0; i < job.objects.size(); ++i) {
     providers::object_request request;
     request.order = job.order;
@@ -100,11 +111,12 @@ void start_calls(sync_ptr self, providers::provider& target, sync_job& job) {
   }
 }
 
-/// Counts the finished objects; the mapping's results, or its first error.
-void on_objects(sync_ptr self, const providers::provider& target, objects_done& d) {
+/// Counts the finished objects (in the node's and the provider's metrics); returns their results
+/// by index, and the first error among them.
+std::vector<std::optional<providers::sync_result>> count_objects(
+    sync_ptr self, const providers::provider& target, objects_done& d,
+    std::optional<providers::sync_error>& error) {
   auto& st = self->state;
-  if (st.ended) return;
-  std::optional<providers::sync_error> error;
   std::vector<std::optional<providers::sync_result>> results(d.outcomes.size());
   for (std::size_t i = 0; i < d.outcomes.size(); ++i) {
     auto& out = d.outcomes[i];
@@ -118,7 +130,32 @@ void on_objects(sync_ptr self, const providers::provider& target, objects_done& 
     st.rt->observe_object(target, *out);  // per-provider metrics
     results[i] = std::move(out->result);
   }
+  return results;
+}
+
+/// The mapping's results, or its first error.
+void on_objects(sync_ptr self, const providers::provider& target, objects_done& d) {
+  if (self->state.ended) return;
+  std::optional<providers::sync_error> error;
+  auto results = count_objects(self, target, d, error);
   finish(self, std::move(results), std::move(error));
+}
+
+/// The call timeout: the objects finished so far still count; the mapping ends with the timeout.
+void on_timeout(sync_ptr self, const providers::provider& target) {
+  auto& st = self->state;
+  if (st.ended) return;
+  if (st.calls) {
+    auto finished = st.calls->take();
+    std::optional<providers::sync_error> ignored;
+    count_objects(self, target, finished, ignored);
+  }
+  finish(self, {},
+         providers::make_sync_error(
+             providers::sync_error_kind::recoverable, "Provider call timed out",
+             "no answer within " + std::to_string(st.rt->options.provider_call_timeout.count()) +
+                 " ms",
+             "timeout"));
 }
 
 sync_actor::behavior_type sync_behavior(sync_ptr self, runtime_ptr rt, order_actor parent,
@@ -136,16 +173,7 @@ sync_actor::behavior_type sync_behavior(sync_ptr self, runtime_ptr rt, order_act
   }
   return {
       [=](objects_done& d) { on_objects(self, *target, d); },
-      [=](timeout_atom) {
-        if (self->state.ended) return;
-        finish(
-            self, {},
-            providers::make_sync_error(
-                providers::sync_error_kind::recoverable, "Provider call timed out",
-                "no answer within " +
-                    std::to_string(self->state.rt->options.provider_call_timeout.count()) + " ms",
-                "timeout"));
-      },
+      [=](timeout_atom) { on_timeout(self, *target); },
   };
 }
 

@@ -78,6 +78,27 @@ TEST_F(actor_unit, an_error_ends_the_mapping_at_once_and_a_late_answer_changes_n
   EXPECT_EQ(observer->objects, 0);
 }
 
+TEST_F(actor_unit, a_mapping_that_times_out_still_counts_the_objects_that_finished) {
+  queue->add_due("example2", "dummy", "1AAA");  // two tickets: two calls in the first mapping
+  start();
+  ASSERT_EQ(provider->objects_waiting(), 2u);
+  ASSERT_TRUE(provider->answer_object());
+  settle();
+  EXPECT_EQ(observer->objects, 0);  // the mapping's outcomes are held until it ends
+  EXPECT_EQ(timeouts->pass_all(), 1u);
+  settle();
+  ASSERT_EQ(queue->rescheduled.size(), 1u);
+  EXPECT_EQ(observer->objects, 1);  // the destination has it: counted
+  EXPECT_EQ(stats().objects_synced, 1u);
+  // The other call's late answer changes nothing.
+  ASSERT_TRUE(provider->answer_object());
+  settle();
+  EXPECT_EQ(queue->rescheduled.size(), 1u);
+  EXPECT_TRUE(queue->completed.empty());
+  EXPECT_EQ(observer->objects, 1);
+  EXPECT_EQ(stats().objects_synced, 1u);
+}
+
 TEST_F(actor_unit, finalize_that_never_answers_is_rescheduled_at_its_deadline) {
   provider->finalize_at_once = false;
   queue->add_due("example2", "dummy", "2EEE");
