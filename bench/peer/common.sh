@@ -1,5 +1,5 @@
-# Shared by the peer benchmark's scripts (run.sh, instructions.sh), sourced after bench/common.sh
-# with `here` set to bench/peer and `out` to the run's folder.
+# Shared by the peer benchmark's scripts (run.sh, instructions.sh, syscalls.sh), sourced after
+# bench/common.sh with `here` set to bench/peer and `out` to the run's folder.
 
 # peer_start_node_mock PORT: starts the Node mock CRM on 127.0.0.1:PORT (its log in
 # $out/mockcrm.log), sets crm_pid, and waits until it answers (at most 10 s) or exits 1.
@@ -21,4 +21,50 @@ peer_config() {
   cp "$here/mappings.json" "$out/"
   sed -e "s#@REDIS_URL@#redis://127.0.0.1:$1/0#" -e "s#@CRM_URL@#$2#" \
     -e "s#@CONCURRENCY@#$3#" -e "s#@CONNECTIONS@#$4#" "$here/tixsync.toml.in" >"$out/tixsync.toml"
+}
+
+# peer_start_services: one redis-server without persistence and the Node mock on free loopback
+# ports (redis_port, crm_port, crm; stopped by their PIDs when the script exits), and
+# $out/tixsync.toml for them (concurrency 2,000, 1,000 connections).
+peer_start_services() {
+  redis_port="$(free_port)"
+  crm_port="$(free_port)"
+  crm="http://127.0.0.1:$crm_port"
+  redis_pid="" crm_pid=""
+  trap 'stop_pid "$crm_pid"; stop_pid "$redis_pid"' EXIT
+  trap 'exit 130' INT TERM
+  bench_start_redis "$redis_port"
+  peer_start_node_mock "$crm_port"
+  local _
+  for _ in $(seq 100); do  # bounded: 10 s
+    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  redis-cli -p "$redis_port" ping >/dev/null ||
+    { echo "$(basename "$0"): redis-server did not start ($out/redis.log)" >&2; exit 1; }
+  peer_config "$redis_port" "$crm" 2000 1000
+}
+
+# peer_enqueue N: N peer orders of `positions` positions in $out/orders-N.jsonl, the Node mock at
+# $crm emptied and set to `latency` ms, Redis at `redis_port` flushed, and the orders enqueued with
+# `tixsync enqueue` ($tixsync, config $out/tixsync.toml), ready for one `tixsync run` to sync.
+peer_enqueue() {
+  local n="$1"
+  node "$here/make-orders.js" "$root/examples/sample-orders.jsonl" "$n" "$positions" >"$out/orders-$n.jsonl"
+  curl -fs -X POST -H 'content-type: application/json' -d "{\"latency_ms\":$latency,\"fail_rate\":0}" \
+    "$crm/config" >/dev/null
+  curl -fs -X POST "$crm/reset" >/dev/null
+  redis-cli -p "$redis_port" flushall >/dev/null
+  "$tixsync" enqueue --config "$out/tixsync.toml" --provider crm --event nordlicht/ndd25 \
+    --order "$out/orders-$n.jsonl" --event-file "$root/examples/sample-event.json" \
+    --trigger order_placed >"$out/enqueue-$n.out" 2>&1
+}
+
+# peer_check_synced N: exits 1 unless the Node mock holds exactly the objects of N synced orders.
+peer_check_synced() {
+  local n="$1" synced
+  synced=$(curl -fs "$crm/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
+    const o=JSON.parse(s).objects;console.log((o.ticketorders||0)+" "+(o.tickets||0))})')
+  [ "$synced" = "$n $((n * positions))" ] ||
+    { echo "$(basename "$0"): the CRM holds $synced objects after $n orders ($out/run-$n.out)" >&2; exit 1; }
 }

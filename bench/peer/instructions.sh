@@ -39,43 +39,16 @@ bench_require "apt-get install nodejs redis-server curl valgrind" node redis-ser
 bench_tixsync
 bench_output peer-instructions
 
-redis_port="$(free_port)"
-crm_port="$(free_port)"
-crm="http://127.0.0.1:$crm_port"
-redis_pid="" crm_pid=""
-cleanup() { stop_pid "$crm_pid"; stop_pid "$redis_pid"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-bench_start_redis "$redis_port"
-peer_start_node_mock "$crm_port"
-for _ in $(seq 100); do  # bounded: 10 s
-  redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-  sleep 0.1
-done
-redis-cli -p "$redis_port" ping >/dev/null || { echo "instructions.sh: redis-server did not start ($out/redis.log)" >&2; exit 1; }
-
-event="$root/examples/sample-event.json"
-peer_config "$redis_port" "$crm" 2000 1000
+peer_start_services
 
 # count N: enqueues N orders, then counts the instructions of `run` syncing them; prints the total.
 count() {
   local n="$1"
-  node "$here/make-orders.js" "$root/examples/sample-orders.jsonl" "$n" "$positions" >"$out/orders-$n.jsonl"
-  curl -fs -X POST -H 'content-type: application/json' -d "{\"latency_ms\":$latency,\"fail_rate\":0}" \
-    "$crm/config" >/dev/null
-  curl -fs -X POST "$crm/reset" >/dev/null
-  redis-cli -p "$redis_port" flushall >/dev/null
-  "$tixsync" enqueue --config "$out/tixsync.toml" --provider crm --event nordlicht/ndd25 \
-    --order "$out/orders-$n.jsonl" --event-file "$event" --trigger order_placed >"$out/enqueue-$n.out" 2>&1
+  peer_enqueue "$n"
   timeout 1800 valgrind --tool=callgrind --callgrind-out-file="$out/callgrind-$n.out" \
     "$tixsync" run --config "$out/tixsync.toml" --data-dir "$out/data" --exit-when-drained \
     >"$out/run-$n.out" 2>&1 || { echo "instructions.sh: the run of $n orders failed ($out/run-$n.out)" >&2; exit 1; }
-  local synced
-  synced=$(curl -fs "$crm/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
-    const o=JSON.parse(s).objects;console.log((o.ticketorders||0)+" "+(o.tickets||0))})')
-  [ "$synced" = "$n $((n * positions))" ] ||
-    { echo "instructions.sh: the CRM holds $synced objects after $n orders ($out/run-$n.out)" >&2; exit 1; }
+  peer_check_synced "$n"
   callgrind_annotate "$out/callgrind-$n.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
 }
 
