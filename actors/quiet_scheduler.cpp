@@ -14,8 +14,10 @@
 #include <atomic>
 #include <caf/actor_system_config.hpp>
 #include <caf/detail/thread_safe_actor_clock.hpp>
+#include <caf/logger.hpp>
 #include <caf/policy/work_stealing.hpp>
 #include <caf/scheduler/coordinator.hpp>
+#include <caf/scheduler/worker.hpp>
 #include <cerrno>
 #include <mutex>
 #include <thread>
@@ -142,6 +144,45 @@ class quiet_work_stealing : public caf::policy::work_stealing {
     }
   }
 };
+
+}  // namespace
+}  // namespace tixsync::actors
+
+// The quiet scheduler's workers run CAF's scheduling loop, less its logging bookkeeping: CAF's
+// loop tells its logger which actor runs before each resume, through a dynamic_cast from the job
+// to the actor (a cross-cast across virtual bases) and two lookups in the logger's table of
+// threads - about 1,400 instructions per resume, 3 % of the node's instructions. The node builds
+// no CAF logger and CAF here is built without logging (CAF_LOG_LEVEL_QUIET), so nothing reads
+// that actor ID. The loop is otherwise CAF 0.17's.
+template <>
+void caf::scheduler::worker<tixsync::actors::quiet_work_stealing>::run() {
+  CAF_SET_LOGGER_SYS(&system());
+  for (;;) {
+    auto* job = policy_.dequeue(this);
+    policy_.before_resume(this, job);
+    const auto result = job->resume(this, max_throughput_);
+    policy_.after_resume(this, job);
+    switch (result) {
+      case resumable::resume_later:
+        policy_.resume_job_later(this, job);  // it stays in the loop: keep the reference
+        break;
+      case resumable::done:
+        policy_.after_completion(this, job);
+        intrusive_ptr_release(job);
+        break;
+      case resumable::awaiting_message:
+        intrusive_ptr_release(job);  // enqueued again when a message comes
+        break;
+      case resumable::shutdown_execution_unit:
+        policy_.after_completion(this, job);
+        policy_.before_shutdown(this);
+        return;
+    }
+  }
+}
+
+namespace tixsync::actors {
+namespace {
 
 class quiet_coordinator : public caf::scheduler::coordinator<quiet_work_stealing> {
  public:
