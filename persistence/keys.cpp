@@ -2,12 +2,25 @@
 // docs/redis-cookbook.md documents the same names for people.
 #include "persistence/keys.hpp"
 
+#include <initializer_list>
+#include <string_view>
 #include <tuple>
 
 namespace tixsync::persistence {
 namespace {
 
 constexpr std::size_t max_identifier_length = 100;
+
+/// The parts one after the other, in one allocation: key names are built for every Redis call,
+/// and a chain of `+` copies and grows each name twice or more.
+std::string joined(std::initializer_list<std::string_view> parts) {
+  std::size_t size = 0;
+  for (auto part : parts) size += part.size();
+  std::string out;
+  out.reserve(size);
+  for (auto part : parts) out.append(part);
+  return out;
+}
 
 bool identifier_char(char c, bool allow_slash) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -59,25 +72,27 @@ key_space::key_space(std::string prefix) : prefix_(std::move(prefix)) {
 }
 
 std::string key_space::provider_base(const std::string& provider) const {
-  return prefix_ + ":{" + provider + "}:";
+  return joined({prefix_, ":{", provider, "}:"});
 }
 
 queue_keys key_space::queue(const std::string& provider) const {
   const std::string base = provider_base(provider);
-  return {base + "items",  base + "running", base + "ready",    base + "schedule", base + "leases",
-          base + "parked", base + "causes",  base + "by_event", base + "fair",     base + "fence"};
+  return {joined({base, "items"}),    joined({base, "running"}),  joined({base, "ready"}),
+          joined({base, "schedule"}), joined({base, "leases"}),   joined({base, "parked"}),
+          joined({base, "causes"}),   joined({base, "by_event"}), joined({base, "fair"}),
+          joined({base, "fence"})};
 }
 
 std::string key_space::audit_log(const item_ref& ref) const {
-  return provider_base(ref.provider) + "log:" + ref.id();
+  return joined({prefix_, ":{", ref.provider, "}:log:", ref.event, ":", ref.order});
 }
 
 std::string key_space::results(const item_ref& ref) const {
-  return provider_base(ref.provider) + "results:" + ref.id();
+  return joined({prefix_, ":{", ref.provider, "}:results:", ref.event, ":", ref.order});
 }
 
 std::string key_space::order_snapshot(const std::string& event, const std::string& order) const {
-  return prefix_ + ":snapshot:{" + event + "}:order:" + order;
+  return joined({prefix_, ":snapshot:{", event, "}:order:", order});
 }
 
 std::string key_space::event_snapshot(const std::string& event) const {

@@ -4,6 +4,7 @@
 // without its snapshot: enqueue ends the TTL after its item exists; retiring sets the TTL first
 // and then looks for items, ending the TTL again when it finds one.
 #include <algorithm>
+#include <deque>
 
 #include "persistence/queue_internal.hpp"
 #include "persistence/queue_store.hpp"
@@ -29,6 +30,16 @@ void queue_store::retire_snapshots(const std::vector<item_ref>& refs,
   std::vector<std::size_t> first_check;  // per retired order: index of its first HEXISTS
   std::vector<std::string> snapshots;
   const std::string ttl = std::to_string(options_.snapshot_ttl_ms);
+  // The items and running hashes of each provider met, built once per call (a batch is mostly
+  // one provider's).
+  std::deque<std::pair<std::string, queue_keys>> queues;  // references stay valid as it grows
+  auto queue_of = [&](const std::string& provider) -> const queue_keys& {
+    for (const auto& [name, keys] : queues) {
+      if (name == provider) return keys;
+    }
+    queues.emplace_back(provider, options_.keys.queue(provider));
+    return queues.back().second;
+  };
   for (std::size_t i = 0; i < refs.size() && i < done.size(); ++i) {
     if (!done[i].ok()) continue;
     const auto& ref = refs[i];
@@ -39,10 +50,11 @@ void queue_store::retire_snapshots(const std::vector<item_ref>& refs,
     if (std::find(providers.begin(), providers.end(), ref.provider) == providers.end()) {
       providers.push_back(ref.provider);
     }
+    const std::string id = ref.id();
     for (const auto& provider : providers) {
-      const auto queue = options_.keys.queue(provider);
-      cmds.push_back({"HEXISTS", queue.items, ref.id()});
-      cmds.push_back({"HEXISTS", queue.running, ref.id()});
+      const auto& queue = queue_of(provider);
+      cmds.push_back({"HEXISTS", queue.items, id});
+      cmds.push_back({"HEXISTS", queue.running, id});
     }
   }
   if (cmds.empty()) return;
