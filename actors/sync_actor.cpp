@@ -63,7 +63,6 @@ struct sync_state {
   runtime_ptr rt;
   order_actor parent;
   std::size_t mapping_index = 0;
-  bool ended = false;
   std::uint64_t deadline = 0;  ///< ticket of the call timeout (call_deadlines)
   std::shared_ptr<mapping_calls> calls;
   static inline const char* name = "sync_actor";
@@ -74,7 +73,6 @@ using sync_ptr = sync_actor::stateful_pointer<sync_state>;
 void finish(sync_ptr self, std::vector<std::optional<providers::sync_result>> results,
             std::optional<providers::sync_error> error) {
   auto& st = self->state;
-  st.ended = true;
   // A normal end needs no exit message to the order actor, which waits for the result anyway;
   // a crash (an exception in a handler) still reaches it through the link.
   self->unlink_from(st.parent);
@@ -135,7 +133,6 @@ std::vector<std::optional<providers::sync_result>> count_objects(
 
 /// The mapping's results, or its first error.
 void on_objects(sync_ptr self, const providers::provider& target, objects_done& d) {
-  if (self->state.ended) return;
   std::optional<providers::sync_error> error;
   auto results = count_objects(self, target, d, error);
   finish(self, std::move(results), std::move(error));
@@ -144,7 +141,6 @@ void on_objects(sync_ptr self, const providers::provider& target, objects_done& 
 /// The call timeout: the objects finished so far still count; the mapping ends with the timeout.
 void on_timeout(sync_ptr self, const providers::provider& target) {
   auto& st = self->state;
-  if (st.ended) return;
   if (st.calls) {
     auto finished = st.calls->take();
     std::optional<providers::sync_error> ignored;

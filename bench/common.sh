@@ -52,9 +52,16 @@ stop_pid() {
 }
 
 # bench_start_redis PORT: a redis-server without persistence on 127.0.0.1:PORT in $out/redis;
-# sets `redis_pid`.
+# sets `redis_pid` and waits until it answers (at most 10 s), else exits 1.
 bench_start_redis() {
   redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no --dir "$out/redis" \
     --logfile "$out/redis.log" &
   redis_pid=$!
+  local _
+  for _ in $(seq 100); do  # bounded: 10 s
+    redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "$(basename "$0"): redis-server did not start ($out/redis.log)" >&2
+  exit 1
 }

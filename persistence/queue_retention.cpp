@@ -46,15 +46,17 @@ void queue_store::retire_snapshots(const std::vector<item_ref>& refs,
     snapshots.push_back(options_.keys.order_snapshot(ref.event, ref.order));
     cmds.push_back({"PEXPIRE", snapshots.back(), ttl});
     first_check.push_back(cmds.size());
-    std::vector<std::string> providers = options_.snapshot_holders;
-    if (std::find(providers.begin(), providers.end(), ref.provider) == providers.end()) {
-      providers.push_back(ref.provider);
-    }
     const std::string id = ref.id();
-    for (const auto& provider : providers) {
+    auto check = [&](const std::string& provider) {
       const auto& queue = queue_of(provider);
       cmds.push_back({"HEXISTS", queue.items, id});
       cmds.push_back({"HEXISTS", queue.running, id});
+    };
+    // Every provider that holds snapshots, then the order's own when it is not one of them.
+    const auto& holders = options_.snapshot_holders;
+    for (const auto& provider : holders) check(provider);
+    if (std::find(holders.begin(), holders.end(), ref.provider) == holders.end()) {
+      check(ref.provider);
     }
   }
   if (cmds.empty()) return;

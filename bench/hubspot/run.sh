@@ -142,10 +142,9 @@ crm_pid=$!
 crm=""
 for _ in $(seq 100); do  # bounded: 10 s
   [ -z "$crm" ] && crm=$(sed -n 's/^mock-crm listening on \(http:[^ ]*\).*/\1/p' "$out/mock-crm.log")
-  [ -n "$crm" ] && redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+  [ -n "$crm" ] && break
   sleep 0.1
 done
-redis-cli -p "$redis_port" ping >/dev/null || { echo "run.sh: redis-server did not start ($out/redis.log)" >&2; exit 1; }
 [ -n "$crm" ] && curl -fs "$crm/_mock/stats" >/dev/null || { echo "run.sh: the stand-in did not start ($out/mock-crm.log)" >&2; exit 1; }
 
 event_file="$root/examples/sample-event.json"

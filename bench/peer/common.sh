@@ -35,13 +35,6 @@ peer_start_services() {
   trap 'exit 130' INT TERM
   bench_start_redis "$redis_port"
   peer_start_node_mock "$crm_port"
-  local _
-  for _ in $(seq 100); do  # bounded: 10 s
-    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  redis-cli -p "$redis_port" ping >/dev/null ||
-    { echo "$(basename "$0"): redis-server did not start ($out/redis.log)" >&2; exit 1; }
   peer_config "$redis_port" "$crm" 2000 1000
 }
 
