@@ -122,8 +122,9 @@ void on_cycle(dispatcher_ptr self, cycle_result& r) {
   st.wanted_out -= r.wanted;
   for (auto& [c, s] : r.completed) on_completed(self, c, s, !r.error.empty());
   for (auto& loaded : r.claimed) {
-    st.in_flight[loaded.key()] = loaded.claimed.lease_info();
-    st.triggered_ms[loaded.key()] = loaded.claimed.item.triggered_ms;
+    std::string key = loaded.key();
+    st.triggered_ms[key] = loaded.claimed.item.triggered_ms;
+    st.in_flight[std::move(key)] = loaded.claimed.lease_info();
     self->send(st.supervisor, std::move(loaded));
   }
   st.rt->counters.orders_claimed.fetch_add(r.claimed.size(), std::memory_order_relaxed);

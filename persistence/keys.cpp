@@ -58,8 +58,18 @@ bool parse_item_id(std::string_view provider, std::string_view id, item_ref& out
   return validate(out).ok();
 }
 
-std::vector<std::string> queue_keys::all() const {
+std::vector<std::string> queue_keys::all() const& {
   return {items, running, ready, schedule, leases, parked, causes, by_event, fair, fence};
+}
+
+std::vector<std::string> queue_keys::all() && {
+  std::vector<std::string> keys;
+  keys.reserve(10);
+  for (std::string* key :
+       {&items, &running, &ready, &schedule, &leases, &parked, &causes, &by_event, &fair, &fence}) {
+    keys.push_back(std::move(*key));
+  }
+  return keys;
 }
 
 key_space::key_space(std::string prefix) : prefix_(std::move(prefix)) {

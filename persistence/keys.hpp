@@ -45,8 +45,10 @@ struct queue_keys {
   std::string fair;      ///< hash event -> last fair score given, "~vtime" -> last claimed
   std::string fence;     ///< string: the fencing token counter (INCR at every claim)
 
-  /// All ten, in script order (KEYS[1..10]).
-  std::vector<std::string> all() const;
+  /// All ten, in script order (KEYS[1..10]); from a temporary (`queue(p).all()`) they are moved,
+  /// not copied.
+  std::vector<std::string> all() const&;
+  std::vector<std::string> all() &&;
 };
 
 /// Builds every key name under a prefix (default "tixsync"). Cheap to copy.

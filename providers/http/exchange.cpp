@@ -2,9 +2,10 @@
 // checks, and the exactly-once completion with the counters.
 #include "providers/http/exchange.hpp"
 
+#include <array>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
-#include <cctype>
+#include <charconv>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
@@ -14,13 +15,20 @@ namespace http = boost::beast::http;
 
 namespace {
 
+// The checks below run for every header of every request: ASCII tables, no locale lookups.
+constexpr std::array<bool, 256> token_chars = [] {
+  std::array<bool, 256> chars{};
+  for (int c = '0'; c <= '9'; ++c) chars[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) chars[c] = chars[c - 'a' + 'A'] = true;
+  for (const char* c = "!#$%&'*+-.^_`|~"; *c != '\0'; ++c)
+    chars[static_cast<unsigned char>(*c)] = true;
+  return chars;
+}();
+
 bool is_token(const std::string& text) {
   if (text.empty()) return false;
   for (char c : text) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) &&
-        std::strchr("!#$%&'*+-.^_`|~", c) == nullptr) {
-      return false;
-    }
+    if (!token_chars[static_cast<unsigned char>(c)]) return false;
   }
   return true;
 }
@@ -32,20 +40,34 @@ bool is_field_value(const std::string& text) {
   return true;
 }
 
-bool same_name(const std::string& a, const char* b) {
-  const std::size_t n = std::strlen(b);
-  if (a.size() != n) return false;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+/// Whether header name `a` is `b` (lower case), ignoring ASCII case.
+bool same_name(const std::string& a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    const char c = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    if (c != b[i]) return false;
   }
   return true;
 }
 
-std::string host_field(const parsed_url& url) {
+template <typename Number>
+void append_number(std::string& out, Number n) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
+/// Appends "host" ("[v6]" for IPv6), then ":port" unless the port is the scheme's default and
+/// `always_port` is false.
+void append_authority(std::string& out, const parsed_url& url, bool always_port) {
   const bool ipv6 = url.host.find(':') != std::string::npos;
-  std::string host = ipv6 ? "[" + url.host + "]" : url.host;
-  if (url.port != (url.tls ? 443 : 80)) host += ":" + std::to_string(url.port);
-  return host;
+  if (ipv6) out += '[';
+  out += url.host;
+  if (ipv6) out += ']';
+  if (always_port || url.port != (url.tls ? 443 : 80)) {
+    out += ':';
+    append_number(out, url.port);
+  }
 }
 
 }  // namespace
@@ -79,11 +101,12 @@ request_wire build_request_wire(const http_request& request, const parsed_url& u
   wire.head = verb == http::verb::head;
   std::string& out = wire.bytes;
   out.reserve(256 + url.target.size() + request.body.size());
-  auto field = [&out](const char* name, const std::string& value) {
+  auto field = [&out](std::string_view name, std::string_view value) {
     out.append(name).append(": ").append(value).append("\r\n");
   };
-  out.append(request.method).append(" ").append(url.target).append(" HTTP/1.1\r\n");
-  field("Host", host_field(url));
+  out.append(request.method).append(" ").append(url.target).append(" HTTP/1.1\r\nHost: ");
+  append_authority(out, url, false);
+  out.append("\r\n");
   bool has_user_agent = false;
   auto add_fields = [&](const header_list& headers) {
     for (const auto& [name, value] : headers) {
@@ -97,7 +120,7 @@ request_wire build_request_wire(const http_request& request, const parsed_url& u
         continue;  // the client sets these
       }
       has_user_agent = has_user_agent || same_name(name, "user-agent");
-      field(name.c_str(), value);
+      field(name, value);
     }
   };
   if (request.common_headers) add_fields(*request.common_headers);
@@ -107,22 +130,25 @@ request_wire build_request_wire(const http_request& request, const parsed_url& u
   // that normally carry one.
   if (!request.body.empty() || verb == http::verb::post || verb == http::verb::put ||
       verb == http::verb::options) {
-    field("Content-Length", std::to_string(request.body.size()));
+    out.append("Content-Length: ");
+    append_number(out, request.body.size());
+    out.append("\r\n");
   }
   out.append("\r\n").append(request.body);
   return wire;
 }
 
 std::string endpoint_text(const parsed_url& url) {
-  const bool ipv6 = url.host.find(':') != std::string::npos;
-  return (ipv6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port);
+  std::string out;
+  out.reserve(url.host.size() + 8);
+  append_authority(out, url, true);
+  return out;
 }
 
 exchange::exchange(request_wire wire, parsed_url url, std::chrono::milliseconds total_timeout,
                    http_transport::callback done, client_counters& counters)
     : wire_(std::move(wire)),
       url_(std::move(url)),
-      where_(endpoint_text(url_)),
       total_timeout_(total_timeout),
       done_(std::move(done)),
       counters_(counters) {

@@ -67,8 +67,8 @@ class exchange {
   exchange& operator=(const exchange&) = delete;
 
   const parsed_url& url() const { return url_; }
-  /// "host:port" for messages.
-  const std::string& where() const { return where_; }
+  /// "host:port" for messages (built when asked: only failures name it).
+  std::string where() const { return endpoint_text(url_); }
   /// The request's bytes.
   const std::string& wire() const { return wire_.bytes; }
   bool is_head() const { return wire_.head; }
@@ -95,7 +95,6 @@ class exchange {
 
   request_wire wire_;
   parsed_url url_;
-  std::string where_;
   std::chrono::milliseconds total_timeout_;
   http_transport::callback done_;
   client_counters& counters_;

@@ -137,9 +137,17 @@ struct http_client::impl {
   boost::asio::io_context io;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
 
-  std::mutex mutex;  // guards stopped and pools
+  std::mutex mutex;  // guards stopped, pools and last_pool
   bool stopped = false;
   std::map<std::string, std::shared_ptr<detail::host_pool>> pools;
+  /// The pool of the previous request and its origin: a provider sends its requests to one
+  /// origin, which then needs no key built and looked up per request.
+  struct {
+    detail::host_pool* pool = nullptr;
+    bool tls = false;
+    std::string host;
+    std::uint16_t port = 0;
+  } last_pool;
 
   std::mutex join_mutex;
   std::vector<std::thread> threads;
@@ -191,20 +199,23 @@ void http_client::send(http_request request, callback done) {
     return fail_now(transport_error_kind::bad_url, e.what());
   }
   const auto total_timeout = request.timeout.value_or(impl_->options.total_timeout);
-  std::string key = url.tls ? "https://" : "http://";
-  key += detail::endpoint_text(url);
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     if (!impl_->stopped) {
-      auto& pool = impl_->pools[key];
-      if (!pool) {
-        // A plain-HTTP pool never touches the TLS context; it gets one only if one exists.
-        auto* tls = url.tls ? &impl_->tls() : nullptr;
-        pool = std::make_shared<detail::host_pool>(impl_->pool_executor(), url, tls, impl_->options,
-                                                   impl_->counters);
+      auto& last = impl_->last_pool;
+      if (!last.pool || last.tls != url.tls || last.port != url.port || last.host != url.host) {
+        const std::string key = (url.tls ? "https://" : "http://") + detail::endpoint_text(url);
+        auto& pool = impl_->pools[key];
+        if (!pool) {
+          // A plain-HTTP pool never touches the TLS context; it gets one only if one exists.
+          auto* tls = url.tls ? &impl_->tls() : nullptr;
+          pool = std::make_shared<detail::host_pool>(impl_->pool_executor(), url, tls,
+                                                     impl_->options, impl_->counters);
+        }
+        last = {pool.get(), url.tls, url.host, url.port};  // pools are never removed
       }
       // Submitted under the lock: stop() cannot slip in between and miss this request.
-      pool->submit(std::make_shared<detail::exchange>(
+      last.pool->submit(std::make_shared<detail::exchange>(
           std::move(message), std::move(url), total_timeout, std::move(done), impl_->counters));
       return;
     }

@@ -3,7 +3,6 @@
 // URLs with user info are rejected without repeating them, since they carry credentials.
 #include <arpa/inet.h>
 
-#include <cctype>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -17,16 +16,29 @@ namespace {
   throw std::invalid_argument("invalid URL '" + url + "': " + problem);
 }
 
+// ASCII only, and without the C library's locale lookups: a URL is parsed for every request.
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool is_alnum(char c) {
+  return is_digit(c) || (ascii_lower(c) >= 'a' && ascii_lower(c) <= 'z');
+}
+
 std::string lower(std::string_view text) {
   std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = ascii_lower(c);
   return out;
 }
 
 bool starts_with_ci(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+    if (ascii_lower(text[i]) != prefix[i]) return false;
   }
   return true;
 }
@@ -35,8 +47,7 @@ bool starts_with_ci(std::string_view text, std::string_view prefix) {
 // do not decode percent escapes in host names).
 bool valid_host_name(std::string_view host) {
   for (char c : host) {
-    const auto u = static_cast<unsigned char>(c);
-    if (!std::isalnum(u) && c != '-' && c != '.' && c != '_' && c != '~') return false;
+    if (!is_alnum(c) && c != '-' && c != '.' && c != '_' && c != '~') return false;
   }
   return true;
 }
@@ -55,7 +66,7 @@ std::uint16_t parse_port(const std::string& url, std::string_view text, std::uin
   if (text.size() > 5) reject(url, "port '" + shown + "' is out of range 1-65535");
   unsigned value = 0;
   for (char c : text) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) {
+    if (!is_digit(c)) {
       reject(url, "port '" + shown + "' is not a number");
     }
     value = value * 10 + static_cast<unsigned>(c - '0');
@@ -85,7 +96,13 @@ parsed_url parse_url(const std::string& url) {
 
   // Views into `url`: a URL is parsed for every request, so only the results are copied.
   const std::string_view whole(url);
-  const std::size_t authority_end = url.find_first_of("/?#", rest);
+  // A loop rather than find_first_of, which tests each character against the set by a call.
+  std::size_t authority_end = rest;
+  while (authority_end < url.size() && url[authority_end] != '/' && url[authority_end] != '?' &&
+         url[authority_end] != '#') {
+    ++authority_end;
+  }
+  if (authority_end == url.size()) authority_end = std::string::npos;
   const std::string_view authority = whole.substr(
       rest, authority_end == std::string::npos ? std::string_view::npos : authority_end - rest);
   if (authority.find('@') != std::string_view::npos) {

@@ -84,6 +84,7 @@ rest_object_sync::rest_object_sync(std::shared_ptr<const rest_context> context,
       done_(std::move(done)),
       object_(object),
       values_(placeholders_for(request_, context_->settings.base_url)) {
+  if (!object_.uses_property_names) return;
   property_names_ = property_names(request_, object_);
   for (const auto& name : property_names_) {
     if (!values_.property_names.empty()) values_.property_names += ',';

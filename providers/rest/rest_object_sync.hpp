@@ -98,7 +98,7 @@ class rest_object_sync : public std::enable_shared_from_this<rest_object_sync> {
   placeholder_values values_;
   std::optional<json> existing_;
   json record_;                              ///< what create or update sends
-  std::vector<std::string> property_names_;  ///< {property_names}
+  std::vector<std::string> property_names_;  ///< {property_names}, when a template uses it
   std::optional<std::size_t> lookup_matches_;
   bool conflict_seen_ = false;  ///< a create answered 409 once
 };

@@ -389,7 +389,9 @@ rest_settings read_rest_settings(const json& settings, const std::string& key_pa
     settings_table objects_table(objects, table.path_of("objects"), problems);
     for (const auto& [type, node] : objects->items()) {
       objects_table.known(type);
-      read_object(type, node, objects_table, out.objects[type]);
+      auto& object = out.objects[type];
+      read_object(type, node, objects_table, object);
+      object.uses_property_names = !keys_using(object, placeholder::property_names).empty();
     }
   }
   table.finish();

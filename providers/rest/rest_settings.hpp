@@ -93,6 +93,9 @@ struct object_settings {
   std::optional<json_path> error_message;
   /// Objects of many orders written together in batch calls; unset: one chain per object.
   std::optional<batch_settings> batch;
+  /// Whether a template of a single object's calls, link or display name uses
+  /// {property_names}: only then does an object sync list them.
+  bool uses_property_names = false;
 };
 
 /// [providers.rest].
