@@ -1,8 +1,9 @@
 // The CPU an order's HTTP exchanges cost on their own, without queue, mapping, actors or Redis:
 // the peer benchmark's six exchanges per order of two positions (per object a lookup by GET, then
-// a create by POST with a JSON body like the one tixsync's mapping sends) against a running mock
-// CRM (bench/peer/mockcrm/server.js or `tixsync mock-crm`), N orders, K of them in flight over at
-// most C keep-alive connections. Two ways to make the same requests:
+// a create by POST with a JSON body like the one tixsync's mapping sends) against the running Node
+// mock CRM (bench/peer/mockcrm/server.js, which answers the lookup of a new object with 404), N
+// orders, K of them in flight over at most C keep-alive connections. Two ways to make the same
+// requests:
 //   client  tixsync's HTTP client (providers/http: Asio and Beast on one I/O thread), as the node
 //           uses it;
 //   raw     the least a program can do: one thread, epoll, non-blocking sockets, each request one
