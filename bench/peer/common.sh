@@ -1,4 +1,4 @@
-# Shared by the peer benchmark's scripts (run.sh, instructions.sh, syscalls.sh), sourced after
+# Shared by the peer benchmark's scripts (run.sh, instructions.sh, syscalls.sh, floor.sh), sourced after
 # bench/common.sh with `here` set to bench/peer and `out` to the run's folder.
 
 # peer_start_node_mock PORT: starts the Node mock CRM on 127.0.0.1:PORT (its log in
@@ -38,15 +38,33 @@ peer_start_services() {
   peer_config "$redis_port" "$crm" 2000 1000
 }
 
+# peer_reset_mock LATENCY: the Node mock at $crm emptied, answering after LATENCY ms, failing nothing.
+peer_reset_mock() {
+  curl -fs -X POST -H 'content-type: application/json' -d "{\"latency_ms\":$1,\"fail_rate\":0}" \
+    "$crm/config" >/dev/null
+  curl -fs -X POST "$crm/reset" >/dev/null
+}
+
+# peer_mock_cpu: the Node mock's own CPU seconds so far (user + system), from its /stats.
+peer_mock_cpu() {
+  curl -fs "$crm/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
+    const p=JSON.parse(s).process;console.log(p.cpu_user_s+p.cpu_system_s)})'
+}
+
+# peer_children_cpu FILE: "USER SYSTEM", the seconds of line 2 of bash's `times` output in FILE
+# (the CPU of the subshell's children, as XmY.ZZZs XmY.ZZZs).
+peer_children_cpu() {
+  awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t[i] = p[1] * 60 + p[2] }
+    printf "%.3f %.3f\n", t[1], t[2] }' "$1"
+}
+
 # peer_enqueue N: N peer orders of `positions` positions in $out/orders-N.jsonl, the Node mock at
 # $crm emptied and set to `latency` ms, Redis at `redis_port` flushed, and the orders enqueued with
 # `tixsync enqueue` ($tixsync, config $out/tixsync.toml), ready for one `tixsync run` to sync.
 peer_enqueue() {
   local n="$1"
   node "$here/make-orders.js" "$root/examples/sample-orders.jsonl" "$n" "$positions" >"$out/orders-$n.jsonl"
-  curl -fs -X POST -H 'content-type: application/json' -d "{\"latency_ms\":$latency,\"fail_rate\":0}" \
-    "$crm/config" >/dev/null
-  curl -fs -X POST "$crm/reset" >/dev/null
+  peer_reset_mock "$latency"
   redis-cli -p "$redis_port" flushall >/dev/null
   "$tixsync" enqueue --config "$out/tixsync.toml" --provider crm --event nordlicht/ndd25 \
     --order "$out/orders-$n.jsonl" --event-file "$root/examples/sample-event.json" \

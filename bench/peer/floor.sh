@@ -47,9 +47,7 @@ results="$out/results.jsonl"
 
 # exchanges MODE ROUND: the six exchanges per order by http_floor in MODE, into the emptied mock.
 exchanges() {
-  curl -fs -X POST -H 'content-type: application/json' -d "{\"latency_ms\":$latency,\"fail_rate\":0}" \
-    "$crm/config" >/dev/null
-  curl -fs -X POST "$crm/reset" >/dev/null
+  peer_reset_mock "$latency"
   local line
   line=$("$floor" --url "$crm" --mode "$1" --orders "$orders") ||
     { echo "floor.sh: http_floor --mode $1 failed" >&2; exit 1; }
@@ -59,27 +57,21 @@ exchanges() {
 # whole_node ROUND: `tixsync run` syncing N enqueued peer orders; its CPU by the subshell's `times`.
 whole_node() {
   peer_enqueue "$orders"
-  local mock0 mock1 t0 t1
-  mock0=$(crm_cpu_seconds)
+  local mock0 mock1 t0 t1 user system
+  mock0=$(peer_mock_cpu)
   t0=$(date +%s%N)
   ( "$tixsync" run --config "$out/tixsync.toml" --data-dir "$out/data" --exit-when-drained \
       >"$out/run-$orders.out" 2>&1 || exit 1; times >"$out/node.times" ) ||
     { echo "floor.sh: tixsync run failed ($out/run-$orders.out)" >&2; exit 1; }
   t1=$(date +%s%N)
-  mock1=$(crm_cpu_seconds)
+  mock1=$(peer_mock_cpu)
   peer_check_synced "$orders"
-  # `times`, line 2: the children's user and system time as XmY.ZZZs.
-  awk -v n="$orders" -v r="$1" -v a="$t0" -v b="$t1" -v m0="$mock0" -v m1="$mock1" 'NR == 2 {
-      for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t[i] = p[1] * 60 + p[2] }
-      printf "{\"mode\":\"node\",\"orders\":%d,\"orders_per_s\":%.0f,\"cpu_ms_per_order\":%.4f,", n, n / ((b - a) / 1e9), 1e3 * (t[1] + t[2]) / n
-      printf "\"user_ms_per_order\":%.4f,\"system_ms_per_order\":%.4f,", 1e3 * t[1] / n, 1e3 * t[2] / n
-      printf "\"mock_cpu_ms_per_order\":%.4f,\"round\":%d}\n", 1e3 * (m1 - m0) / n, r }' \
-    "$out/node.times" >>"$results"
-}
-
-crm_cpu_seconds() {
-  curl -fs "$crm/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
-    const p=JSON.parse(s).process;console.log(p.cpu_user_s+p.cpu_system_s)})'
+  read -r user system < <(peer_children_cpu "$out/node.times")
+  awk -v n="$orders" -v r="$1" -v a="$t0" -v b="$t1" -v u="$user" -v s="$system" -v m0="$mock0" \
+    -v m1="$mock1" 'BEGIN {
+      printf "{\"mode\":\"node\",\"orders\":%d,\"orders_per_s\":%.0f,\"cpu_ms_per_order\":%.4f,", n, n / ((b - a) / 1e9), 1e3 * (u + s) / n
+      printf "\"user_ms_per_order\":%.4f,\"system_ms_per_order\":%.4f,", 1e3 * u / n, 1e3 * s / n
+      printf "\"mock_cpu_ms_per_order\":%.4f,\"round\":%d}\n", 1e3 * (m1 - m0) / n, r }' >>"$results"
 }
 
 for round in $(seq "$rounds"); do

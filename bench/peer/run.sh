@@ -107,7 +107,7 @@ crm_cpu() {
   if [ "$mock" = cpp ]; then  # utime + stime of /proc/PID/stat, in clock ticks
     awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$cpp_pid/stat"
   else
-    curl -fs "$crm/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const p=JSON.parse(s).process;console.log(p.cpu_user_s+p.cpu_system_s)})'
+    peer_mock_cpu
   fi
 }
 crm_objects() {
@@ -120,8 +120,7 @@ fresh_state() {  # latency, then an empty CRM and an empty Redis
     curl -fs -X POST "$cpp_crm/_mock/reset" >/dev/null  # resets the faults as well: first
     curl -fs -X POST -H 'content-type: application/json' -d "{\"latency_ms\":$1}" "$cpp_crm/_mock/faults" >/dev/null
   else
-    curl -fs -X POST -H 'content-type: application/json' -d "{\"latency_ms\":$1,\"fail_rate\":0}" "$crm/config" >/dev/null
-    curl -fs -X POST "$crm/reset" >/dev/null
+    peer_reset_mock "$1"
   fi
   redis-cli -p "$redis_port" flushall >/dev/null
 }
@@ -160,8 +159,7 @@ measure() {
   run_pid=""
   t1=$(date +%s%N)
   m_wall_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')
-  # `times`: line 1 the subshell, line 2 its children (XmY.ZZZs user, then sys).
-  m_cpu_s=$(awk 'NR==2{ for(i=1;i<=2;i++){ split($i,a,"m"); sub("s","",a[2]); t+=a[1]*60+a[2] } } END{printf "%.3f", t}' "$out/$name.times")
+  m_cpu_s=$(peer_children_cpu "$out/$name.times" | awk '{ printf "%.3f", $1 + $2 }')
   m_rss_mib=$(awk -v k="$hwm" 'BEGIN{printf "%.1f", k/1024}')
 }
 

@@ -6,9 +6,10 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <charconv>
-#include <cstring>
 #include <stdexcept>
 #include <utility>
+
+#include "providers/http/ascii.hpp"
 
 namespace tixsync::providers::http::detail {
 namespace http = boost::beast::http;
@@ -36,16 +37,6 @@ bool is_token(const std::string& text) {
 bool is_field_value(const std::string& text) {
   for (char c : text) {
     if (c == '\r' || c == '\n' || c == '\0') return false;
-  }
-  return true;
-}
-
-/// Whether header name `a` is `b` (lower case), ignoring ASCII case.
-bool same_name(const std::string& a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    const char c = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    if (c != b[i]) return false;
   }
   return true;
 }
@@ -115,11 +106,11 @@ request_wire build_request_wire(const http_request& request, const parsed_url& u
       if (!is_field_value(value)) {
         throw std::invalid_argument("header '" + name + "' contains a line break or NUL");
       }
-      if (same_name(name, "host") || same_name(name, "content-length") ||
-          same_name(name, "transfer-encoding")) {
+      if (equals_ignoring_case(name, "host") || equals_ignoring_case(name, "content-length") ||
+          equals_ignoring_case(name, "transfer-encoding")) {
         continue;  // the client sets these
       }
-      has_user_agent = has_user_agent || same_name(name, "user-agent");
+      has_user_agent = has_user_agent || equals_ignoring_case(name, "user-agent");
       field(name, value);
     }
   };

@@ -16,13 +16,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
-#include <cctype>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
 
+#include "providers/http/ascii.hpp"
 #include "providers/http/exchange.hpp"
 #include "providers/http/host_pool.hpp"
 
@@ -56,13 +56,7 @@ const char* to_string(transport_error_kind kind) {
 
 std::optional<std::string> http_response::header(const std::string& name) const {
   for (const auto& [key, value] : headers) {
-    if (key.size() != name.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < key.size() && same; ++i) {
-      same = std::tolower(static_cast<unsigned char>(key[i])) ==
-             std::tolower(static_cast<unsigned char>(name[i]));
-    }
-    if (same) return value;
+    if (detail::equals_ignoring_case(key, name)) return value;
   }
   return std::nullopt;
 }

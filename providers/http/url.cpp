@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "providers/http/ascii.hpp"
 #include "providers/http/http_client.hpp"
 
 namespace tixsync::providers::http {
@@ -16,17 +17,16 @@ namespace {
   throw std::invalid_argument("invalid URL '" + url + "': " + problem);
 }
 
-// ASCII only, and without the C library's locale lookups: a URL is parsed for every request.
-char ascii_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using detail::ascii_lower;
 
+// ASCII only, and without the C library's locale lookups: a URL is parsed for every request.
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
 bool is_alnum(char c) {
-  return is_digit(c) || (ascii_lower(c) >= 'a' && ascii_lower(c) <= 'z');
+  const char lower = ascii_lower(c);
+  return is_digit(c) || (lower >= 'a' && lower <= 'z');
 }
 
 std::string lower(std::string_view text) {
