@@ -38,6 +38,11 @@ peer_start_services() {
   peer_config "$redis_port" "$crm" 2000 1000
 }
 
+# peer_tixsync_line: "tixsync: <commit>", and the binary when TIXSYNC names one, for the reports.
+peer_tixsync_line() {
+  echo "tixsync: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)${TIXSYNC:+ (binary: $TIXSYNC)}"
+}
+
 # peer_reset_mock LATENCY: the Node mock at $crm emptied, answering after LATENCY ms, failing nothing.
 peer_reset_mock() {
   curl -fs -X POST -H 'content-type: application/json' -d "{\"latency_ms\":$1,\"fail_rate\":0}" \

@@ -85,7 +85,7 @@ for round in $(seq "$rounds"); do
 done
 
 {
-  echo "tixsync: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)${TIXSYNC:+ (binary: $TIXSYNC)}"
+  peer_tixsync_line
   echo "orders: $orders x $positions positions per run, mock latency $latency ms, $rounds rounds; load: $(cut -d' ' -f1-3 /proc/loadavg)"
   node -e '
     const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);

@@ -58,7 +58,7 @@ log "counting $((2 * orders)) orders"
 large=$(count "$((2 * orders))")
 per_order=$(( (large - small) / orders ))
 {
-  echo "tixsync: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)${TIXSYNC:+ (binary: $TIXSYNC)}"
+  peer_tixsync_line
   echo "orders: $orders and $((2 * orders)) x $positions positions, mock latency $latency ms"
   echo "instructions: $small for $orders orders, $large for $((2 * orders))"
   echo "user-space instructions per synced order: $per_order"

@@ -87,7 +87,7 @@ sed -e "s#$crm#$cpp_crm#" -e 's#not_found = "404" }#not_found = "404", results =
   "$out/tixsync.toml" >"$out/tixsync-cpp.toml"
 {
   echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "tixsync: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)${TIXSYNC:+ (binary: $TIXSYNC)}"
+  peer_tixsync_line
   echo "node: $(node -v)  redis: $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
   echo "cpus: $(nproc) x $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
   echo "orders: $orders x $positions positions ($(wc -c <"$out/orders.jsonl") bytes)"

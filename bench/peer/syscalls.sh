@@ -60,7 +60,7 @@ count "$orders"
 log "counting $((2 * orders)) orders"
 count "$((2 * orders))"
 {
-  echo "tixsync: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)${TIXSYNC:+ (binary: $TIXSYNC)}"
+  peer_tixsync_line
   echo "orders: $orders and $((2 * orders)) x $positions positions, mock latency $latency ms"
   echo "per synced order (the difference of the two runs; task-clock in ms):"
   # perf's CSV: value,unit,event,... per line; lines without a number (not counted) are skipped.
